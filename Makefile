@@ -1,0 +1,39 @@
+# litsift: `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.DEFAULT_GOAL := help
+.PHONY: help install review test lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TSTAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP) ## create .venv and install litsift into it
+
+review: $(STAMP) ## regenerate the flagship review offline into build/
+	$(BIN)/litsift run
+
+test: $(TSTAMP) ## install test tools and run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(TSTAMP) ## ruff check and format check
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+bench: $(STAMP) ## run benchmarks, results in build/bench/
+	$(BIN)/python -m litsift.bench build/bench
+
+clean: ## remove build/ (derived files only)
+	rm -rf build

@@ -1,0 +1,42 @@
+"""Shared test fixtures. Tests never touch the network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REALWORLD = Path(os.environ.get("LITSIFT_SHARED", ROOT.parent / "shared")) / "realworld"
+
+
+@pytest.fixture
+def realworld() -> Path:
+    """../shared/realworld, or skip the test when it is absent."""
+    if not REALWORLD.is_dir():
+        pytest.skip("../shared/realworld is absent")
+    return REALWORLD
+
+
+def realworld_file(rel: str) -> Path:
+    """A file under ../shared/realworld; skips the calling test when absent."""
+    path = REALWORLD / rel
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    return path
+
+
+@pytest.fixture
+def flagship(tmp_path: Path) -> Path:
+    """A temporary copy of the flagship review folder (without build/ and .venv)."""
+    dest = tmp_path / "review"
+    dest.mkdir()
+    for name in ("review.yaml", "queries", "data", "templates"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        elif src.is_file():
+            shutil.copy2(src, dest / name)
+    return dest
