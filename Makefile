@@ -33,7 +33,7 @@ lint: $(TSTAMP) ## ruff check and format check
 	$(BIN)/ruff format --check src tests
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
-	$(BIN)/python -m litsift.bench build/bench
+	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
 
 clean: ## remove build/ (derived files only)
 	rm -rf build

@@ -31,8 +31,11 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
-                key_node.start_mark)
+                None,
+                None,
+                f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                key_node.start_mark,
+            )
         seen[key] = key_node.start_mark.line
     return loader.construct_mapping(node, deep=deep)
 
@@ -88,7 +91,7 @@ def read_yaml(path: str | Path, text: str | None = None) -> tuple[Any, LineMap]:
             raise InputError(path, f"not UTF-8 text ({e.reason})") from e
     try:
         root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -99,8 +102,9 @@ def read_yaml(path: str | Path, text: str | None = None) -> tuple[Any, LineMap]:
     return data, LineMap(root)
 
 
-def validation_error(path: str | Path, err: ValidationError, lines: LineMap,
-                     prefix: tuple[Any, ...] = ()) -> InputError:
+def validation_error(
+    path: str | Path, err: ValidationError, lines: LineMap, prefix: tuple[Any, ...] = ()
+) -> InputError:
     """Turn the first pydantic error into an InputError naming file, line and field."""
     first = err.errors()[0]
     loc = prefix + tuple(first["loc"])
@@ -123,8 +127,9 @@ def load_model(path: str | Path, model: type[M], text: str | None = None) -> M:
         raise validation_error(path, e, lines) from e
 
 
-def load_list(path: str | Path, model: type[M], key: str | None = None,
-              text: str | None = None) -> list[M]:
+def load_list(
+    path: str | Path, model: type[M], key: str | None = None, text: str | None = None
+) -> list[M]:
     """Load a YAML sequence (top level, or under `key`) of items into models."""
     data, lines = read_yaml(path, text)
     prefix: tuple[Any, ...] = ()
@@ -143,7 +148,7 @@ def load_list(path: str | Path, model: type[M], key: str | None = None,
         try:
             items.append(model.model_validate(item))
         except ValidationError as e:
-            raise validation_error(path, e, lines, prefix + (i,)) from e
+            raise validation_error(path, e, lines, (*prefix, i)) from e
     return items
 
 
@@ -158,5 +163,6 @@ def item_lines(path: str | Path, key: str | None = None, text: str | None = None
 
 def dump_yaml(data: Any) -> str:
     """Deterministic YAML for derived files (keys in insertion order, unicode kept)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100,
-                          default_flow_style=False)
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )

@@ -1,0 +1,5 @@
+"""`python -m litsift` runs the CLI."""
+
+from litsift.cli import main
+
+main()

@@ -1,0 +1,69 @@
+"""Whole-review commands: init, run, status, check, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from litsift import runner, scaffold
+from litsift.review import Review
+
+ROOT_HELP = "Review folder (the one holding review.yaml, or a folder below it)."
+
+
+def init(
+    directory: Path = typer.Argument(..., help="Folder to create the new review in."),
+    force: bool = typer.Option(False, help="Allow a non-empty folder (never overwrites)."),
+) -> None:
+    """Scaffold a new, working review folder with an example protocol, query and import."""
+    written = scaffold.create(directory, force=force)
+    typer.echo(f"created {len(written)} files in {directory}", err=True)
+    typer.echo(f"next: cd {directory} && litsift run", err=True)
+
+
+def run(
+    root: Path = typer.Option(Path("."), help=ROOT_HELP),
+    until: str = typer.Option(None, help=f"Stop after this stage ({', '.join(runner.STAGES)})."),
+) -> None:
+    """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
+    result = runner.run(Review.find(root), until=until)
+    for stage, line in result.summary():
+        typer.echo(f"{stage:>9}: {line}")
+
+
+def report(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
+    """Regenerate build/report/ (PRISMA diagram, tables, HTML) from the review's files."""
+    result = runner.run(Review.find(root), until="report")
+    for path in result.written:
+        typer.echo(str(path))
+
+
+def status(
+    root: Path = typer.Option(Path("."), help=ROOT_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Where the review stands: records per stage, pending decisions, agreement."""
+    review = Review.find(root)
+    info = runner.status(review)
+    if json_out:
+        typer.echo(json.dumps(info, indent=2, sort_keys=True))
+        return
+    for key, value in info.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+            typer.echo(f"{key}: {inner}")
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
+    """Exit 1 listing every inconsistency (missing reasons, conflicts, broken audit, ...)."""
+    problems = runner.check(Review.find(root))
+    for problem in problems:
+        typer.echo(problem)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("review is consistent", err=True)
