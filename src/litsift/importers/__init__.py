@@ -1,0 +1,93 @@
+"""The import stage: export files of bibliographic databases -> records, with accounting.
+
+`read_file` reads one export (format and encoding detected), and returns every entry either
+as a Record or as a Rejection with its line, plus a warning for every repaired oddity.
+`export_records` writes records back out as BibTeX, RIS, CSV or ASReview CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from litsift.errors import InputError
+from litsift.importers import asreview, bibtex, csvfmt, nbib, ris, wos
+from litsift.importers.asreview import asreview_decisions
+from litsift.importers.base import DOC_TYPES, Draft, FormatError, ImportResult, Rejection, assemble
+from litsift.importers.detect import decode, normalise_newlines, sniff
+from litsift.importers.export import EXPORT_FORMATS, export_records
+
+__all__ = [
+    "DOC_TYPES",
+    "EXPORT_FORMATS",
+    "FORMATS",
+    "IMPORT_FORMATS",
+    "ImportResult",
+    "Rejection",
+    "asreview_decisions",
+    "export_records",
+    "read_bytes",
+    "read_file",
+]
+
+_PARSERS: dict[str, Callable[[str], list[Draft]]] = {
+    "bibtex": bibtex.parse,
+    "ris": ris.parse,
+    "csv": csvfmt.parse,
+    "wos": wos.parse,
+    "nbib": nbib.parse,
+    "asreview": asreview.parse,
+}
+FORMATS: tuple[str, ...] = tuple(_PARSERS)
+IMPORT_FORMATS: tuple[str, ...] = ("auto", *FORMATS)  # choices of `litsift import --format`
+
+
+def read_bytes(
+    data: bytes,
+    *,
+    name: str,
+    source: str,
+    fmt: str = "auto",
+    batch: str | None = None,
+    where: str | Path | None = None,
+) -> ImportResult:
+    """Parse the bytes of one export file called `name` (see `read_file`).
+
+    `where` (default `name`) is the path that error messages name.
+    """
+    where = where or name
+    if fmt not in IMPORT_FORMATS:
+        raise InputError(
+            where, f"unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}"
+        )
+    try:
+        text, encoding, notes = decode(data)
+        text, repaired = normalise_newlines(text)
+        notes += repaired
+        actual = sniff(text) if fmt == "auto" else fmt
+        drafts = _PARSERS[actual](text)
+    except FormatError as e:
+        raise InputError(where, e.message, line=e.line) from e
+    if not drafts and text.strip():
+        notes.append((None, f"no {actual} records found"))
+    return assemble(
+        drafts,
+        file=name,
+        fmt=actual,
+        encoding=encoding,
+        source=source,
+        batch=batch,
+        warnings=[f"{name}:{line}: {n}" if line else f"{name}: {n}" for line, n in notes],
+    )
+
+
+def read_file(
+    path: Path, *, source: str, fmt: str = "auto", batch: str | None = None
+) -> ImportResult:
+    """Read one export file: every entry becomes a Record or a Rejection with its line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from e
+    return read_bytes(data, name=path.name, source=source, fmt=fmt, batch=batch, where=path)

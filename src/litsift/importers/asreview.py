@@ -1,0 +1,37 @@
+"""ASReview files: CSV with a label column or RIS with ASReview_relevant notes."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from litsift.importers import csvfmt, ris
+from litsift.importers.base import Draft, ImportResult
+from litsift.models import Verdict
+
+log = logging.getLogger(__name__)
+
+LABEL_KEY = "asreview"
+_RIS_START = re.compile(r"^[A-Z][A-Z0-9]  ?-")
+
+
+def parse(text: str) -> list[Draft]:
+    """ASReview RIS (TY lines) or ASReview CSV, labels in `labels['asreview']`."""
+    if _RIS_START.match(text.lstrip("\ufeff\n ")):
+        return ris.parse(text)
+    return csvfmt.parse(text)
+
+
+def asreview_decisions(result: ImportResult) -> dict[str, Verdict]:
+    """Record id -> include/exclude for every labelled record (the first label of an id wins)."""
+    decisions: dict[str, Verdict] = {}
+    for record in result.records:
+        label = record.labels.get(LABEL_KEY)
+        if label not in ("1", "0"):
+            continue
+        verdict = Verdict.INCLUDE if label == "1" else Verdict.EXCLUDE
+        if record.id in decisions and decisions[record.id] is not verdict:
+            log.warning("%s: %s labelled both ways; kept the first label", record.origin, record.id)
+            continue
+        decisions.setdefault(record.id, verdict)
+    return decisions

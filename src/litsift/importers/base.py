@@ -1,0 +1,515 @@
+"""What every importer shares: the result types, a draft entry, and field cleaning.
+
+A format module turns text into `Draft`s (one per entry, with the line where it starts and
+the Record fields it found); `assemble` turns drafts into records and rejections, so the
+accounting rule (read = imported + rejected) holds for every format in one place.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from litsift import ids
+from litsift.errors import LitsiftError
+from litsift.models import Record
+
+# ------------------------------------------------------------------ closed vocabularies
+
+DOC_TYPES: tuple[str, ...] = (
+    "article",
+    "conference-paper",
+    "preprint",
+    "book",
+    "chapter",
+    "thesis",
+    "report",
+    "review",
+    "erratum",
+    "retraction",
+    "editorial",
+    "book-review",
+    "other",
+)
+
+# Lower-cased type labels of every supported format -> DOC_TYPES. One table for all formats.
+_TYPE_LABELS: dict[str, str] = {
+    # BibTeX entry types
+    "article": "article",
+    "inproceedings": "conference-paper",
+    "conference": "conference-paper",
+    "proceedings": "book",
+    "book": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "unpublished": "preprint",
+    "misc": "other",
+    "online": "other",
+    "manual": "report",
+    "booklet": "book",
+    # RIS TY codes
+    "jour": "article",
+    "jfull": "article",
+    "ejour": "article",
+    "mgzn": "article",
+    "news": "article",
+    "inpr": "article",
+    "conf": "conference-paper",
+    "cpaper": "conference-paper",
+    "ebook": "book",
+    "edbook": "book",
+    "chap": "chapter",
+    "echap": "chapter",
+    "thes": "thesis",
+    "rprt": "report",
+    "unpb": "preprint",
+    "gen": "other",
+    "elec": "other",
+    "ser": "book",
+    "stand": "report",
+    # free-text labels (Scopus, Web of Science, PubMed, Springer, IEEE)
+    "journal article": "article",
+    "journal articles": "article",
+    "letter": "article",
+    "note": "article",
+    "short survey": "review",
+    "review": "review",
+    "systematic review": "review",
+    "meta-analysis": "review",
+    "conference paper": "conference-paper",
+    "proceedings paper": "conference-paper",
+    "conference proceeding": "conference-paper",
+    "conference review": "other",
+    "book chapter": "chapter",
+    "chapter": "chapter",
+    "erratum": "erratum",
+    "correction": "erratum",
+    "published erratum": "erratum",
+    "retraction": "retraction",
+    "retracted publication": "retraction",
+    "retraction of publication": "retraction",
+    "editorial": "editorial",
+    "editorial material": "editorial",
+    "comment": "editorial",
+    "book review": "book-review",
+    "preprint": "preprint",
+    "preprints": "preprint",
+    "dissertation": "thesis",
+    "reports - research": "report",
+    "data paper": "article",
+    "early access": "article",
+    "ieee journals": "article",
+    "ieee magazines": "article",
+    "ieee conferences": "conference-paper",
+    "ieee early access articles": "article",
+    "ieee standards": "report",
+    "ieee books": "book",
+    "j": "article",
+    "b": "book",
+    "s": "book",
+    "p": "report",
+}
+
+_TYPE_LABELS.update({t: t for t in DOC_TYPES})  # litsift's own exports write these
+
+_LANGUAGES: dict[str, str] = {
+    "english": "en",
+    "eng": "en",
+    "german": "de",
+    "ger": "de",
+    "deu": "de",
+    "french": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "spanish": "es",
+    "spa": "es",
+    "chinese": "zh",
+    "chi": "zh",
+    "zho": "zh",
+    "japanese": "ja",
+    "jpn": "ja",
+    "russian": "ru",
+    "rus": "ru",
+    "portuguese": "pt",
+    "por": "pt",
+    "italian": "it",
+    "ita": "it",
+    "korean": "ko",
+    "kor": "ko",
+    "dutch": "nl",
+    "dut": "nl",
+    "nld": "nl",
+    "polish": "pl",
+    "pol": "pl",
+    "turkish": "tr",
+    "tur": "tr",
+    "arabic": "ar",
+    "ara": "ar",
+    "persian": "fa",
+    "per": "fa",
+    "fas": "fa",
+    "czech": "cs",
+    "cze": "cs",
+    "ces": "cs",
+    "swedish": "sv",
+    "swe": "sv",
+    "norwegian": "no",
+    "nor": "no",
+    "danish": "da",
+    "dan": "da",
+    "finnish": "fi",
+    "fin": "fi",
+    "hungarian": "hu",
+    "hun": "hu",
+    "greek": "el",
+    "gre": "el",
+    "ell": "el",
+    "hebrew": "he",
+    "heb": "he",
+    "ukrainian": "uk",
+    "ukr": "uk",
+    "croatian": "hr",
+    "hrv": "hr",
+    "romanian": "ro",
+    "rum": "ro",
+    "ron": "ro",
+    "indonesian": "id",
+    "ind": "id",
+    "malay": "ms",
+    "may": "ms",
+    "thai": "th",
+    "tha": "th",
+    "vietnamese": "vi",
+    "vie": "vi",
+    "catalan": "ca",
+    "cat": "ca",
+    "slovak": "sk",
+    "slo": "sk",
+    "slk": "sk",
+    "slovenian": "sl",
+    "slv": "sl",
+    "serbian": "sr",
+    "srp": "sr",
+    "lithuanian": "lt",
+    "lit": "lt",
+    "afrikaans": "af",
+    "afr": "af",
+    "hindi": "hi",
+    "hin": "hi",
+}
+
+# ------------------------------------------------------------------ result types
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An entry that could not become a record, with the line where it starts."""
+
+    file: str
+    line: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Everything one file gave: records, rejections and repaired oddities."""
+
+    file: str
+    format: str
+    encoding: str
+    records: tuple[Record, ...]
+    rejected: tuple[Rejection, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def read(self) -> int:
+        """Entries read from the file: imported plus rejected."""
+        return len(self.records) + len(self.rejected)
+
+
+@dataclass
+class Draft:
+    """One entry as a format parser read it, before it becomes a Record."""
+
+    line: int
+    fields: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # repaired oddities
+    error: str | None = None  # the entry itself is unreadable -> rejection
+
+
+class FormatError(LitsiftError):
+    """Raised inside a parser for a whole-file problem; read_file adds the file name."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.message = message
+        self.line = line
+        super().__init__(message)
+
+
+# ------------------------------------------------------------------ field cleaning
+
+_WS = re.compile(r"\s+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
+
+
+def clean(value: object) -> str | None:
+    """Whitespace collapsed, HTML entities decoded, blank -> None."""
+    if value is None:
+        return None
+    text = html.unescape(str(value)).replace("\u00a0", " ").replace("\ufeff", "")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c in "\t\n")
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+def parse_year(value: object) -> int | None:
+    """The first plausible four-digit year in a date string ('2002 Sep', '2014//')."""
+    if value is None:
+        return None
+    m = _YEAR.search(str(value))
+    return int(m.group(1)) if m else None
+
+
+def doc_type(*labels: str | None) -> str | None:
+    """The DOC_TYPES value for a format's type labels (';'-separated parts allowed)."""
+    found: list[str] = []
+    seen = False
+    for label in labels:
+        for part in (label or "").split(";"):
+            key = part.strip().lower()
+            seen = seen or bool(key)
+            if key in _TYPE_LABELS:
+                found.append(_TYPE_LABELS[key])
+    # "Journal Article; Review" is a review: a specific type beats the generic ones
+    specific = [t for t in found if t not in ("article", "other")]
+    if specific or found:
+        return (specific or found)[0]
+    return "other" if seen else None
+
+
+def language(value: str | None) -> str | None:
+    """ISO 639-1 code from a language name or code ('English', 'eng', 'en'); else None."""
+    for part in re.split(r"[;,/]", value or ""):
+        key = part.strip().lower()
+        if key in _LANGUAGES:
+            return _LANGUAGES[key]
+        if re.fullmatch(r"[a-z]{2}", key):
+            return key
+    return None
+
+
+# ------------------------------------------------------------------ authors
+
+_INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de][a-z]?\.?-?){1,4}$")
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "du",
+    "la",
+    "le",
+    "dos",
+    "das",
+    "ter",
+    "ten",
+    "bin",
+    "al",
+    "el",
+    "st.",
+}
+
+
+def author_name(raw: str) -> str | None:
+    """One author as 'Family, Given' from 'Family, Given', 'Given Family' or 'Family I.J.'."""
+    name = clean(raw.strip().strip("{}"))
+    if not name:
+        return None
+    name = name.strip(" ;,")
+    if "," in name:
+        family, given = (p.strip() for p in name.split(",", 1))
+        return f"{family}, {given}" if given else family
+    words = name.split(" ")
+    if len(words) == 1:
+        return name
+    if _INITIALS.match(words[-1]) and not _INITIALS.match(words[0]):
+        # Scopus/PubMed short form "Phillips J.C." or "Mangalam H"
+        return f"{' '.join(words[:-1])}, {words[-1]}"
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return f"{' '.join(words[start:])}, {' '.join(words[:start])}"
+
+
+def authors_from(parts: Iterable[str]) -> list[str]:
+    """Each part normalised with `author_name`, blanks dropped."""
+    out = [author_name(p) for p in parts]
+    return [a for a in out if a]
+
+
+def split_author_list(value: str | None) -> list[str]:
+    """Split an author cell: ';' lists, Scopus 'Family I., Family I.' lists, or one name."""
+    text = clean(value)
+    if not text:
+        return []
+    if ";" in text:
+        return authors_from(text.split(";"))
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 2 and all(_INITIALS.match(p.split(" ")[-1]) for p in parts if p):
+        return authors_from(parts)  # "Phillips J.C., Braun R., ..."
+    if len(parts) == 2 and " " in parts[1] and _INITIALS.match(parts[1].split(" ")[-1]):
+        return authors_from(parts)  # two short-form names
+    return authors_from([text])
+
+
+_RUN_TOGETHER = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff])")
+_NAME_PREFIXES = ("Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "O")
+
+
+def split_run_together(value: str) -> list[str]:
+    """Springer's 'Andy SmithTom Weber' -> ['Andy Smith', 'Tom Weber'] (not 'McDonald')."""
+    pieces: list[str] = []
+    for piece in _RUN_TOGETHER.split(value):
+        last_word = pieces[-1].rsplit(" ", 1)[-1] if pieces else ""
+        if pieces and last_word in _NAME_PREFIXES:
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+# ------------------------------------------------------------------ identifiers in URLs
+
+_URL_IDS = (
+    ("arxiv_id", re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#]|$)", re.I)),
+    ("pmid", re.compile(r"(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(\d+)")),
+    ("openalex_id", re.compile(r"openalex\.org/(W\d+)", re.I)),
+    ("s2_id", re.compile(r"semanticscholar\.org/paper/(?:[^/\s]+/)?([0-9a-f]{40})", re.I)),
+    ("dblp_key", re.compile(r"dblp\.org/rec/([^\s?#]+?)(?:\.html|\.bib)?(?:[?#]|$)")),
+    ("doi", re.compile(r"(?:doi\.org|dx\.doi\.org)/(10\.\S+)", re.I)),
+)
+
+
+def ids_from_urls(draft: Draft, urls: Iterable[str | None]) -> None:
+    """Fill identifiers the draft lacks from URLs that carry them (arXiv, PubMed, DOI ...)."""
+    for url in urls:
+        for name, pattern in _URL_IDS:
+            m = pattern.search(url or "")
+            if m and not draft.fields.get(name):
+                draft.fields[name] = m.group(1)
+
+
+# ------------------------------------------------------------------ assembling
+
+_TEXT_FIELDS = (
+    "title",
+    "abstract",
+    "venue",
+    "volume",
+    "issue",
+    "pages",
+    "publisher",
+    "url",
+    "source_key",
+    "pmid",
+    "openalex_id",
+    "s2_id",
+    "dblp_key",
+)
+_IDENTIFIERS = ("doi", "arxiv_id", "pmid", "openalex_id", "s2_id", "dblp_key")
+
+
+def _record_fields(draft: Draft) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in draft.fields.items():
+        if name in _TEXT_FIELDS:
+            out[name] = clean(value)
+        elif name in ("authors", "keywords"):
+            out[name] = [v for v in (clean(x) for x in value or ()) if v]
+        else:
+            out[name] = value
+    return out
+
+
+def _check_identifiers(fields: dict[str, Any], notes: list[str]) -> None:
+    """Report identifiers that needed repair or had to be dropped."""
+    doi = fields.get("doi")
+    if doi and not ids.normalise_doi(doi):
+        notes.append(f"DOI {doi!r} is not a DOI; dropped")
+        fields["doi"] = None
+    elif doi and re.match(r"\s*(https?:|doi:)", doi, re.I):
+        notes.append("DOI given as a URL; reduced to the bare DOI")
+    pmid = fields.get("pmid")
+    if pmid:
+        m = re.fullmatch(r"\s*(?:pmid:?\s*)?(\d+)\s*", str(pmid), re.I)
+        if not m:
+            notes.append(f"PubMed id {pmid!r} is not a number; dropped")
+        fields["pmid"] = m.group(1) if m else None
+
+
+def _missing(fields: dict[str, Any]) -> str | None:
+    has_id = any(fields.get(n) for n in _IDENTIFIERS)
+    if not fields.get("title") and not has_id:
+        return "no title and no identifier (DOI, arXiv, PubMed, OpenAlex, S2 or DBLP id)"
+    return None
+
+
+def assemble(
+    drafts: Sequence[Draft],
+    *,
+    file: str,
+    fmt: str,
+    encoding: str,
+    source: str,
+    batch: str | None,
+    warnings: Iterable[str] = (),
+) -> ImportResult:
+    """Turn parsed drafts into records and rejections; every repair becomes a warning."""
+    records: list[Record] = []
+    rejected: list[Rejection] = []
+    notes = list(warnings)
+    for draft in drafts:
+        if draft.error:
+            rejected.append(Rejection(file, draft.line, draft.error))
+            continue
+        fields = _record_fields(draft)
+        _check_identifiers(fields, draft.notes)
+        reason = _missing(fields)
+        if reason:
+            rejected.append(Rejection(file, draft.line, reason))
+            continue
+        if not fields.get("title"):
+            draft.notes.append("no title; imported on its identifier alone")
+        try:
+            record = Record.build(
+                source=source, origin=f"{file}:{draft.line}", batch=batch or file, **fields
+            )
+        except ValidationError as e:
+            rejected.append(Rejection(file, draft.line, f"invalid field: {e.errors()[0]['msg']}"))
+            continue
+        records.append(record)
+        notes.extend(f"{file}:{draft.line}: {note}" for note in draft.notes)
+    return ImportResult(
+        file=file,
+        format=fmt,
+        encoding=encoding,
+        records=tuple(records),
+        rejected=tuple(rejected),
+        warnings=tuple(notes),
+    )
