@@ -1,0 +1,121 @@
+"""`litsift search` and `litsift records parse`: thin wrappers over litsift.search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from litsift.errors import InputError
+from litsift.review import Review
+from litsift.search import Settings, explain, run_search
+from litsift.search.sources import SOURCES, get_source
+
+records_app = typer.Typer(help="Work with records as the APIs return them.", no_args_is_help=True)
+
+
+def search_command(
+    root: Path = typer.Option(Path("."), "--root", help="Review folder (or one inside it)."),
+    offline: bool = typer.Option(
+        False, "--offline", help="Answer only from the cache; fail on a missing page."
+    ),
+    update: bool = typer.Option(
+        False, "--update", help="Re-run the saved searches fresh and flag new records."
+    ),
+    citations: bool = typer.Option(
+        False, "--citations", help="Chase references and citations of included studies."
+    ),
+    explain_only: bool = typer.Option(
+        False, "--explain", help="Print each source's exact request; send nothing."
+    ),
+    source: list[str] = typer.Option(
+        None, "--source", "-s", help="Search only this review.yaml source (repeatable)."
+    ),
+    max_records: int = typer.Option(
+        None, "--max-records", min=1, help="Cap on records per source and query."
+    ),
+    max_pages: int = typer.Option(
+        None, "--max-pages", min=1, help="Cap on pages per source and query."
+    ),
+    mailto: str = typer.Option(
+        None,
+        "--mailto",
+        envvar="LITSIFT_MAILTO",
+        help="Contact e-mail sent to the APIs (polite pools).",
+    ),
+) -> None:
+    """Search the bibliographic APIs with the review's saved queries (cached, logged)."""
+    review = Review.find(root)
+    if explain_only:
+        for row in explain(review, source or None):
+            typer.echo(
+                f"# {row['source']} ({row['platform']}), query {row['query']}"
+                + ("" if row["exact"] else " [post-filtered locally]")
+            )
+            for note in row["notes"]:
+                typer.echo(f"#   note: {note}")
+            typer.echo(row["request"])
+        return
+    settings = Settings(max_records=max_records, max_pages=max_pages, mailto=mailto)
+    report = run_search(
+        review,
+        offline=offline,
+        update=update,
+        citations=citations,
+        sources=source or None,
+        max_records=max_records,
+        settings=settings,
+    )
+    for e in report.entries:
+        typer.echo(
+            f"{e.source}\t{e.query_name}\thits={e.hits}\tretrieved={e.retrieved}\t"
+            f"matching={e.matching}\tkept={e.kept}\tnew={e.new}\tpages={e.pages}"
+        )
+        for warning in e.warnings:
+            typer.echo(f"{e.source}: warning: {warning}", err=True)
+    total_new = sum(len(v) for v in report.new_records.values())
+    typer.echo(
+        f"run {report.run_id} ({report.mode}, snapshot {report.snapshot}): "
+        f"{total_new} new records; log {review.rel(report.log_path)}",
+        err=True,
+    )
+
+
+@records_app.command("parse")
+def parse_records(
+    file: Path = typer.Argument(..., help="A saved raw API response (JSON or Atom XML)."),
+    source: str = typer.Option(
+        ..., "--source", "-s", help=f"The API that returned it: {', '.join(SOURCES)}."
+    ),
+) -> None:
+    """Print the records of a saved API response as JSON Lines (one record per line)."""
+    api = get_source(source)
+    try:
+        body = file.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise InputError(file, "file not found") from e
+    except UnicodeDecodeError as e:
+        raise InputError(file, f"not UTF-8 text ({e.reason})") from e
+    page = api.parse(_unwrap_cached(body), source)
+    for record in page.records:
+        typer.echo(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
+
+
+def _unwrap_cached(body: str) -> str:
+    """A litsift cache file holds the response body next to its request: use the body."""
+    if body.lstrip().startswith("{") and '"request"' in body[:2000]:
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError:
+            return body
+        if isinstance(data, dict) and isinstance(data.get("body"), str) and "request" in data:
+            return data["body"]
+    return body
+
+
+app = typer.Typer(
+    help="Search stage commands.", no_args_is_help=False, pretty_exceptions_show_locals=False
+)
+app.command("search")(search_command)
+app.add_typer(records_app, name="records")

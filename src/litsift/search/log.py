@@ -1,0 +1,122 @@
+"""PRISMA-S search log: one YAML file per run under data/search/log/<run-id>.yaml.
+
+Each entry records, per source and query, what PRISMA-S item 13 asks for: platform,
+the exact query sent, filters and limits, date and time, hits the API reported, records
+retrieved, pages, the litsift version, retries and rate-limit waits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from litsift import __version__
+from litsift.errors import InputError
+from litsift.yamlio import dump_yaml
+
+SCHEMA_VERSION = 1
+RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable UTC timestamp id: 20261128T093012Z."""
+    return (now or datetime.now(UTC)).astimezone(UTC).strftime(RUN_ID_FORMAT)
+
+
+def run_id_iso(run_id: str) -> str:
+    """'20261128T093012Z' -> '2026-11-28T09:30:12Z' (the id itself when it is not a stamp)."""
+    try:
+        stamp = datetime.strptime(run_id[:16], RUN_ID_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return run_id
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class SourceEntry:
+    """One source searched with one query in one run."""
+
+    source: str
+    platform: str
+    api: str
+    query_name: str
+    query_file: str
+    query_written: str
+    query_sent: str
+    request: str  # first request URL, without key or contact e-mail
+    filters: dict[str, Any]
+    limits: dict[str, Any]
+    exact_translation: bool
+    notes: list[str] = field(default_factory=list)
+    date: str = ""  # when the responses were fetched (the snapshot's time)
+    hits: int | None = None  # as reported by the API
+    retrieved: int = 0  # distinct records parsed from the responses
+    matching: int = 0  # of those, records the query truly matches (local evaluation)
+    kept: int = 0  # written to records/ (post-filtered when the translation is inexact)
+    new: int = 0  # not in records/ before this run
+    pages: int = 0
+    requests: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    wait_seconds: float = 0.0
+    status: str = "running"  # running | complete | failed
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunLog:
+    run_id: str
+    snapshot: str
+    mode: str  # search | update | replay | resume | citations
+    offline: bool
+    started: str
+    finished: str | None = None
+    status: str = "running"
+    litsift_version: str = __version__
+    schema_version: int = SCHEMA_VERSION
+    entries: list[SourceEntry] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        entries = data.pop("entries")
+        for entry in entries:
+            entry["wait_seconds"] = round(entry["wait_seconds"], 3)
+        return {"schema_version": data.pop("schema_version"), **data, "sources": entries}
+
+
+def log_dir(search_dir: Path) -> Path:
+    return search_dir / "log"
+
+
+def write_log(search_dir: Path, run: RunLog) -> Path:
+    """Write (or rewrite, as the run progresses) data/search/log/<run-id>.yaml."""
+    path = log_dir(search_dir) / f"{run.run_id}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_yaml(run.to_dict()), encoding="utf-8")
+    return path
+
+
+def read_logs(search_dir: Path) -> list[dict[str, Any]]:
+    """All run logs, oldest first (run ids sort by time)."""
+    out = []
+    for path in sorted(log_dir(search_dir).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise InputError(path, f"unreadable search log: {e}") from e
+        if not isinstance(data, dict) or "run_id" not in data:
+            raise InputError(path, "not a litsift search log (no run_id)")
+        out.append(data)
+    return out
+
+
+def latest_log(search_dir: Path, *, exclude_mode: str | None = None) -> dict[str, Any] | None:
+    """The most recent run log (optionally ignoring one mode, e.g. citations)."""
+    logs = [g for g in read_logs(search_dir) if g.get("mode") != exclude_mode]
+    return logs[-1] if logs else None
