@@ -1,0 +1,62 @@
+"""`litsift dedup`: the dedup stage, and `dedup bench` on a labelled set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from litsift.dedup.bench import Level, run_bench
+from litsift.review import Review
+
+app = typer.Typer(
+    help="Deduplicate records: identifiers first, then fuzzy matching. Without a subcommand, "
+    "identify and deduplicate the review at --root (the first stages of `litsift run`).",
+    no_args_is_help=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback(invoke_without_command=True)
+def dedup(
+    ctx: typer.Context,
+    root: Path = typer.Option(Path("."), "--root", help="Review folder (or below it)."),
+) -> None:
+    """Identify records and deduplicate them (the stages of `litsift run` up to dedup)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from litsift import runner  # the runner imports every stage; only needed here
+
+    result = runner.run(Review.find(root), until="dedup")
+    for stage, line in result.summary():
+        typer.echo(f"{stage}: {line}")
+    if result.new_uncertain_pairs:
+        typer.echo(
+            f"{result.new_uncertain_pairs} new uncertain pairs appended to "
+            "data/dedup/pairs.yaml: answer them with `same` or `different`",
+            err=True,
+        )
+
+
+@app.command()
+def bench(
+    folder: Path = typer.Argument(
+        ..., help="Labelled set: records_pre_merged.csv and merged_record_ids.csv."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    level: Level = typer.Option(
+        Level.REPORT,
+        "--level",
+        help="report: pairs in one cluster (duplicates); study: "
+        "pairs in one study (also preprint, abstract, "
+        "erratum links).",
+    ),
+) -> None:
+    """Measure pairwise precision, recall, F1 and false merges on a labelled set."""
+    result, _ = run_bench(folder, level=level.value)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(), sort_keys=True))
+        return
+    for name, value in result.model_dump().items():
+        typer.echo(f"{name:<13} {value}")

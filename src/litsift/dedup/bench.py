@@ -1,0 +1,183 @@
+"""Measuring deduplication on a labelled set (the layout of bib-dedupe's data folders).
+
+A labelled set is a folder with `records_pre_merged.csv` (one row per record, an `ID`
+column and bibliographic columns) and `merged_record_ids.csv` (one row per duplicate
+cluster, ids joined by `;`). Accuracy is pairwise: every pair of records in one cluster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from litsift.dedup.core import DIFFERENT, SAME, DedupConfig, DedupResult, deduplicate
+from litsift.errors import InputError
+from litsift.models import Record
+
+RECORDS_FILE = "records_pre_merged.csv"
+LABELS_FILE = "merged_record_ids.csv"
+SOURCE = "labelled"
+# CSV column -> Record field; a column absent from a set is simply not used.
+_COLUMNS = {
+    "title": "title",
+    "journal": "venue",
+    "container_title": "venue",
+    "booktitle": "venue",
+    "volume": "volume",
+    "number": "issue",
+    "issue": "issue",
+    "pages": "pages",
+    "doi": "doi",
+    "abstract": "abstract",
+    "ENTRYTYPE": "doc_type",
+}
+
+
+class Level(StrEnum):
+    """What counts as 'the same' when scoring: one cluster (report) or one study."""
+
+    REPORT = "report"
+    STUDY = "study"
+
+
+class BenchResult(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+    false_merges: int
+    records: int
+    seconds: float
+
+
+def load_records(folder: Path) -> list[Record]:
+    """Records of a labelled set; the member key is 'labelled:<ID>'."""
+    path = folder / RECORDS_FILE
+    frame = _read_csv(path)
+    if "ID" not in frame.columns:
+        raise InputError(path, "no ID column")
+    return [_record(row) for row in frame.to_dict("records")]
+
+
+def _record(row: dict[str, object]) -> Record:
+    fields: dict[str, object] = {}
+    for column, name in _COLUMNS.items():
+        value = _text(row.get(column))
+        if value and name not in fields:
+            fields[name] = value
+    year = _text(row.get("year"))
+    fields["year"] = int(float(year)) if year and year.replace(".", "", 1).isdigit() else None
+    fields["authors"] = [a.strip() for a in (_text(row.get("author")) or "").split(" and ")]
+    return Record.build(source=SOURCE, origin=str(row["ID"]), **fields)
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text or None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=True)
+    except FileNotFoundError as e:
+        raise InputError(path, "file not found") from e
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputError(path, f"not a readable CSV file ({e})") from e
+
+
+def load_labels(folder: Path) -> list[tuple[str, ...]]:
+    """True duplicate clusters: tuples of record ids."""
+    path = folder / LABELS_FILE
+    frame = _read_csv(path)
+    if "merged_ids" not in frame.columns:
+        raise InputError(path, "no merged_ids column")
+    return [tuple(sorted(str(v).split(";"))) for v in frame["merged_ids"].dropna()]
+
+
+def pairs_of(clusters: Iterable[Sequence[str]]) -> set[tuple[str, str]]:
+    """Every unordered pair of ids in one cluster, as sorted tuples."""
+    return {tuple(sorted(p)) for c in clusters for p in itertools.combinations(c, 2)}  # type: ignore[misc]
+
+
+def predicted_clusters(result: DedupResult, level: str = "report") -> list[tuple[str, ...]]:
+    """Groups of labelled-set ids (member origins): clusters, or whole studies."""
+    groups: dict[str, list[str]] = {}
+    for c in result.clusters:
+        groups.setdefault(c.id if level == "report" else c.study, []).extend(
+            m.origin for m in c.members
+        )
+    return [tuple(g) for g in groups.values() if len(g) > 1]
+
+
+def score(
+    truth: set[tuple[str, str]], found: set[tuple[str, str]], records: int, seconds: float
+) -> BenchResult:
+    """Pairwise precision, recall, F1 and false merges (pairs found but not labelled)."""
+    hits = len(truth & found)
+    precision = hits / len(found) if found else 1.0
+    recall = hits / len(truth) if truth else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return BenchResult(
+        precision=round(precision, 4),
+        recall=round(recall, 4),
+        f1=round(f1, 4),
+        false_merges=len(found - truth),
+        records=records,
+        seconds=round(seconds, 3),
+    )
+
+
+def run_bench(
+    folder: Path,
+    config: DedupConfig = DedupConfig(),  # noqa: B008
+    level: str = "report",
+) -> tuple[BenchResult, DedupResult]:
+    """Deduplicate a labelled set and score it against its labels.
+
+    level "report": pairs in one cluster (the duplicates removed); "study": pairs in one
+    study (also counting reports linked as one study: preprint, abstract, erratum).
+    """
+    records = load_records(folder)
+    truth = pairs_of(load_labels(folder))
+    start = time.perf_counter()
+    result = deduplicate(records, config=config)
+    seconds = time.perf_counter() - start
+    found = pairs_of(predicted_clusters(result, level))
+    return score(truth, found, len(records), seconds), result
+
+
+def simulate_review(folder: Path, rounds: int = 3) -> tuple[BenchResult, int]:
+    """Answer every uncertain pair from the labels, as a reviewer would, and re-run.
+
+    Measures the workflow with a human in the loop: returns the report-level score after
+    the answers and the number of questions asked.
+    """
+    records = load_records(folder)
+    truth = pairs_of(load_labels(folder))
+    origins: dict[str, list[str]] = {}
+    for r in records:
+        origins.setdefault(r.id, []).append(r.origin)
+    answers: dict[frozenset[str], str] = {}
+    start = time.perf_counter()
+    result = deduplicate(records)
+    for _ in range(rounds):
+        if not result.uncertain:
+            break
+        for pair in result.uncertain:
+            same = any(
+                tuple(sorted((x, y))) in truth for x in origins[pair.a] for y in origins[pair.b]
+            )
+            answers[frozenset((pair.a, pair.b))] = SAME if same else DIFFERENT
+        result = deduplicate(records, answers=answers)
+    seconds = time.perf_counter() - start
+    found = pairs_of(predicted_clusters(result))
+    return score(truth, found, len(records), seconds), len(answers)

@@ -1,0 +1,230 @@
+"""Per-record matching features: normalised title, authors, venue, locator, kind and version.
+
+Computed once per record so that comparing a pair is cheap. Everything here is pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from litsift import ids
+from litsift.models import Record
+
+# Identifier fields in order of strength; the same order as `ids.record_id`.
+ID_FIELDS = ("doi", "arxiv_id", "pmid", "openalex_id", "s2_id", "dblp_key")
+ABSTRACT_CHARS = 300  # abstracts are compared on their start (databases truncate them)
+ID_PREFIXES = ("doi-", "arxiv-", "pmid-", "openalex-", "s2-", "dblp-", "ta-")
+
+# A title that announces a correction, retraction, reply or comment is a separate report.
+# (Checked after database annotations such as "[Erratum appears in ...]" are removed: those
+# annotate the article itself.)
+_ERRATUM_CITATION = re.compile(
+    r"\(vol\.?\s*\w+,?\s*(pg|p|pp)\.?\s*\w+[^()]*\)\s*$"  # WoS: (vol 142, pg 310, 2003)
+    r"|\([^()]*\(\d{4}\)\s*\d+\s*\(\s*[\w-]+\s*\)\s*\)\s*$",  # Embase: (J (2009) 360 (542-544))
+    re.IGNORECASE,
+)
+_KIND_PATTERNS = (
+    (
+        "erratum",
+        re.compile(
+            r"\b(erratum|errata|corrigendum|corrigenda)\b"
+            r"|^\s*((author|publisher)\s+)?correction\s*(:|to\b|notice\b)"
+        ),
+    ),
+    (
+        "retraction",
+        re.compile(
+            r"^\s*(retraction\s*(:|notice|note|statement|of\s*:)"
+            r"|retracted\s*(:|article)|notice of retraction|withdrawn\s*:)"
+        ),
+    ),
+    (
+        "reply",
+        re.compile(
+            r"^\s*(reply|in reply|authors?'?s?\s+reply|response to)\b|^\s*re:\s"
+            r"|[-:]\s*(authors?'?s?\s+)?reply\s*$"
+        ),
+    ),
+    ("comment", re.compile(r"^\s*(comment|comments|commentary)\s+(on|to)\b")),
+)
+# Database annotations and markers that are not part of the title.
+_ANNOTATION = re.compile(
+    r"\[(erratum|comment|retraction|retracted|update|corrected|republished|expression of)"
+    r"[^\]]*(\]|$)"
+    r"|\((multiple letters|abstract)\)|\[(\d+|review|abstract|[a-z]+ language|"
+    r"english|spanish|french|german|italian|portuguese|chinese|japanese|russian|polish|dutch|"
+    r"czech|hungarian|turkish|danish|swedish|norwegian|korean|hebrew)\]",
+    re.IGNORECASE,
+)
+_ORIGINAL = re.compile(r"<original>.*$", re.IGNORECASE | re.DOTALL)
+_LEAD = re.compile(
+    r"^\s*((author|publisher)\s+)?(erratum|errata|corrigendum|correction|"
+    r"retraction(\s+note|\s+notice)?)\s*(to\b)?\s*:?\s*",
+    re.IGNORECASE,
+)
+_TRAIL_REPLY = re.compile(r"[-:]\s*(authors?'?s?\s+)?reply\s*$", re.IGNORECASE)
+# DOI prefixes of preprint servers (arXiv's DataCite prefix, SSRN, Research Square, Preprints.org).
+_PREPRINT_DOI = ("10.48550/", "10.2139/ssrn", "10.21203/rs", "10.20944/preprints")
+_PREPRINT_VENUE = re.compile(r"\b(arxiv|biorxiv|medrxiv|ssrn|preprints?|research square|corr)\b")
+_PREPRINT_TYPES = {"preprint", "posted-content", "posted_content"}
+_ROMAN = {"i", "ii", "iii", "iv", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
+_VENUE_STOP = {"of", "the", "and", "in", "on", "for", "a", "an", "de", "la", "le", "des", "der"}
+_NUMBER = re.compile(r"\d+")
+_PAGE_RANGE = re.compile(r"[a-z]*(\d+)\s*(?:[-\u2013]+\s*[a-z]*(\d+))?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What the matcher compares for one record (all strings folded)."""
+
+    title: str  # folded title, "" when missing
+    abstract: str  # start of the folded abstract, "" when missing
+    numbers: frozenset[str]  # numbers in the title ('focus 2', 'part ii'): they tell works apart
+    compact: str  # title without spaces, for blocking
+    authors: tuple[str, ...]  # compact family names
+    year: int | None
+    venue: tuple[str, ...]  # venue tokens without stop words
+    volume: str
+    page: str  # first page (digits only)
+    last_page: str  # last page, expanded ('2243-5' -> '2245'); "" when not a range
+    dois: str  # DOI that is not a preprint DOI, "" when none
+    identifiers: tuple[str, ...]  # "doi:...", "arxiv:...", ... for identifier matching
+    kind: str  # article | erratum | retraction | reply | comment
+    preprint: bool
+
+
+def features(record: Record) -> Features:
+    """Matching features of one record."""
+    title = fold_title(record.title)
+    doi = record.doi or ""
+    first, last = page_range(record.pages)
+    return Features(
+        title=title,
+        abstract=fast_fold((record.abstract or "")[: ABSTRACT_CHARS + 100])[:ABSTRACT_CHARS],
+        numbers=title_numbers(title),
+        compact=title.replace(" ", ""),
+        authors=tuple(a for a in map(compact_family, record.authors) if a),
+        year=record.year,
+        venue=venue_tokens(record.venue),
+        volume=first_number(record.volume),
+        page=first,
+        last_page=last,
+        dois="" if not doi or doi.startswith(_PREPRINT_DOI) else doi,
+        identifiers=identifiers(record),
+        kind=title_kind(record.title),
+        preprint=is_preprint(record),
+    )
+
+
+def clean_title(title: str | None) -> str:
+    """Title without database annotations, erratum citations, or a translated original."""
+    if not title:
+        return ""
+    text = _ORIGINAL.sub("", title)
+    text = _ANNOTATION.sub(" ", text)
+    text = _ERRATUM_CITATION.sub("", text.strip())
+    text = _TRAIL_REPLY.sub("", text)
+    return _LEAD.sub("", text, count=1)
+
+
+def fold_title(title: str | None) -> str:
+    """Folded, cleaned title: what titles are compared on."""
+    return fast_fold(clean_title(title))
+
+
+_TAG = re.compile(r"<[^>]+>")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def fast_fold(text: str | None) -> str:
+    """`ids.fold`, with a fast path for plain ASCII text (the common case)."""
+    if not text:
+        return ""
+    if text.isascii() and "&" not in text:
+        return _NON_ALNUM.sub(" ", _TAG.sub(" ", text).lower()).strip()
+    return ids.fold(text)
+
+
+def title_numbers(folded: str) -> frozenset[str]:
+    """Arabic and small Roman numbers in a folded title."""
+    return frozenset(w.lstrip("0") or "0" for w in folded.split() if w.isdigit() or w in _ROMAN)
+
+
+@lru_cache(maxsize=262144)
+def compact_family(author: str) -> str:
+    """Family name without spaces or hyphens: 'Le Quintrec, M.' -> 'lequintrec'."""
+    if "," in author:
+        return fast_fold(author.split(",", 1)[0]).replace(" ", "")
+    parts = fast_fold(author).split()
+    return parts[-1] if parts else ""
+
+
+@lru_cache(maxsize=65536)
+def venue_tokens(venue: str | None) -> tuple[str, ...]:
+    """Venue words without stop words: 'Seminars in Thrombosis & Hemostasis' -> 3 words."""
+    return tuple(t for t in fast_fold(venue).split() if t not in _VENUE_STOP)
+
+
+def first_number(value: str | None) -> str:
+    """First number of a volume ('20 Suppl 1' -> '20'), without leading zeros."""
+    m = _NUMBER.search(str(value or ""))
+    return (m.group(0).lstrip("0") or "0") if m else ""
+
+
+def page_range(pages: str | None) -> tuple[str, str]:
+    """First and last page digits: 'c37-c42' -> ('37', '42'), '2243-5' -> ('2243', '2245')."""
+    m = _PAGE_RANGE.search(str(pages or ""))
+    if not m:
+        return "", ""
+    first = m.group(1).lstrip("0") or "0"
+    last = (m.group(2) or "").lstrip("0")
+    if last and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return first, last
+
+
+def identifiers(record: Record) -> tuple[str, ...]:
+    """Typed persistent identifiers ('doi:10.1/x', 'arxiv:2303.1'), normalised."""
+    out = []
+    for name in ID_FIELDS:
+        value = getattr(record, name)
+        if value:
+            value = value.strip().lower()
+            if name == "openalex_id":
+                value = value.rsplit("/", 1)[-1]
+            out.append(f"{name}:{value}")
+    return tuple(out)
+
+
+def title_kind(title: str | None) -> str:
+    """'erratum', 'retraction', 'reply', 'comment' from the title's wording, else 'article'."""
+    text = _ANNOTATION.sub(" ", _ORIGINAL.sub("", title or "")).strip()
+    if _ERRATUM_CITATION.search(text):
+        return "erratum"
+    lowered = text.lower()
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(lowered):
+            return kind
+    return "article"
+
+
+def is_preprint(record: Record) -> bool:
+    """A preprint report: arXiv-only identifiers, a preprint DOI, venue or document type."""
+    doi = record.doi or ""
+    if record.doc_type and record.doc_type.lower() in _PREPRINT_TYPES:
+        return True
+    if doi and not doi.startswith(_PREPRINT_DOI):
+        return False
+    if record.arxiv_id or doi:
+        return True
+    return bool(_PREPRINT_VENUE.search(ids.fold(record.venue)))
+
+
+def id_strength(record_id: str) -> int:
+    """Rank of the identifier behind a record id: 0 for a DOI ... 6 for title/author/year."""
+    for rank, prefix in enumerate(ID_PREFIXES):
+        if record_id.startswith(prefix):
+            return rank
+    return len(ID_PREFIXES)

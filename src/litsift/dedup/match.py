@@ -1,0 +1,287 @@
+"""Comparing two records: the matching rules, each giving a decision, a score and a reason.
+
+Titles are compared after cleaning (database annotations such as "[Erratum appears in ...]",
+"[Spanish]", "(multiple letters)" and a translated "<ORIGINAL> ..." removed) and folding
+(case, accents, punctuation). The rules, in order, with one configuration for every data set:
+
+1. Kinds. An erratum, retraction, reply or comment (from the title's wording) never matches
+   another kind. An erratum with its article's title is linked to that article's *study*.
+2. Two different DOIs that are not preprint DOIs never match (hard: no cluster holds both).
+3. A shared persistent identifier (DOI, arXiv id, PubMed, OpenAlex, Semantic Scholar, DBLP)
+   matches, unless the titles disagree (then the pair goes to a reviewer).
+4. Otherwise fields are compared. *Support*: same year, same volume, same pages (first page,
+   last page or overlapping ranges), same authors (first author or half the names),
+   compatible venue (abbreviations allowed), abstracts that start alike. *Contradiction*:
+   years more than one apart, different volume, different pages, different authors,
+   different numbers in the titles ("Part I" / "Part II", "FOCUS 1" / "FOCUS 2").
+   - near-identical titles (>= `title_high`) match with no contradiction and one support
+     (three for titles under `short_title_words` words; a one-year gap also needs volume or
+     pages). With the same authors, year and venue but other pages or volume they are
+     another report of the same study (conference abstract, unmarked erratum): linked as
+     one study, never merged;
+   - similar titles (>= `title_mid`) match only when authors, year, volume and pages agree
+     and so does the venue or the abstract;
+   - one title containing the other (an added subtitle or citation) matches when authors,
+     year, volume and pages agree;
+   - a missing title matches only when authors, year, volume and pages agree.
+   Pairs just short of these rules (a contradiction or a support missing) are *uncertain*:
+   they are not merged and go to a reviewer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from litsift.dedup.features import Features
+
+_MAX_AUTHORS = 10  # names compared beyond the first author (consortium papers list hundreds)
+_LOCATOR = frozenset({"authors", "year", "volume", "page"})
+
+
+class Decision(StrEnum):
+    MATCH = "match"  # the same report
+    STUDY = "study"  # another report of the same study (never in one cluster)
+    MAYBE = "maybe"
+    NO = "no"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Title similarity cut-offs (0-1) and what counts as a short title."""
+
+    title_high: float = 0.95
+    title_mid: float = 0.80
+    title_low: float = 0.70
+    short_title_words: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    decision: Decision
+    score: float
+    reason: str
+    hard: bool = False  # a NO that forbids the two records in one cluster
+
+
+def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
+    """Decide whether two records are the same report, with a score and a reason."""
+    title = title_similarity(a, b)
+    if a.kind != b.kind:
+        return _kinds(a, b, title, th)
+    if a.dois and b.dois and a.dois != b.dois:
+        return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
+    shared = sorted(set(a.identifiers) & set(b.identifiers))
+    if shared:
+        name = shared[0].split(":", 1)[0]
+        if title is not None and title < th.title_low:
+            return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
+        return Verdict(Decision.MATCH, 1.0, f"same {name}")
+    if title is not None and title < th.title_low and not _same_locator(a, b):
+        return Verdict(Decision.NO, 0.0, f"title {title:.2f}")
+    support, against = evidence(a, b)
+    if title is None:
+        return _no_title(support, against)
+    return _titled(a, b, title, support, against, th)
+
+
+def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict:
+    """Different kinds never match; an erratum is linked to the study of its article."""
+    kinds = {a.kind, b.kind}
+    if (
+        kinds == {"erratum", "article"}
+        and title is not None
+        and title >= th.title_high
+        and author_agreement(a.authors, b.authors) is not False
+        and not (a.year and b.year and abs(a.year - b.year) > 1)
+    ):
+        return Verdict(
+            Decision.STUDY,
+            round(title, 4),
+            f"erratum of the same study (title {title:.2f})",
+            hard=True,
+        )
+    return Verdict(Decision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
+
+
+def _same_locator(a: Features, b: Features) -> bool:
+    return bool(
+        a.volume
+        and a.page
+        and a.year
+        and a.volume == b.volume
+        and a.page == b.page
+        and a.year == b.year
+    )
+
+
+def evidence(a: Features, b: Features) -> tuple[list[str], list[str]]:
+    """Supporting and contradicting field comparisons, as short words for the reason."""
+    support: list[str] = []
+    against: list[str] = []
+    if a.numbers != b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+        against.append("numbers in titles")
+    if a.year and b.year:
+        gap = abs(a.year - b.year)
+        if gap == 0:
+            support.append("year")
+        elif gap > 1:
+            against.append(f"years {a.year}/{b.year}")
+    if a.volume and b.volume:
+        (support if a.volume == b.volume else against).append("volume")
+    if a.page and b.page:
+        (support if pages_agree(a, b) else against).append("page")
+    authors = author_agreement(a.authors, b.authors)
+    if authors is True:
+        support.append("authors")
+    elif authors is False:
+        against.append("authors")
+    if a.venue and b.venue and venue_compatible(a.venue, b.venue):
+        support.append("venue")
+    if abstracts_agree(a.abstract, b.abstract):
+        support.append("abstract")
+    return support, against
+
+
+def abstracts_agree(a: str, b: str, min_chars: int = 100) -> bool:
+    """The abstracts start alike (compared on the shorter start; a missing one says nothing)."""
+    n = min(len(a), len(b))
+    return n >= min_chars and Indel.normalized_similarity(a[:n], b[:n]) >= 0.9
+
+
+def _no_title(support: list[str], against: list[str]) -> Verdict:
+    have = _LOCATOR & set(support)
+    if have == _LOCATOR and not against:
+        return Verdict(Decision.MATCH, 0.9, "no title; " + _words(support))
+    if len(have) >= 3 and not against:
+        return Verdict(Decision.MAYBE, 0.7, "no title; " + _words(support))
+    return Verdict(Decision.NO, 0.0, "no title")
+
+
+def _titled(
+    a: Features, b: Features, title: float, support: list[str], against: list[str], th: Thresholds
+) -> Verdict:
+    score = round(0.6 * title + 0.4 * min(len(support), 5) / 5, 4)
+    why = f"title {title:.2f}; {_words(support)}" + (
+        f"; against: {', '.join(against)}" if against else ""
+    )
+    full_locator = not against and set(support) >= _LOCATOR
+    short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
+    if title >= th.title_high:
+        decision = _near_identical(a, b, support, against, short)
+        if decision is Decision.STUDY:
+            why = "same study, another report (abstract, erratum or reprint): " + why
+        return Verdict(decision, score, why, hard=decision is Decision.STUDY)
+    if full_locator and contained(a.title, b.title):
+        return Verdict(Decision.MATCH, score, "one title contains the other; " + why)
+    if title >= th.title_mid:
+        if full_locator and {"venue", "abstract"} & set(support) and not short:
+            return Verdict(Decision.MATCH, score, why)
+        enough = not against and len(support) >= 2
+    elif title >= th.title_low:
+        enough = not against and len(support) >= 3
+    else:
+        enough = full_locator
+    return Verdict(Decision.MAYBE if enough else Decision.NO, score, why)
+
+
+def _near_identical(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> Decision:
+    """Titles (almost) equal: a match, another report of the study, uncertain, or not."""
+    located = bool({"volume", "page"} & set(support))
+    one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
+    if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
+        return Decision.MATCH
+    if _companion(support, against, short):
+        return Decision.STUDY
+    year_apart = any(w.startswith("years") for w in against)
+    if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
+        return Decision.MAYBE
+    return Decision.NO
+
+
+def contained(x: str, y: str, min_words: int = 3) -> bool:
+    """The shorter title appears (almost exactly) inside the longer one."""
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    if len(short.split()) < min_words:
+        return False
+    return short in long or fuzz.partial_ratio(short, long) >= 95
+
+
+def _companion(support: list[str], against: list[str], short: bool) -> bool:
+    """Same title, authors, year and venue but another volume or pages: another report."""
+    return (
+        not short
+        and bool(against)
+        and set(against) <= {"volume", "page"}
+        and {"authors", "year", "venue"} <= set(support)
+    )
+
+
+def pages_agree(a: Features, b: Features) -> bool:
+    """Same first page, same last page, or overlapping page ranges (a typo in one)."""
+    if a.page == b.page or (a.last_page and a.last_page == b.last_page):
+        return True
+    if not (a.last_page and b.last_page):
+        return False
+    lo_a, hi_a, lo_b, hi_b = int(a.page), int(a.last_page), int(b.page), int(b.last_page)
+    return lo_a <= hi_a and lo_b <= hi_b and lo_a <= hi_b and lo_b <= hi_a
+
+
+def _words(items: list[str]) -> str:
+    return "same " + ", ".join(items) if items else "nothing else agrees"
+
+
+def title_similarity(a: Features, b: Features) -> float | None:
+    """Normalised Indel similarity of the folded titles (None when one is missing)."""
+    if not a.title or not b.title:
+        return None
+    return Indel.normalized_similarity(a.title, b.title)
+
+
+def names_match(x: str, y: str) -> bool:
+    """Two compact family names agree: equal, one ends the other ('quintrec'), or near-equal."""
+    if x == y:
+        return True
+    if min(len(x), len(y)) >= 4 and (x.endswith(y) or y.endswith(x)):
+        return True
+    return min(len(x), len(y)) >= 4 and fuzz.ratio(x, y) >= 80
+
+
+def author_agreement(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
+    """True when first authors or half the names agree, False when neither, None if unknown."""
+    if not a or not b:
+        return None
+    if names_match(a[0], b[0]):
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    short, long = short[:_MAX_AUTHORS], long[: 2 * _MAX_AUTHORS]
+    exact = set(long)
+    found = sum(x in exact or any(names_match(x, y) for y in long) for x in short)
+    return found * 2 >= len(short) and found > 0
+
+
+def venue_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Same venue, allowing abbreviations ('nat rev nephrol') and extra words."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if _abbreviates(short, long):
+        return True
+    return fuzz.token_set_ratio(" ".join(a), " ".join(b)) >= 85
+
+
+def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Each word of `short` starts a later word of `long`, in order."""
+    i = 0
+    for word in short:
+        while i < len(long) and not long[i].startswith(word):
+            i += 1
+        if i == len(long):
+            return False
+        i += 1
+    return True
