@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
 import typer
 
 from litsift.cli import app
@@ -25,12 +24,12 @@ def litsift(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def all_commands() -> list[tuple[str, click.Command]]:
+def all_commands() -> list[tuple[str, object]]:
     out = []
 
-    def walk(prefix: str, cmd: click.Command) -> None:
+    def walk(prefix: str, cmd: object) -> None:
         out.append((prefix, cmd))
-        if isinstance(cmd, click.Group):
+        if hasattr(cmd, "commands"):
             for name, sub in cmd.commands.items():
                 walk(f"{prefix} {name}".strip(), sub)
 
@@ -44,7 +43,7 @@ def test_every_command_has_help_and_is_in_the_readme():
         assert (cmd.help or "").strip(), f"litsift {name} has no help text"
         assert f"litsift {name}" in readme, f"`litsift {name}` is missing from README.md"
         for param in cmd.params:
-            if isinstance(param, click.Option):
+            if param.param_type_name == "option":
                 assert param.help, f"litsift {name} {param.opts[0]} has no help text"
 
 
@@ -150,3 +149,16 @@ def test_check_and_status_on_the_flagship(flagship):
     assert status.returncode == 0, status.stderr
     check = litsift("check", cwd=flagship)
     assert check.returncode in (0, 1), check.stderr
+
+
+def test_export_of_each_stage_carries_labels(flagship):
+    included = litsift("export", "--format", "bibtex", cwd=flagship)
+    assert included.returncode == 0, included.stderr
+    n_included = included.stdout.count("\n@") + included.stdout.startswith("@")
+    screened = litsift("export", "--format", "asreview", "--stage", "screened", cwd=flagship)
+    everything = litsift("export", "--format", "csv", "--stage", "all", cwd=flagship)
+    assert screened.returncode == 0 and everything.returncode == 0
+    rows = screened.stdout.strip().splitlines()[1:]
+    labels = [row.rsplit(",", 1)[1] for row in rows]
+    assert labels.count("1") == n_included > 0 and "0" in labels
+    assert len(everything.stdout.strip().splitlines()) - 1 > len(rows)

@@ -458,3 +458,41 @@ def status(review: Review) -> dict[str, object]:
     }
     info |= result.screening.status_extras()
     return info
+
+
+EXPORT_STAGES = ("included", "screened", "all")
+
+
+def records_for_stage(review: Review, stage: str) -> tuple[list[Record], dict[str, int | None]]:
+    """Deduplicated records of a stage and their labels (1 included, 0 excluded, None open).
+
+    `all` is every record after deduplication; `screened` leaves out the records the
+    automatic eligibility rules removed; `included` is the included reports.
+    """
+    if stage not in EXPORT_STAGES:
+        raise InputError(review.protocol_path, f"unknown export stage '{stage}'")
+    result = run(review, until="screen")
+    assert result.dedup is not None and result.screening is not None
+    statuses = result.screening.statuses
+    labels: dict[str, int | None] = {}
+    records = []
+    for cluster in result.dedup.clusters:
+        st = statuses[cluster.id].status
+        label = 1 if st is screen.Status.INCLUDED else 0 if st in _EXCLUDED else None
+        if stage == "included" and label != 1:
+            continue
+        if stage == "screened" and st is screen.Status.INELIGIBLE:
+            continue
+        records.append(cluster.canonical)
+        labels[cluster.id] = label
+    return records, labels
+
+
+_EXCLUDED = frozenset(
+    {
+        screen.Status.INELIGIBLE,
+        screen.Status.TA_EXCLUDED,
+        screen.Status.FT_EXCLUDED,
+        screen.Status.FT_NOT_RETRIEVED,
+    }
+)

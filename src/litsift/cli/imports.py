@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from litsift import importers
-from litsift.errors import InputError, LitsiftError
+from litsift.errors import InputError
 from litsift.importers import ImportResult
 from litsift.models import Decision, Stage
 from litsift.review import Review
@@ -187,12 +187,8 @@ def export_command(
     ] = Path("."),
 ) -> None:
     """Export records of a stage as BibTeX, RIS, CSV or ASReview CSV (with labels)."""
-    try:
-        from litsift.runner import records_for_stage
-    except ImportError as e:
-        raise LitsiftError(
-            "export needs litsift.runner.records_for_stage, which this build lacks"
-        ) from e
+    from litsift.runner import records_for_stage  # the runner imports this module's stage
+
     records, labels = records_for_stage(Review.find(root), str(stage))
     text = importers.export_records(records, str(fmt), labels)
     if output is None:
