@@ -176,3 +176,12 @@ def test_export_formats():
 def test_fts5_is_available():
     con = sqlite3.connect(":memory:")
     con.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+
+
+def test_bibtex_export_prefers_record_names_for_family_names():
+    e = entry("b2021bitfit", "BitFit", 2021, ["training"])
+    e = e.model_copy(update={"authors": ("Elad Ben Zaken", "Yoav Goldberg")})
+    plain = kb.export([e], "bibtex")
+    assert "Zaken, Elad Ben" in plain  # the guess a bare name allows
+    named = kb.export([e], "bibtex", {"b2021bitfit": ("Ben Zaken, Elad", "Goldberg, Yoav")})
+    assert "author = {Ben Zaken, Elad and Goldberg, Yoav}" in named

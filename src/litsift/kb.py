@@ -327,11 +327,18 @@ def stats(con: sqlite3.Connection) -> dict[str, object]:
     }
 
 
-def export(entries: Sequence[KBEntry], fmt: str) -> str:
-    """The knowledge base as BibTeX, CSV or a Markdown table."""
+def export(
+    entries: Sequence[KBEntry], fmt: str, names: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """The knowledge base as BibTeX, CSV or a Markdown table.
+
+    `names` maps a key to the linked record's authors as "Family, Given"; BibTeX uses them
+    when given, since a "Given Family" string cannot say where a family name like
+    "Ben Zaken" starts.
+    """
     entries = sorted(entries, key=lambda e: e.key)
     if fmt == "bibtex":
-        return "\n".join(_bibtex(e) for e in entries)
+        return "\n".join(_bibtex(e, (names or {}).get(e.key)) for e in entries)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -397,10 +404,15 @@ def bib_escape(text: str) -> str:
     return text.translate(_BIB_SPECIAL)
 
 
-def _bibtex(e: KBEntry) -> str:
+def _bibtex(e: KBEntry, names: Sequence[str] | None = None) -> str:
     fields = [
         ("title", "{" + bib_escape(e.title) + "}"),
-        ("author", " and ".join(_bib_name(a) for a in e.authors)),
+        (
+            "author",
+            " and ".join(bib_escape(a) for a in names)
+            if names
+            else " and ".join(_bib_name(a) for a in e.authors),
+        ),
         ("year", str(e.year)),
     ]
     if e.venue:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from litsift import dedup, importers, kb, screen, search, tag
 from litsift.errors import ConsistencyError, InputError
 from litsift.models import KBEntry, Record, SourceKind
 from litsift.report import ReportData, write_report, write_text
+from litsift.report import methods as report_methods
 from litsift.report.prisma import PrismaCounts, SourceCount
 from litsift.report.tables import IncludedRow
 from litsift.review import Review
@@ -174,6 +175,10 @@ def _pairs_path(review: Review) -> Path:
     return review.dedup_dir / "pairs.yaml"
 
 
+def _clusters_path(review: Review) -> Path:
+    return review.build / "dedup" / "clusters.jsonl"
+
+
 def _aliases(result: dedup.DedupResult) -> dict[str, str]:
     return {m.record_id: c.id for c in result.clusters for m in c.members}
 
@@ -219,37 +224,98 @@ def study_text(rec: Record, entry: KBEntry | None) -> tag.StudyText:
 
 
 def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
-    """Fill the PRISMA 2020 boxes from identification, clusters and screening."""
+    """Fill the PRISMA 2020 boxes from identification, clusters and screening.
+
+    A cluster with a member from a `kind: previous` source is a study of the previous version
+    of the review: it goes to the previous-studies arm, and its new members count as
+    duplicates of it; every other cluster flows through screening.
+    """
     assert result.dedup is not None and result.screening is not None
     protocol = review.protocol
     sources = tuple(
         SourceCount(s.name, s.kind, s.platform, result.identification.per_source.get(s.name, 0))
         for s in protocol.sources
     )
-    c = result.screening.counts()
-    included = set(result.screening.included_ids())
-    studies = {cl.study for cl in result.dedup.clusters if cl.id in included}
-    previous = sum(n for s in sources if s.kind is SourceKind.PREVIOUS for n in [s.records])
+    previous = _previous_sources(review)
+    prev_clusters = [c for c in result.dedup.clusters if _is_previous(c, previous)]
+    new_clusters = [c for c in result.dedup.clusters if not _is_previous(c, previous)]
+    new_ids = {c.id for c in new_clusters}
+    statuses = {k: v for k, v in result.screening.statuses.items() if k in new_ids}
+    counts = replace(result.screening, statuses=statuses).counts()
+    included = set(result.screening.included_ids()) & new_ids
+    prev_reports = [m.record_id for c in prev_clusters for m in c.members if m.source in previous]
+    identified = sum(s.records for s in sources if s.kind is not SourceKind.PREVIOUS)
     return PrismaCounts(
         sources=sources,
-        duplicates_removed=result.dedup.duplicates_removed,
-        ineligible_automation=c.ineligible_by_automation,
+        duplicates_removed=identified - len(new_clusters),
+        ineligible_automation=counts.ineligible_by_automation,
         other_removed=0,
-        screened=c.screened,
-        excluded_screening=c.excluded_ta,
-        excluded_screening_reasons=dict(c.excluded_ta_by_reason),
-        pending_screening=c.pending_ta,
-        sought=c.sought,
-        not_retrieved=c.not_retrieved,
-        assessed=c.assessed,
-        excluded_full_text=c.excluded_ft,
-        excluded_full_text_reasons=dict(c.excluded_ft_by_reason),
-        pending_full_text=c.pending_ft,
-        included_reports=c.included,
-        included_studies=len(studies),
-        previous_studies=previous,
+        screened=counts.screened,
+        excluded_screening=counts.excluded_ta,
+        excluded_screening_reasons=dict(counts.excluded_ta_by_reason),
+        pending_screening=counts.pending_ta,
+        sought=counts.sought,
+        not_retrieved=counts.not_retrieved,
+        assessed=counts.assessed,
+        excluded_full_text=counts.excluded_ft,
+        excluded_full_text_reasons=dict(counts.excluded_ft_by_reason),
+        pending_full_text=counts.pending_ft,
+        included_reports=counts.included,
+        included_studies=len({c.study for c in new_clusters if c.id in included}),
+        previous_studies=len({c.study for c in prev_clusters}),
+        previous_reports=len(prev_reports),
         reason_labels={cr.code: f"{cr.code}: {cr.text}" for cr in protocol.criteria},
+        members=_box_members(result, new_clusters, previous) | {"previous": tuple(prev_reports)},
+        ineligible_reasons=dict(counts.ineligible_by_rule),
     )
+
+
+def _previous_sources(review: Review) -> set[str]:
+    return {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
+
+
+def _is_previous(cluster: dedup.Cluster, previous: set[str]) -> bool:
+    return any(m.source in previous for m in cluster.members)
+
+
+def _box_members(
+    result: RunResult, clusters: Sequence[dedup.Cluster], previous: set[str]
+) -> dict[str, tuple[str, ...]]:
+    """Record ids behind each box of the new-studies flow (sorted, for the HTML report)."""
+    assert result.screening is not None and result.dedup is not None
+    new = {c.id for c in clusters}
+    identified, duplicates = [], []
+    for c in result.dedup.clusters:
+        fresh = sorted(m.record_id for m in c.members if m.source not in previous)
+        identified += fresh
+        if c.id not in new:
+            duplicates += fresh  # a new record of a previous study
+        elif fresh:
+            kept = c.id if c.id in fresh else fresh[0]
+            fresh.remove(kept)
+            duplicates += fresh
+    ids = _ids_by_status(result.screening, new)
+    st = screen.Status
+    passed = (st.FT_NOT_RETRIEVED, st.FT_EXCLUDED, st.FT_PENDING, st.FT_CONFLICT, st.INCLUDED)
+    sought = sorted(i for s in passed for i in ids[s])
+    return {
+        "identified": tuple(sorted(identified)),
+        "removed": tuple(sorted(duplicates + ids[st.INELIGIBLE])),
+        "screened": tuple(sorted(new - set(ids[st.INELIGIBLE]))),
+        "excluded_screening": tuple(ids[st.TA_EXCLUDED]),
+        "sought": tuple(sought),
+        "not_retrieved": tuple(ids[st.FT_NOT_RETRIEVED]),
+        "assessed": tuple(i for i in sought if i not in ids[st.FT_NOT_RETRIEVED]),
+        "excluded_full_text": tuple(ids[st.FT_EXCLUDED]),
+        "included": tuple(ids[st.INCLUDED]),
+    }
+
+
+def _ids_by_status(result: screen.ScreeningResult, ids: set[str]) -> dict[screen.Status, list[str]]:
+    out: dict[screen.Status, list[str]] = {st: [] for st in screen.Status}
+    for rid in sorted(ids):
+        out[result.statuses[rid].status].append(rid)
+    return out
 
 
 # --------------------------------------------------------------------------- report data
@@ -257,12 +323,12 @@ def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
 
 def report_data(review: Review, result: RunResult) -> ReportData:
     assert result.dedup is not None and result.prisma is not None
-    included = included_records(result)
+    included, tags = _all_included(review, result)
     key_of = {rid: key for key, rid in result.kb_links.items()}
     entries = {e.key: e for e in result.kb_entries}
     rows = []
     for rec in included:
-        t = result.tags[rec.id]
+        t = tags[rec.id]
         entry = entries.get(key_of.get(rec.id, ""))
         rows.append(
             IncludedRow(
@@ -290,7 +356,38 @@ def report_data(review: Review, result: RunResult) -> ReportData:
         per_source=_per_source(review, result),
         methods=tuple(methods_text(review, result)),
         included_bibtex=importers.export_records(included, "bibtex"),
+        titles=_titles(result),
+        record_sources={
+            c.id: tuple(sorted({m.source for m in c.members})) for c in result.dedup.clusters
+        },
+        checklist=report_methods.checklist(_methods_facts(review, result)),
     )
+
+
+def _all_included(
+    review: Review, result: RunResult
+) -> tuple[list[Record], dict[str, tag.StudyTags]]:
+    """New included studies plus those of the previous version (tagged here), by record id."""
+    assert result.dedup is not None
+    previous = _previous_sources(review)
+    included = included_records(result)
+    seen = {r.id for r in included}
+    earlier = [
+        c.canonical
+        for c in result.dedup.clusters
+        if _is_previous(c, previous) and c.canonical.id not in seen
+    ]
+    # automatic tags only: reviewers' overrides may name included (new) studies alone
+    tags = dict(result.tags)
+    tags |= {r.id: tag.tag_study(study_text(r, None), review.taxonomy) for r in earlier}
+    return included + earlier, tags
+
+
+def _titles(result: RunResult) -> dict[str, str]:
+    """Title of every record id the PRISMA boxes can list (inputs and canonical records)."""
+    assert result.dedup is not None
+    titles = {r.id: r.title or "" for r in result.identification.records}
+    return titles | {c.id: c.canonical.title or "" for c in result.dedup.clusters}
 
 
 def _authors(authors: Sequence[str]) -> str:
@@ -325,59 +422,45 @@ def _per_source(review: Review, result: RunResult) -> tuple[tuple[str, str, int,
 
 def methods_text(review: Review, result: RunResult) -> list[str]:
     """A methods paragraph generated from the protocol, logs and counts."""
-    p = review.protocol
-    prisma = result.prisma
-    assert prisma is not None and result.dedup is not None
-    db = [s for s in p.sources if s.kind is SourceKind.DATABASE]
-    searched = [s for s in db if result.identification.per_source.get(s.name)]
-    paras = []
-    if searched:
-        paras.append(
-            "Databases searched: "
-            + ", ".join(
-                f"{s.platform or s.name} ({result.identification.per_source[s.name]} records)"
-                for s in searched
-            )
-            + "."
-        )
-    else:
-        paras.append(
-            f"The protocol names {len(db)} databases ("
-            + ", ".join(s.platform or s.name for s in db)
-            + "); no database search results are recorded in this review folder yet, "
-            "so every record comes from other methods."
-        )
-    other = [s for s in p.sources if s.kind is not SourceKind.DATABASE]
-    for s in other:
-        n = result.identification.per_source.get(s.name, 0)
-        paras.append(
-            f"Other methods: {s.platform or s.name} contributed {n} records. "
-            f"{s.description}".strip()
-        )
-    paras.append(
-        f"{prisma.identified} records were identified; deduplication (persistent identifiers, "
-        f"then fuzzy matching of title, authors, year and venue) removed "
-        f"{prisma.duplicates_removed} duplicates, and automatic eligibility rules (years "
-        f"{p.date_range.start}-{p.date_range.end}, languages {', '.join(p.languages)}) marked "
-        f"{prisma.ineligible_automation} records ineligible. {prisma.screened} records were "
-        f"screened on title and abstract by {len(p.reviewers)} named reviewers against "
-        f"{len(p.criteria)} coded criteria; {prisma.assessed} reports were assessed in full "
-        f"text and {prisma.included_studies} studies ({prisma.included_reports} reports) were "
-        "included."
+    return report_methods.methods_paragraphs(_methods_facts(review, result))
+
+
+def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsFacts:
+    """What the methods text may state: the protocol, logs, counts and agreement."""
+    assert result.prisma is not None and result.dedup is not None
+    assert result.screening is not None
+    links = Counter(
+        "identifier match" if link.reason.startswith("same ") else "fuzzy matching"
+        for c in result.dedup.clusters
+        for link in c.links
     )
-    paras.append(
-        f"Included studies were classified into the taxonomy in {p.taxonomy} "
-        f"({len(review.taxonomy.classes)} classes, {len(review.taxonomy.families)} technique "
-        "families) by indicator-term matching with recorded evidence, confirmed or overridden "
-        "by reviewers."
+    imports = [
+        report_methods.ImportFact(
+            res.records[0].source if res.records else "",
+            Path(res.file).name,
+            res.format,
+            len(res.records),
+            len(res.rejected),
+        )
+        for res in result.identification.imports
+    ]
+    return report_methods.MethodsFacts(
+        protocol=review.protocol,
+        prisma=result.prisma,
+        per_source=dict(result.identification.per_source),
+        searches=search.search_summary(review),
+        imports=imports,
+        dedup_links=dict(links),
+        agreement=result.screening.status_extras(),
+        classes=len(review.taxonomy.classes),
+        families=len(review.taxonomy.families),
     )
-    return paras
 
 
 def _write_clusters(review: Review, result: RunResult) -> Path:
     """build/dedup/clusters.jsonl: every cluster with its members and links."""
     assert result.dedup is not None
-    path = review.build / "dedup" / "clusters.jsonl"
+    path = _clusters_path(review)
     lines = [c.model_dump_json() for c in result.dedup.clusters]
     write_text(path, "\n".join(lines) + ("\n" if lines else ""))
     return path
@@ -425,6 +508,18 @@ def build_kb(review: Review) -> Path:
     """Rebuild build/kb.sqlite from data/kb/ (linking entries to included records)."""
     result = run(review, until="tag")
     return kb.build(result.kb_entries, result.kb_links, review.build / "kb.sqlite")
+
+
+def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str, ...]]]:
+    """KB entries and, per key, the linked record's "Family, Given" author names."""
+    result = run(review, until="tag")
+    records = {r.id: r for r in included_records(result)}
+    names = {
+        key: records[rid].authors
+        for key, rid in result.kb_links.items()
+        if rid in records and records[rid].authors
+    }
+    return list(result.kb_entries), names
 
 
 def status(review: Review) -> dict[str, object]:

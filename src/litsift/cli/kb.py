@@ -79,5 +79,5 @@ def export(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Print the knowledge base as BibTeX, CSV or a Markdown table."""
-    review = Review.find(root)
-    typer.echo(kb.export(kb.load_entries(review.kb_dir, review.taxonomy), fmt), nl=False)
+    entries, names = runner.kb_export_inputs(Review.find(root))
+    typer.echo(kb.export(entries, fmt, names), nl=False)
