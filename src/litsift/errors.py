@@ -12,8 +12,9 @@ class LitsiftError(Exception):
 class InputError(LitsiftError):
     """A file the user wrote or supplied is invalid: names the file and, when known, the line."""
 
-    def __init__(self, path: str | Path, message: str, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, path: str | Path, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         self.path = str(path)
         self.line = line
         self.column = column

@@ -82,10 +82,18 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
-def record_id(*, doi: str | None = None, arxiv_id: str | None = None, pmid: str | None = None,
-              openalex_id: str | None = None, s2_id: str | None = None,
-              dblp_key: str | None = None, title: str | None = None,
-              first_author: str | None = None, year: int | None = None) -> str:
+def record_id(
+    *,
+    doi: str | None = None,
+    arxiv_id: str | None = None,
+    pmid: str | None = None,
+    openalex_id: str | None = None,
+    s2_id: str | None = None,
+    dblp_key: str | None = None,
+    title: str | None = None,
+    first_author: str | None = None,
+    year: int | None = None,
+) -> str:
     """Stable id from the strongest identifier present (see module docstring)."""
     doi = normalise_doi(doi)
     arxiv = normalise_arxiv(arxiv_id) or arxiv_from_doi(doi)

@@ -61,9 +61,13 @@ class Record(Frozen):
         authors = tuple(a for a in fields.get("authors", ()) or () if a)  # type: ignore[union-attr]
         fields["authors"] = authors
         rid = ids.record_id(
-            doi=doi, arxiv_id=arxiv, pmid=fields.get("pmid"),  # type: ignore[arg-type]
-            openalex_id=fields.get("openalex_id"), s2_id=fields.get("s2_id"),  # type: ignore[arg-type]
-            dblp_key=fields.get("dblp_key"), title=fields.get("title"),  # type: ignore[arg-type]
+            doi=doi,
+            arxiv_id=arxiv,
+            pmid=fields.get("pmid"),  # type: ignore[arg-type]
+            openalex_id=fields.get("openalex_id"),
+            s2_id=fields.get("s2_id"),  # type: ignore[arg-type]
+            dblp_key=fields.get("dblp_key"),
+            title=fields.get("title"),  # type: ignore[arg-type]
             first_author=authors[0] if authors else None,
             year=fields.get("year"),  # type: ignore[arg-type]
         )
@@ -152,9 +156,11 @@ class Protocol(Frozen):
 
     @model_validator(mode="after")
     def _unique(self) -> Protocol:
-        for label, values in (("source", [s.name for s in self.sources]),
-                              ("criterion code", [c.code for c in self.criteria]),
-                              ("reviewer", [r.id for r in self.reviewers])):
+        for label, values in (
+            ("source", [s.name for s in self.sources]),
+            ("criterion code", [c.code for c in self.criteria]),
+            ("reviewer", [r.id for r in self.reviewers]),
+        ):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"duplicate {label}: {', '.join(dupes)}")

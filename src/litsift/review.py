@@ -29,8 +29,10 @@ class Review:
         for folder in (start, *start.parents):
             if (folder / PROTOCOL_FILE).is_file():
                 return cls(folder)
-        raise InputError(start / PROTOCOL_FILE,
-                         "no review.yaml here or above; run `litsift init DIR` to start one")
+        raise InputError(
+            start / PROTOCOL_FILE,
+            "no review.yaml here or above; run `litsift init DIR` to start one",
+        )
 
     # human-decided files (committed)
     @property
