@@ -533,13 +533,14 @@ def test_cli_asreview_labels_become_reviewer_decisions(flagship):
         "--source",
         "curated",
         "--reviewer",
-        "reviewer1",
+        "reviewer2",
         "--root",
         str(flagship),
     ]
+    # reviewer2 has no file yet in the flagship, so everything in it comes from the import
     result = _cli(args)
     assert result.exit_code == 0, result.output
-    path = flagship / "data" / "screening" / "title-abstract" / "reviewer1.yaml"
+    path = flagship / "data" / "screening" / "title-abstract" / "reviewer2.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("decision: include") == 1 and text.count("decision: exclude") == 1
     assert "2 ASReview decisions appended" in result.stderr

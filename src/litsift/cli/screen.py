@@ -1,0 +1,139 @@
+"""`litsift screen`: next batch for a reviewer, conflicts, agreement, simulation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from litsift import screen as stage
+from litsift.models import Record, Stage
+from litsift.review import Review
+from litsift.screen import files, prioritise
+
+app = typer.Typer(
+    help="Screen records: batches for reviewers, conflicts, agreement, "
+    "simulation of prioritised screening.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+RootOption = Annotated[Path, typer.Option("--root", help="Review folder (or a folder inside it).")]
+StageOption = Annotated[Stage, typer.Option("--stage", "-s", help="Screening stage.")]
+
+
+def _inputs(review: Review) -> tuple[list[Record], dict[str, str]]:
+    """Deduplicated records and the member-id -> cluster-id aliases, from the runner."""
+    from litsift import runner  # the runner imports every stage; keep it out of import time
+
+    result = runner.run(review, until="dedup")
+    assert result.dedup is not None
+    clusters = result.dedup.clusters
+    aliases = {m.record_id: c.id for c in clusters for m in c.members}
+    return [c.canonical for c in clusters], aliases
+
+
+def _load(review: Review, strict: bool = True) -> tuple[list[Record], stage.ScreeningState]:
+    records, aliases = _inputs(review)
+    state = stage.load_state(review, aliases, [r.id for r in records], strict=strict)
+    return records, state
+
+
+@app.command("next")
+def next_command(
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Reviewer id from review.yaml.")
+    ],
+    stage_: StageOption = Stage.TITLE_ABSTRACT,
+    n: Annotated[int, typer.Option("--n", min=1, help="How many records to append.")] = 50,
+    root: RootOption = Path("."),
+) -> None:
+    """Append the next batch of undecided records, most relevant first, to the reviewer's
+    file data/screening/<stage>/<reviewer>.yaml."""
+    review = Review.find(root)
+    records, state = _load(review)
+    stage.sync_audit(review, state, reviewer)
+    batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
+    path = review.screening_dir / stage_.value / f"{reviewer}.yaml"
+    header = f"next {len(batch)} records, most relevant first\n"
+    header += stage.criteria_header(review.protocol, stage_)
+    added = files.append_entries(path, batch, header=header)
+    typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
+    typer.echo(str(path))
+
+
+@app.command("conflicts")
+def conflicts_command(
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Append unresolved conflicts to data/screening/<stage>/"
+            "adjudication.yaml for the adjudicator.",
+        ),
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    root: RootOption = Path("."),
+) -> None:
+    """List records on which reviewers disagree and no adjudication decides."""
+    review = Review.find(root)
+    records, state = _load(review)
+    result = stage.screen(records, review.protocol, state)
+    found = stage.conflicts(result)
+    rows = [{"stage": s, "id": rid, "votes": c.describe_votes()} for s, rid, c in found]
+    if json_out:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            typer.echo(f"{row['stage']}\t{row['id']}\t{row['votes']}")
+    typer.echo(f"{len(rows)} unresolved conflict(s)", err=True)
+    if write:
+        for path, added in stage.write_adjudication(review, records, state, found):
+            typer.echo(f"{review.rel(path)}: {added} conflicts appended", err=True)
+
+
+@app.command("agreement")
+def agreement_command(
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    root: RootOption = Path("."),
+) -> None:
+    """Inter-rater agreement per stage (Cohen's/Fleiss' kappa, Krippendorff's alpha, AC1)."""
+    review = Review.find(root)
+    records, state = _load(review)
+    result = stage.screen(records, review.protocol, state)
+    if json_out:
+        typer.echo(json.dumps({k: asdict(v) for k, v in result.agreement.items()}, indent=2))
+        return
+    extras = result.status_extras()
+    for key, value in extras.items():
+        if key.startswith("agreement"):
+            typer.echo(f"{key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+    if not any(k.startswith("agreement") for k in extras):
+        typer.echo("no record has been screened by two reviewers yet", err=True)
+
+
+@app.command("simulate")
+def simulate_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled CSV: title, abstract, label_included.", exists=True, dir_okay=False
+        ),
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="Seed choosing the prior records.")] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
+    texts, labels = prioritise.load_labelled(path)
+    sim = prioritise.simulate(texts, labels, seed)
+    if json_out:
+        typer.echo(json.dumps(sim.as_dict(), sort_keys=True))
+        return
+    typer.echo(f"records {sim.n}, included {int(labels.sum())}, seed {seed}")
+    typer.echo(f"WSS@95 {sim.wss95:.3f}")
+    typer.echo(f"recall after 10% screened {sim.recall10:.3f}")
+    typer.echo(f"screened to find all inclusions {sim.screened_all}")
+    typer.echo(f"seconds {sim.seconds:.1f}")

@@ -1,0 +1,115 @@
+"""Automatic eligibility: the review.yaml `eligibility:` rules, applied before screening.
+
+A record a rule rejects is "ineligible by automation tools" (its own PRISMA 2020 box), with
+the rule that fired. Missing data never makes a record ineligible, except where a rule asks
+for the field itself (require_title, require_abstract): a record without a year or a
+language passes the year and language rules and goes to a human.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from litsift.models import Eligibility, Record
+
+
+class Rule(StrEnum):
+    """The automatic eligibility rules, in the order they are checked."""
+
+    TITLE = "no-title"
+    ABSTRACT = "no-abstract"
+    YEARS = "years"
+    LANGUAGE = "language"
+    DOC_TYPE = "doc-type"
+
+
+@dataclass(frozen=True)
+class Ineligible:
+    """Why a record was found ineligible: the rule and a one-line detail."""
+
+    rule: Rule
+    detail: str
+
+
+# Common spellings of languages in exports, mapped to ISO 639-1.
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "eng": "en",
+    "german": "de",
+    "deu": "de",
+    "ger": "de",
+    "french": "fr",
+    "fra": "fr",
+    "fre": "fr",
+    "spanish": "es",
+    "spa": "es",
+    "chinese": "zh",
+    "zho": "zh",
+    "chi": "zh",
+    "japanese": "ja",
+    "jpn": "ja",
+    "portuguese": "pt",
+    "por": "pt",
+    "russian": "ru",
+    "rus": "ru",
+    "italian": "it",
+    "ita": "it",
+    "korean": "ko",
+    "kor": "ko",
+    "dutch": "nl",
+    "nld": "nl",
+    "dut": "nl",
+    "polish": "pl",
+    "pol": "pl",
+    "turkish": "tr",
+    "tur": "tr",
+    "arabic": "ar",
+    "ara": "ar",
+    "persian": "fa",
+    "per": "fa",
+    "fas": "fa",
+}
+
+
+def language_code(value: str) -> str:
+    """ISO 639-1 code for '  EN ', 'eng', 'English', 'en-GB'; unknown spellings lower-cased."""
+    text = value.strip().lower()
+    text = _LANGUAGE_NAMES.get(text, text)
+    return text.split("-")[0].split("_")[0]
+
+
+def check(record: Record, rules: Eligibility) -> Ineligible | None:
+    """The first rule the record fails, or None when it is eligible."""
+    if rules.require_title and not (record.title or "").strip():
+        return Ineligible(Rule.TITLE, "no title")
+    if rules.require_abstract and not (record.abstract or "").strip():
+        return Ineligible(Rule.ABSTRACT, "no abstract")
+    years = rules.years
+    if (
+        years is not None
+        and record.year is not None
+        and not years.start <= record.year <= years.end
+    ):
+        return Ineligible(Rule.YEARS, f"year {record.year} outside {years.start}-{years.end}")
+    if rules.languages and record.language:
+        allowed = {language_code(x) for x in rules.languages}
+        if language_code(record.language) not in allowed:
+            return Ineligible(
+                Rule.LANGUAGE, f"language {record.language!r} not in {', '.join(sorted(allowed))}"
+            )
+    if record.doc_type and record.doc_type.strip().lower() in {
+        t.lower() for t in rules.exclude_types
+    }:
+        return Ineligible(Rule.DOC_TYPE, f"document type {record.doc_type!r} is excluded")
+    return None
+
+
+def apply(records: list[Record] | tuple[Record, ...], rules: Eligibility) -> dict[str, Ineligible]:
+    """Ineligible records by id (eligible records are absent)."""
+    out: dict[str, Ineligible] = {}
+    for record in records:
+        verdict = check(record, rules)
+        if verdict is not None:
+            out[record.id] = verdict
+    return out

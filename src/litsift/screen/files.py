@@ -1,0 +1,328 @@
+"""Reviewer files: data/screening/<stage>/<reviewer>.yaml and adjudication.yaml.
+
+A reviewer file is a YAML list, one mapping per record (the fields of `models.Decision`).
+It is the source of truth, written by a human: litsift only ever appends new entries as text
+at the end of the file, never re-dumps what is there, so comments, order and formatting
+survive. Every write goes to a temporary file in the same folder which is then renamed over
+the original, so a process killed mid-write leaves the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from litsift.errors import InputError
+from litsift.models import Decision, Protocol, Stage, Verdict
+from litsift.yamlio import LineMap, read_yaml, validation_error
+
+ADJUDICATION = "adjudication"
+# Context fields copied in by `screen next`, in the order the reviewer reads them.
+CONTEXT_FIELDS = ("title", "year", "venue", "authors", "doi", "arxiv_id", "score", "abstract")
+DECISION_FIELDS = ("decision", "reason", "note")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One validated entry of a reviewer file, its id resolved to a cluster id."""
+
+    record_id: str
+    written_id: str
+    decision: Verdict | None
+    reason: str | None
+    note: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class ReviewerFile:
+    """A loaded reviewer (or adjudication) file of one stage."""
+
+    path: Path
+    reviewer: str
+    stage: Stage
+    entries: tuple[Entry, ...]
+    sha256: str
+
+    @property
+    def is_adjudication(self) -> bool:
+        return self.reviewer == ADJUDICATION
+
+    def decided(self) -> dict[str, Entry]:
+        """Entries with a decision, by record id."""
+        return {e.record_id: e for e in self.entries if e.decision is not None}
+
+
+@dataclass(frozen=True)
+class IdResolver:
+    """Resolves an id written in a reviewer file to a cluster id (None when unknown)."""
+
+    aliases: Mapping[str, str]
+    known: frozenset[str]
+
+    @classmethod
+    def build(cls, aliases: Mapping[str, str], known: Iterable[str] = ()) -> IdResolver:
+        return cls(aliases, frozenset(known) | frozenset(aliases.values()))
+
+    def __call__(self, written: str) -> str | None:
+        if written in self.known:
+            return written
+        return self.aliases.get(written)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def allowed_reasons(protocol: Protocol, stage: Stage) -> tuple[str, ...]:
+    """Criterion codes a reviewer may give as a reason at this stage."""
+    return tuple(c.code for c in protocol.criteria if c.stage in ("any", stage.value))
+
+
+def parse_reviewer_file(
+    path: Path, stage: Stage, protocol: Protocol, resolve: IdResolver, text: str | None = None
+) -> tuple[ReviewerFile, list[InputError]]:
+    """Validate a reviewer file; returns the valid entries and one error per bad entry.
+
+    A file that is not valid YAML, or not a list, raises InputError at once.
+    """
+    if text is None:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError as e:
+            raise InputError(path, "file not found") from e
+        except UnicodeDecodeError as e:
+            raise InputError(path, f"not UTF-8 text ({e.reason})") from e
+    raw = text.encode("utf-8")
+    data, lines = read_yaml(path, text)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise InputError(path, "expected a YAML list of entries (- id: ...)", lines.line(()))
+    entries: list[Entry] = []
+    errors: list[InputError] = []
+    first_line: dict[str, int] = {}
+    for i, item in enumerate(data):
+        line = lines.line((i,)) or 1
+        try:
+            entry = _entry(path, stage, protocol, resolve, item, i, lines)
+        except InputError as e:
+            errors.append(e)
+            continue
+        if entry.record_id in first_line:
+            errors.append(
+                InputError(
+                    path,
+                    f"duplicated entry for {entry.written_id} "
+                    f"(first at line {first_line[entry.record_id]})",
+                    line,
+                )
+            )
+            continue
+        first_line[entry.record_id] = line
+        entries.append(entry)
+    loaded = ReviewerFile(path, path.stem, stage, tuple(entries), sha256_bytes(raw))
+    return loaded, errors
+
+
+def _entry(
+    path: Path,
+    stage: Stage,
+    protocol: Protocol,
+    resolve: IdResolver,
+    item: object,
+    index: int,
+    lines: LineMap,
+) -> Entry:
+    line = lines.line((index,)) or 1
+    if not isinstance(item, dict):
+        raise InputError(path, "each entry must be a mapping with at least 'id'", line)
+    try:
+        dec = Decision.model_validate(item)
+    except ValidationError as e:
+        raise validation_error(path, e, lines, (index,)) from e
+    record_id = resolve(dec.id)
+    if record_id is None:
+        raise InputError(path, f"unknown record id {dec.id!r}", lines.line((index, "id")))
+    if dec.decision is Verdict.NOT_RETRIEVED and stage is not Stage.FULL_TEXT:
+        raise InputError(
+            path,
+            "decision: not-retrieved is only allowed at the full-text stage",
+            lines.line((index, "decision")),
+        )
+    if dec.reason is not None:
+        codes = allowed_reasons(protocol, stage)
+        if dec.reason not in codes:
+            raise InputError(
+                path,
+                f"reason: {dec.reason!r} is not a criterion code for stage "
+                f"{stage.value} (one of {', '.join(codes)})",
+                lines.line((index, "reason")),
+            )
+    return Entry(record_id, dec.id, dec.decision, dec.reason, dec.note, line)
+
+
+def load_reviewer_file(
+    path: Path, stage: Stage, protocol: Protocol, resolve: IdResolver
+) -> ReviewerFile:
+    """Load and validate one reviewer file; the first problem raises InputError."""
+    loaded, errors = parse_reviewer_file(path, stage, protocol, resolve)
+    if errors:
+        raise errors[0]
+    return loaded
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; keep what the file had
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, else the default for a new file (0666 - umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_append(path: Path, text: str, check: Callable[[str], object] | None = None) -> None:
+    """Append `text` to the file, leaving existing bytes untouched; `check(new_text)` may
+    validate the result before it replaces the original."""
+    old = path.read_bytes() if path.exists() else b""
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    new = old + text.encode("utf-8")
+    if check is not None:
+        check(new.decode("utf-8"))
+    atomic_write(path, new)
+
+
+def _sequence_indent(path: Path, text: str) -> int:
+    """Column of the top-level list's dashes (0 for an empty file)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is None:
+        return 0
+    if not isinstance(root, yaml.SequenceNode):
+        raise InputError(path, "expected a YAML list of entries (- id: ...)", 1)
+    if root.flow_style:
+        raise InputError(
+            path,
+            "write the list in block style (- id: ...) so litsift can append to it",
+            root.start_mark.line + 1,
+        )
+    if not root.value:
+        return 0
+    return max(root.value[0].start_mark.column - 2, 0)
+
+
+class _EntryDumper(yaml.SafeDumper):
+    """Safe dumper writing long strings (abstracts) as folded blocks for reading."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = ">" if len(value) > 80 and value == value.strip() and "\n" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_EntryDumper.add_representer(str, _str)
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=_EntryDumper, sort_keys=False, allow_unicode=True, width=92)
+
+
+def render_entry(fields: Mapping[str, object], indent: int = 0) -> str:
+    """YAML text of one new entry: context fields, then blank decision fields to fill.
+
+    A `comment` field becomes a comment line above the entry.
+    """
+    body = {"id": fields["id"]}
+    body.update({k: fields[k] for k in CONTEXT_FIELDS if fields.get(k) not in (None, "")})
+    text = _dump([body])
+    for key in DECISION_FIELDS:
+        value = fields.get(key)
+        if value in (None, ""):
+            text += f"  {key}:\n"
+        else:
+            text += "".join("  " + line for line in _dump({key: value}).splitlines(True))
+    comment = str(fields.get("comment") or "")
+    if comment:
+        text = "".join(f"# {line}\n" for line in comment.splitlines()) + text
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+
+
+def append_entries(
+    path: Path, entries: Sequence[Decision | Mapping[str, object]], header: str = ""
+) -> int:
+    """Append entries as new text at the end of a reviewer file; returns how many.
+
+    `header` (comment lines, without '#') is written before the batch. The existing file is
+    never re-serialised; the combined text must parse before it replaces the original.
+    """
+    if not entries:
+        return 0
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        indent = _sequence_indent(path, existing)
+    except yaml.YAMLError as e:
+        raise InputError(path, f"invalid YAML, fix it before appending: {e}") from e
+    parts = [f"{' ' * indent}# {line}".rstrip() + "\n" for line in header.splitlines()]
+    for entry in entries:
+        fields = entry.model_dump() if isinstance(entry, Decision) else dict(entry)
+        if fields.get("decision") is not None:
+            fields["decision"] = str(getattr(fields["decision"], "value", fields["decision"]))
+        parts.append(render_entry(fields, indent))
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    atomic_append(path, "".join(parts), check=lambda t: _check_appended(path, t, existing))
+    return len(entries)
+
+
+def _check_appended(path: Path, text: str, before: str) -> None:
+    data, _ = read_yaml(path, text)
+    old, _ = read_yaml(path, before) if before.strip() else (None, None)
+    if not isinstance(data, list) or len(data) < len(old or []):
+        raise InputError(path, "appending would not give a valid list; file left unchanged")
+
+
+def stage_files(folder: Path) -> list[Path]:
+    """Reviewer files of one stage folder, sorted by name (temporary files skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("."))
