@@ -79,7 +79,7 @@ def test_svg_is_valid_xml_with_counts_as_text_and_escaped_title():
     assert "Hand list (n = 30)" in texts and "Duplicate records (n = 10)" in texts
     assert XSS in texts  # as text, and the raw markup is escaped in the file
     assert XSS not in svg
-    assert root.get("width") == "794" and root.get("height") == "1123"
+    assert root.get("width") == "794" and int(root.get("height")) <= 1123
 
 
 def row(i, title, classes, year):

@@ -129,8 +129,16 @@ def _is_export(path: Path) -> bool:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def run(review: Review, until: str | None = None) -> RunResult:
-    """Run the stages in order (up to and including `until`) and write build/."""
+def run(
+    review: Review, until: str | None = None, *, strict: bool = True, record: bool = True
+) -> RunResult:
+    """Run the stages in order (up to and including `until`) and write build/.
+
+    With `strict=False` a bad entry in a screening file is skipped and listed among the
+    screening problems instead of stopping the run (what `litsift check` needs). With
+    `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
+    read-only commands such as check, status and export leave the review as it was.
+    """
     if until is not None and until not in STAGES:
         raise InputError(review.protocol_path, f"unknown stage '{until}'")
     result = RunResult(identify(review))
@@ -140,15 +148,16 @@ def run(review: Review, until: str | None = None) -> RunResult:
     answers = dedup.load_answers(_pairs_path(review))
     result.dedup = dedup.deduplicate(records, answers=answers)
     by_id = {c.id: c.canonical for c in result.dedup.clusters}
-    if result.dedup.uncertain:
+    if record and result.dedup.uncertain:
         result.new_uncertain_pairs = dedup.append_uncertain(
             _pairs_path(review), result.dedup.uncertain, {r.id: r for r in records} | by_id
         )
     if until == "dedup":
         return result
     aliases = _aliases(result.dedup)
-    state = screen.load_state(review, aliases)
-    result.audit_events = screen.sync_audit(review, state, "litsift")
+    state = screen.load_state(review, aliases, strict=strict)
+    if record:
+        result.audit_events = screen.sync_audit(review, state, "litsift")
     canonical = [c.canonical for c in result.dedup.clusters]
     result.screening = screen.screen(canonical, review.protocol, state)
     result.prisma = prisma_counts(review, result)
@@ -324,6 +333,7 @@ def _ids_by_status(result: screen.ScreeningResult, ids: set[str]) -> dict[screen
 def report_data(review: Review, result: RunResult) -> ReportData:
     assert result.dedup is not None and result.prisma is not None
     included, tags = _all_included(review, result)
+    earlier = {r.id for r in included} - set(result.tags)
     key_of = {rid: key for key, rid in result.kb_links.items()}
     entries = {e.key: e for e in result.kb_entries}
     rows = []
@@ -344,6 +354,7 @@ def report_data(review: Review, result: RunResult) -> ReportData:
                 systems=entry.systems if entry else (),
                 kb_key=entry.key if entry else "",
                 headline=_headline(entry),
+                previous=rec.id in earlier,
             )
         )
     linked = tuple(e for e in result.kb_entries if e.key in result.kb_links)
@@ -469,7 +480,7 @@ def _write_clusters(review: Review, result: RunResult) -> Path:
 def check(review: Review) -> list[str]:
     """Every inconsistency `litsift check` reports (empty when the review is consistent)."""
     try:
-        result = run(review, until="tag")
+        result = run(review, until="tag", strict=False, record=False)
     except ConsistencyError as e:
         return [str(e)]
     assert result.screening is not None
@@ -491,7 +502,7 @@ def check(review: Review) -> list[str]:
 
 def evaluate_tagger(review: Review) -> tag.Evaluation:
     """The automatic tagger (no overrides) against the curated classes in data/kb/."""
-    result = run(review, until="tag")
+    result = run(review, until="tag", record=False)
     included = {r.id: r for r in included_records(result)}
     entries = {e.key: e for e in result.kb_entries}
     predicted, curated = {}, {}
@@ -512,7 +523,7 @@ def build_kb(review: Review) -> Path:
 
 def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str, ...]]]:
     """KB entries and, per key, the linked record's "Family, Given" author names."""
-    result = run(review, until="tag")
+    result = run(review, until="tag", record=False)
     records = {r.id: r for r in included_records(result)}
     names = {
         key: records[rid].authors
@@ -524,7 +535,7 @@ def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str
 
 def status(review: Review) -> dict[str, object]:
     """Where the review stands, for `litsift status`."""
-    result = run(review, until="tag")
+    result = run(review, until="tag", record=False)
     assert result.dedup is not None and result.prisma is not None
     assert result.screening is not None
     p = result.prisma
@@ -566,7 +577,7 @@ def records_for_stage(review: Review, stage: str) -> tuple[list[Record], dict[st
     """
     if stage not in EXPORT_STAGES:
         raise InputError(review.protocol_path, f"unknown export stage '{stage}'")
-    result = run(review, until="screen")
+    result = run(review, until="screen", record=False)
     assert result.dedup is not None and result.screening is not None
     statuses = result.screening.statuses
     labels: dict[str, int | None] = {}

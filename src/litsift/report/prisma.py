@@ -24,6 +24,20 @@ class SourceCount:
     records: int
 
 
+BOX_KEYS = (
+    "previous",
+    "identified",
+    "removed",
+    "screened",
+    "excluded_screening",
+    "sought",
+    "not_retrieved",
+    "assessed",
+    "excluded_full_text",
+    "included",
+)
+
+
 @dataclass(frozen=True)
 class PrismaCounts:
     sources: tuple[SourceCount, ...]
@@ -44,30 +58,81 @@ class PrismaCounts:
     included_studies: int
     previous_studies: int = 0
     reason_labels: Mapping[str, str] = field(default_factory=dict)
+    previous_reports: int = 0
+    # box key (BOX_KEYS) -> ids of the records behind it; empty when not tracked
+    members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    ineligible_reasons: Mapping[str, int] = field(default_factory=dict)  # rule -> records
 
     @property
     def identified_databases(self) -> int:
-        return sum(s.records for s in self.sources if s.kind is SourceKind.DATABASE)
+        return self._arm_total(SourceKind.DATABASE)
 
     @property
     def identified_other(self) -> int:
-        return sum(s.records for s in self.sources if s.kind is not SourceKind.DATABASE)
+        return self._arm_total(SourceKind.OTHER) + self._arm_total(SourceKind.CITATION)
 
     @property
     def identified(self) -> int:
+        """New records identified (the previous-studies arm is not part of this box)."""
         return self.identified_databases + self.identified_other
+
+    @property
+    def has_previous_arm(self) -> bool:
+        """True for an updated review: a `kind: previous` source or previous studies."""
+        return self.previous_studies > 0 or any(s.kind is SourceKind.PREVIOUS for s in self.sources)
+
+    @property
+    def removed(self) -> int:
+        return self.duplicates_removed + self.ineligible_automation + self.other_removed
+
+    @property
+    def total_studies(self) -> int:
+        return self.included_studies + self.previous_studies
+
+    @property
+    def total_reports(self) -> int:
+        return self.included_reports + self.previous_reports
+
+    def _arm_total(self, kind: SourceKind) -> int:
+        return sum(s.records for s in self.sources if s.kind is kind)
+
+    def box_counts(self) -> dict[str, int]:
+        """The number each box shows, by box key (the keys of `members`)."""
+        return {
+            "previous": self.previous_studies,
+            "identified": self.identified,
+            "removed": self.removed,
+            "screened": self.screened,
+            "excluded_screening": self.excluded_screening,
+            "sought": self.sought,
+            "not_retrieved": self.not_retrieved,
+            "assessed": self.assessed,
+            "excluded_full_text": self.excluded_full_text,
+            "included": self.total_studies,
+        }
 
     def check(self) -> None:
         """Raise ConsistencyError naming the first box whose arithmetic fails."""
-        rules = [
-            (
-                "records screened",
-                self.screened,
-                self.identified
-                - self.duplicates_removed
-                - self.ineligible_automation
-                - self.other_removed,
-            ),
+        for name, shown, expected in self._rules():
+            if shown != expected:
+                raise ConsistencyError(
+                    f"PRISMA arithmetic: {name} is {shown} but the boxes before it give {expected}"
+                )
+        if self.included_studies > self.included_reports:
+            raise ConsistencyError(
+                f"PRISMA arithmetic: {self.included_studies} studies from only "
+                f"{self.included_reports} reports"
+            )
+        if self.previous_studies > self.previous_reports and self.previous_reports:
+            raise ConsistencyError(
+                f"PRISMA arithmetic: {self.previous_studies} previous studies from only "
+                f"{self.previous_reports} reports"
+            )
+        self._check_members()
+
+    def _rules(self) -> list[tuple[str, int, int]]:
+        return [
+            ("records screened", self.screened, self.identified - self.removed),
             (
                 "reports sought for retrieval",
                 self.sought,
@@ -89,17 +154,28 @@ class PrismaCounts:
                 self.excluded_full_text,
                 sum(self.excluded_full_text_reasons.values()),
             ),
+            (
+                "records ineligible by automation (sum of rules)",
+                self.ineligible_automation,
+                sum(self.ineligible_reasons.values())
+                if self.ineligible_reasons
+                else self.ineligible_automation,
+            ),
         ]
-        for name, shown, expected in rules:
-            if shown != expected:
+
+    def _check_members(self) -> None:
+        # the two study boxes list reports (records), so they are checked against reports
+        expected = self.box_counts() | {
+            "previous": self.previous_reports,
+            "included": self.included_reports,
+        }
+        for key, ids in sorted(self.members.items()):
+            if key not in expected:
+                raise ConsistencyError(f"PRISMA: unknown box '{key}' in the record lists")
+            if len(ids) != expected[key]:
                 raise ConsistencyError(
-                    f"PRISMA arithmetic: {name} is {shown} but the boxes before it give {expected}"
+                    f"PRISMA: box '{key}' counts {expected[key]} records but lists {len(ids)}"
                 )
-        if self.included_studies > self.included_reports:
-            raise ConsistencyError(
-                f"PRISMA arithmetic: {self.included_studies} studies from only "
-                f"{self.included_reports} reports"
-            )
 
 
 # --------------------------------------------------------------------------- SVG
@@ -107,8 +183,8 @@ class PrismaCounts:
 WIDTH, HEIGHT = 794, 1123  # A4 at 96 dpi, portrait
 FONT = 11
 LINE = 14
-WRAP_MAIN = 46
-WRAP_SIDE = 38
+WRAP_MAIN = 50
+WRAP_SIDE = 54
 
 
 @dataclass
@@ -130,9 +206,14 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def _box(key: str, head: str, items: list[str], n: int | None, x: int, w: int, wrap: int) -> _Box:
+    """A box: a heading, then items; an item starting with '## ' is a sub-heading."""
     lines = _wrap(head, wrap)
     for item in items:
-        lines += ["  " + ln if i else "• " + ln for i, ln in enumerate(_wrap(item, wrap - 2))]
+        if item.startswith("## "):
+            lines += _wrap(item[3:], wrap)
+            continue
+        # an em space indents continuation lines: SVG would collapse ordinary spaces
+        lines += ["\u2003" + ln if i else "• " + ln for i, ln in enumerate(_wrap(item, wrap - 2))]
     return _Box(key, lines, n, x, w)
 
 
@@ -140,140 +221,141 @@ def _reasons(reasons: Mapping[str, int], labels: Mapping[str, str]) -> list[str]
     return [f"{labels.get(code, code)} (n = {n})" for code, n in sorted(reasons.items()) if n]
 
 
+def _pending(label: str, n: int) -> list[str]:
+    return [f"{label} (n = {n})"] if n else []
+
+
+def source_lines(c: PrismaCounts, kind: SourceKind | None) -> list[str]:
+    """'Platform (n = N)' per source of one arm (None: every non-database, non-previous arm)."""
+    if kind is not None:
+        return [f"{s.platform or s.name} (n = {s.records})" for s in c.sources if s.kind is kind]
+    return [
+        f"{_arm(s.kind)}: {s.platform or s.name} (n = {s.records})"
+        for s in c.sources
+        if s.kind in (SourceKind.OTHER, SourceKind.CITATION)
+    ]
+
+
+def main_boxes(c: PrismaCounts) -> dict[str, tuple[str, list[str], int]]:
+    """The left column: box key -> (heading, items, n)."""
+    boxes = {
+        "identified": (
+            f"Records identified (n = {c.identified})",
+            [
+                f"## Databases and registers (n = {c.identified_databases}):",
+                *source_lines(c, SourceKind.DATABASE),
+                f"## Other methods (n = {c.identified_other}):",
+                *source_lines(c, None),
+            ],
+            c.identified,
+        ),
+        "screened": (
+            f"Records screened (n = {c.screened})",
+            _pending("Awaiting a title/abstract decision", c.pending_screening),
+            c.screened,
+        ),
+        "sought": (f"Reports sought for retrieval (n = {c.sought})", [], c.sought),
+        "assessed": (
+            f"Reports assessed for eligibility (n = {c.assessed})",
+            _pending("Awaiting a full-text decision", c.pending_full_text),
+            c.assessed,
+        ),
+        "included": _included_box(c),
+    }
+    if c.has_previous_arm:
+        boxes = {
+            "previous": (
+                f"Studies included in previous version of review (n = {c.previous_studies})",
+                [
+                    f"Reports of studies included in previous version of review "
+                    f"(n = {c.previous_reports})",
+                    *source_lines(c, SourceKind.PREVIOUS),
+                ],
+                c.previous_studies,
+            ),
+            **boxes,
+        }
+    return boxes
+
+
+def _included_box(c: PrismaCounts) -> tuple[str, list[str], int]:
+    if not c.has_previous_arm:
+        return (
+            f"Studies included in review (n = {c.included_studies})",
+            [f"Reports of included studies (n = {c.included_reports})"],
+            c.included_studies,
+        )
+    return (
+        f"Total studies included in review (n = {c.total_studies})",
+        [
+            f"Reports of total included studies (n = {c.total_reports})",
+            f"New studies included in review (n = {c.included_studies})",
+            f"Reports of new included studies (n = {c.included_reports})",
+            f"Studies from the previous version of the review (n = {c.previous_studies})",
+        ],
+        c.total_studies,
+    )
+
+
+def side_boxes(c: PrismaCounts) -> dict[str, tuple[str, str, list[str], int]]:
+    """The right column, keyed by the main box it hangs from: (key, heading, items, n)."""
+    return {
+        "identified": (
+            "removed",
+            f"Records removed before screening (n = {c.removed}):",
+            [
+                f"Duplicate records (n = {c.duplicates_removed})",
+                f"Records marked as ineligible by automation tools (n = {c.ineligible_automation})",
+                *(
+                    f"## \u2003by rule {rule} (n = {n})"
+                    for rule, n in sorted(c.ineligible_reasons.items())
+                    if n
+                ),
+                f"Records removed for other reasons (n = {c.other_removed})",
+            ],
+            c.removed,
+        ),
+        "screened": (
+            "excluded_screening",
+            f"Records excluded (n = {c.excluded_screening})",
+            _reasons(c.excluded_screening_reasons, c.reason_labels),
+            c.excluded_screening,
+        ),
+        "sought": (
+            "not_retrieved",
+            f"Reports not retrieved (n = {c.not_retrieved})",
+            [],
+            c.not_retrieved,
+        ),
+        "assessed": (
+            "excluded_full_text",
+            f"Reports excluded (n = {c.excluded_full_text})",
+            _reasons(c.excluded_full_text_reasons, c.reason_labels),
+            c.excluded_full_text,
+        ),
+    }
+
+
+PHASES = {
+    "previous": "Previous studies",
+    "identified": "Identification",
+    "screened": "Screening",
+    "included": "Included",
+}
+
+
 def render_svg(c: PrismaCounts, title: str) -> str:
     """A standalone PRISMA 2020 flow diagram with selectable text, sized for an A4 page."""
     c.check()
-    mx, mw, sx, sw = 60, 330, 420, 350
-    db = [
-        f"{s.platform or s.name} (n = {s.records})"
-        for s in c.sources
-        if s.kind is SourceKind.DATABASE
-    ]
-    other = [
-        f"{_arm(s.kind)}: {s.platform or s.name} (n = {s.records})"
-        for s in c.sources
-        if s.kind is not SourceKind.DATABASE
-    ]
-    rows: list[tuple[str, _Box, _Box | None]] = [
-        (
-            "Identification",
-            _box(
-                "identified",
-                f"Records identified (n = {c.identified}). Databases and "
-                f"registers (n = {c.identified_databases}):",
-                [*db, f"Other methods (n = {c.identified_other}):", *other],
-                c.identified,
-                mx,
-                mw,
-                WRAP_MAIN,
-            ),
-            _box(
-                "removed",
-                "Records removed before screening:",
-                [
-                    f"Duplicate records (n = {c.duplicates_removed})",
-                    f"Records marked as ineligible by automation tools (n = "
-                    f"{c.ineligible_automation})",
-                    f"Records removed for other reasons (n = {c.other_removed})",
-                ],
-                c.duplicates_removed + c.ineligible_automation + c.other_removed,
-                sx,
-                sw,
-                WRAP_SIDE,
-            ),
-        ),
-        (
-            "Screening",
-            _box(
-                "screened",
-                f"Records screened (n = {c.screened})",
-                [],
-                c.screened,
-                mx,
-                mw,
-                WRAP_MAIN,
-            ),
-            _box(
-                "excluded_screening",
-                f"Records excluded (n = {c.excluded_screening})",
-                _reasons(c.excluded_screening_reasons, c.reason_labels)
-                + (
-                    [f"Awaiting screening (n = {c.pending_screening})"]
-                    if c.pending_screening
-                    else []
-                ),
-                c.excluded_screening,
-                sx,
-                sw,
-                WRAP_SIDE,
-            ),
-        ),
-        (
-            "",
-            _box(
-                "sought",
-                f"Reports sought for retrieval (n = {c.sought})",
-                [],
-                c.sought,
-                mx,
-                mw,
-                WRAP_MAIN,
-            ),
-            _box(
-                "not_retrieved",
-                f"Reports not retrieved (n = {c.not_retrieved})",
-                [],
-                c.not_retrieved,
-                sx,
-                sw,
-                WRAP_SIDE,
-            ),
-        ),
-        (
-            "",
-            _box(
-                "assessed",
-                f"Reports assessed for eligibility (n = {c.assessed})",
-                [],
-                c.assessed,
-                mx,
-                mw,
-                WRAP_MAIN,
-            ),
-            _box(
-                "excluded_full_text",
-                f"Reports excluded (n = {c.excluded_full_text})",
-                _reasons(c.excluded_full_text_reasons, c.reason_labels)
-                + (
-                    [f"Awaiting full-text decision (n = {c.pending_full_text})"]
-                    if c.pending_full_text
-                    else []
-                ),
-                c.excluded_full_text,
-                sx,
-                sw,
-                WRAP_SIDE,
-            ),
-        ),
-        (
-            "Included",
-            _box(
-                "included",
-                f"Studies included in review (n = {c.included_studies})",
-                [f"Reports of included studies (n = {c.included_reports})"]
-                + (
-                    [f"Studies from the previous version of the review (n = {c.previous_studies})"]
-                    if c.previous_studies
-                    else []
-                ),
-                c.included_studies,
-                mx,
-                mw,
-                WRAP_MAIN,
-            ),
-            None,
-        ),
-    ]
+    side = side_boxes(c)
+    rows = []
+    for key, (head, items, n) in main_boxes(c).items():
+        box = _box(key, head, items, n, 60, 330, WRAP_MAIN)
+        right = None
+        if key in side:
+            skey, shead, sitems, sn = side[key]
+            right = _box(skey, shead, sitems, sn, 420, 350, WRAP_SIDE)
+        rows.append((PHASES.get(key, ""), box, right))
     return _draw(rows, title)
 
 
@@ -287,14 +369,14 @@ def _arm(kind: SourceKind) -> str:
 
 def _draw(rows: list[tuple[str, _Box, _Box | None]], title: str) -> str:
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="Helvetica, Arial, sans-serif" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="@W@" height="@PH@" '
+        f'viewBox="0 0 {WIDTH} @H@" font-family="Helvetica, Arial, sans-serif" '
         f'font-size="{FONT}" role="img">',
         f"<title>{escape('PRISMA 2020 flow diagram: ' + title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#333"/>'
         "</marker></defs>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        f'<rect width="{WIDTH}" height="@H@" fill="#fff"/>',
         f'<text x="{WIDTH // 2}" y="30" text-anchor="middle" font-size="14" '
         f'font-weight="bold">{escape(title)}</text>',
     ]
@@ -307,7 +389,7 @@ def _draw(rows: list[tuple[str, _Box, _Box | None]], title: str) -> str:
         if side:
             side.y = y + (h - side.h) // 2
         if phase:
-            phase_spans.append((phase, y, y + h))
+            phase_spans.append((phase, y, y + max(h, 90)))
         elif phase_spans:
             name, top, _ = phase_spans[-1]
             phase_spans[-1] = (name, top, y + h)
@@ -317,10 +399,10 @@ def _draw(rows: list[tuple[str, _Box, _Box | None]], title: str) -> str:
         if side:
             ay = main.y + main.h // 2
             out.append(_arrow(main.x + main.w, ay, side.x, ay))
-        if prev:
+        if prev and prev.key != "previous":
             out.append(_arrow(main.x + main.w // 2, prev.y + prev.h, main.x + main.w // 2, main.y))
         prev = main
-        y += h + 34
+        y += max(h, 90 if phase == "Included" else 0) + 34
     for name, top, bottom in phase_spans:
         out.append(
             f'<g class="phase"><rect x="12" y="{top}" width="26" height="{bottom - top}"'
@@ -329,7 +411,11 @@ def _draw(rows: list[tuple[str, _Box, _Box | None]], title: str) -> str:
             "</text></g>"
         )
     out.append("</svg>")
-    return "\n".join(out) + "\n"
+    height = y + 10
+    # a tall diagram is scaled down (never clipped) so the page stays A4
+    page_w, page_h = (WIDTH, height) if height <= HEIGHT else (WIDTH * HEIGHT // height, HEIGHT)
+    text = "\n".join(out).replace("@H@", str(height))
+    return text.replace("@W@", str(page_w)).replace("@PH@", str(page_h)) + "\n"
 
 
 def _box_svg(b: _Box) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -23,6 +24,7 @@ class IncludedRow:
     systems: tuple[str, ...]
     kb_key: str
     headline: str
+    previous: bool = False  # a study of the previous version of an updated review
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,65 @@ class Table:
         return buf.getvalue()
 
     def to_markdown(self) -> str:
-        def cell(v: str) -> str:
-            return v.replace("|", "\\|").replace("\n", " ")
-
+        """A pipe table; markup in cells is escaped so Markdown renderers show it as text."""
         lines = [
-            "| " + " | ".join(self.header) + " |",
+            "| " + " | ".join(md_escape(h) for h in self.header) + " |",
             "|" + "|".join("---" for _ in self.header) + "|",
         ]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in self.rows]
+        lines += ["| " + " | ".join(md_escape(v) for v in row) + " |" for row in self.rows]
         return "\n".join(lines) + "\n"
+
+    def to_latex(self) -> str:
+        """A booktabs tabular (needs \\usepackage{booktabs}); special characters escaped."""
+        spec = "l" * len(self.header)
+        lines = [
+            f"% {self.name}",
+            f"\\begin{{tabular}}{{{spec}}}",
+            "\\toprule",
+            " & ".join(latex_escape(h) for h in self.header) + " \\\\",
+            "\\midrule",
+        ]
+        lines += [" & ".join(latex_escape(v) for v in row) + " \\\\" for row in self.rows]
+        lines += ["\\bottomrule", "\\end{tabular}"]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        """A standalone <table> fragment, every cell escaped."""
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>\n"
+            for row in self.rows
+        )
+        return (
+            f'<table class="sortable" data-table="{html.escape(self.name)}">\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n"
+        )
+
+
+def md_escape(text: str) -> str:
+    """Text for a Markdown table cell: HTML escaped, pipes escaped, on one line."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters (one pass, so replacements are not re-escaped)."""
+    return "".join(_LATEX.get(ch, ch) for ch in text)
 
 
 def included_table(rows: Sequence[IncludedRow]) -> Table:
@@ -64,6 +116,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             "; ".join(r.families),
             "; ".join(r.systems),
             r.headline,
+            "previous" if r.previous else "new",
         )
         for r in sorted(rows, key=lambda r: (r.year or 0, r.id))
     )
@@ -81,6 +134,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             "families",
             "systems",
             "headline result",
+            "review version",
         ),
         body,
     )
@@ -131,4 +185,68 @@ def source_table(per_source: Sequence[tuple[str, str, int, int, int]]) -> Table:
             "included only via this source",
         ),
         body,
+    )
+
+
+def systems_table(rows: Sequence[IncludedRow]) -> Table:
+    """Frameworks and systems compared: each named system with its studies, classes, years."""
+    by_system: dict[str, list[IncludedRow]] = {}
+    for r in rows:
+        for name in r.systems:
+            by_system.setdefault(name, []).append(r)
+    body = []
+    for name in sorted(by_system, key=lambda n: (n.casefold(), n)):
+        studies = sorted(by_system[name], key=lambda r: (r.year or 0, r.id))
+        body.append(
+            (
+                name,
+                "; ".join(sorted({c for r in studies for c in r.classes})),
+                "; ".join(sorted({f for r in studies for f in r.families})),
+                "; ".join(sorted({str(r.year) for r in studies if r.year})),
+                "; ".join(r.headline for r in studies if r.headline),
+                str(len(studies)),
+            )
+        )
+    return Table(
+        "frameworks-and-systems",
+        ("system", "classes", "families", "years", "headline results", "studies"),
+        tuple(body),
+    )
+
+
+def overlap_table(record_sources: Mapping[str, Sequence[str]], sources: Sequence[str]) -> Table:
+    """Deduplicated records found by both sources of each pair (diagonal: by that source)."""
+    sets = [set(v) for v in record_sources.values()]
+    body = tuple(
+        (a, *(str(sum(a in s and b in s for s in sets)) for b in sources)) for a in sources
+    )
+    return Table("source-overlap", ("source", *sources), body)
+
+
+def yield_table(
+    per_source: Sequence[tuple[str, str, int, int, int]],
+    record_sources: Mapping[str, Sequence[str]],
+) -> Table:
+    """Per-source yield after deduplication: distinct records, shared and unique ones."""
+    sets = [set(v) for v in record_sources.values()]
+    body = []
+    for name, kind, n, inc, uniq in per_source:
+        found = sum(name in s for s in sets)
+        only = sum(s == {name} for s in sets)
+        body.append(
+            (name, kind, str(n), str(found), str(found - only), str(only), str(inc), str(uniq))
+        )
+    return Table(
+        "source-yield",
+        (
+            "source",
+            "arm",
+            "records identified",
+            "distinct records",
+            "also found elsewhere",
+            "found only here",
+            "included studies",
+            "included only via this source",
+        ),
+        tuple(body),
     )

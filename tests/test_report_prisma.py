@@ -1,0 +1,180 @@
+"""PRISMA counts from a hand-made updated review; the CSV template, Mermaid and A4 SVG."""
+
+import csv
+import io
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from litsift import runner
+from litsift.errors import ConsistencyError
+from litsift.models import SourceKind
+from litsift.report.csvtemplate import DATA_KEYS, prisma_csv
+from litsift.report.mermaid import prisma_markdown, prisma_mermaid
+from litsift.report.prisma import BOX_KEYS, PrismaCounts, SourceCount, render_svg
+from litsift.review import Review
+
+FIXTURES = Path(__file__).parent / "fixtures" / "report"
+SVG = "{http://www.w3.org/2000/svg}"
+
+# the keys of inst/extdata/PRISMA.csv in the PRISMA2020 R package (Haddaway et al.)
+PRISMA2020_KEYS = {
+    "previous_studies", "previous_reports", "database_results", "database_specific_results",
+    "register_results", "register_specific_results", "website_results",
+    "organisation_results", "citations_results", "duplicates", "excluded_automatic",
+    "excluded_other", "records_screened", "records_excluded", "dbr_sought_reports",
+    "dbr_notretrieved_reports", "other_sought_reports", "other_notretrieved_reports",
+    "dbr_assessed", "dbr_excluded", "other_assessed", "other_excluded", "new_studies",
+    "new_reports", "total_studies", "total_reports", "identification", "screening", "included",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory) -> runner.RunResult:
+    """tests/fixtures/report/updated-review: 2 previous studies, 4 new database records."""
+    root = tmp_path_factory.mktemp("updated") / "review"
+    shutil.copytree(FIXTURES / "updated-review", root)  # a run writes the audit log
+    return runner.run(Review(root), until="screen")
+
+
+def test_updated_review_has_previous_arm_and_new_flow(updated):
+    p = updated.prisma
+    assert (p.previous_studies, p.previous_reports) == (2, 2)
+    assert p.identified == 4 and p.identified_databases == 4  # previous arm not counted here
+    # the new record of a previous study is a duplicate; nothing else is
+    assert p.duplicates_removed == 1 and p.ineligible_automation == 0
+    assert (p.screened, p.excluded_screening, p.sought, p.assessed) == (3, 1, 2, 2)
+    assert p.excluded_full_text_reasons == {"E2": 1}
+    assert (p.included_studies, p.total_studies, p.total_reports) == (1, 3, 3)
+    assert p.members["previous"] == ("arxiv-2101.00001", "arxiv-2101.00002")
+    assert p.members["included"] == ("arxiv-2102.00001",)
+    assert p.members["removed"] == ("arxiv-2101.00001",)
+    assert tuple(p.box_counts()) == BOX_KEYS and set(p.members) == set(BOX_KEYS)
+
+
+def test_updated_review_draws_previous_arm_everywhere(updated):
+    p = updated.prisma
+    root = ET.fromstring(render_svg(p, "Update"))
+    boxes = {
+        g.get("data-box"): int(g.get("data-n")) for g in root.iter(SVG + "g") if g.get("data-box")
+    }
+    assert boxes["previous"] == 2 and boxes["included"] == 3 and boxes["identified"] == 4
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert "Previous studies" in texts
+    assert "Total studies included in review (n = 3)" in texts
+    rows = {r["data"]: r["n"] for r in csv.DictReader(io.StringIO(prisma_csv(p)))}
+    assert (rows["previous_studies"], rows["new_studies"], rows["total_studies"]) == ("2", "1", "3")
+    assert rows["database_specific_results"] == "Test database, 4"
+    assert rows["dbr_excluded"] == "E2: Not about efficiency., 1"
+    mermaid = prisma_mermaid(p)
+    assert (
+        "previous --> included" in mermaid and 'previous["Studies included in previous' in mermaid
+    )
+
+
+def test_new_review_has_no_previous_arm(updated):
+    p = replace(
+        updated.prisma,
+        sources=tuple(s for s in updated.prisma.sources if s.kind is not SourceKind.PREVIOUS),
+        previous_studies=0,
+        previous_reports=0,
+        members={k: v for k, v in updated.prisma.members.items() if k != "previous"},
+    )
+    svg = render_svg(p, "New")
+    assert 'data-box="previous"' not in svg and "Studies included in review (n = 1)" in svg
+    assert "previous" not in prisma_mermaid(p)
+
+
+def counts(**kw) -> PrismaCounts:
+    base = dict(
+        sources=(SourceCount("db", SourceKind.DATABASE, "DB", 10),),
+        duplicates_removed=2, ineligible_automation=1, other_removed=0, screened=7,
+        excluded_screening=3, excluded_screening_reasons={"E1": 3}, pending_screening=0,
+        sought=4, not_retrieved=1, assessed=3, excluded_full_text=1,
+        excluded_full_text_reasons={"E2": 1}, pending_full_text=0, included_reports=2,
+        included_studies=2,
+    )  # fmt: skip
+    return PrismaCounts(**(base | kw))
+
+
+def test_box_record_lists_must_match_the_counts():
+    counts(members={"screened": tuple("abcdefg")}).check()
+    with pytest.raises(ConsistencyError, match="box 'screened' counts 7 records but lists 6"):
+        counts(members={"screened": tuple("abcdef")}).check()
+    with pytest.raises(ConsistencyError, match="unknown box 'nowhere'"):
+        counts(members={"nowhere": ()}).check()
+
+
+def test_csv_has_every_template_key_and_the_template_columns():
+    text = prisma_csv(counts())
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == [
+        "data",
+        "node",
+        "box",
+        "description",
+        "boxtext",
+        "tooltips",
+        "url",
+        "n",
+    ]
+    assert {r["data"] for r in rows} - {"NA"} == PRISMA2020_KEYS == set(DATA_KEYS)
+    n = {r["data"]: r["n"] for r in rows}
+    assert (n["duplicates"], n["records_screened"], n["dbr_notretrieved_reports"]) == (
+        "2",
+        "7",
+        "1",
+    )
+    assert n["dbr_excluded"] == "E2, 1"  # no label known: the code stands in
+    with pytest.raises(ConsistencyError):
+        prisma_csv(counts(screened=8))
+
+
+def test_mermaid_escapes_labels_and_markdown_fences_it():
+    c = counts(
+        sources=(SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b>', 10),),
+    )
+    text = prisma_mermaid(c)
+    assert text.startswith("flowchart TD\n")
+    assert "<b>" not in text and "#quot;quoted#quot;" in text and "#lt;b#gt;DB" in text
+    assert "identified --> screened" in text and "assessed --> excluded_full_text" in text
+    md = prisma_markdown(c, "T <x>")
+    assert md.startswith("# PRISMA 2020 flow diagram: T &lt;x&gt;\n") and "```mermaid\n" in md
+
+
+def test_tall_diagram_is_scaled_to_a4_not_clipped():
+    many = tuple(SourceCount(f"s{i}", SourceKind.DATABASE, f"Source {i}", 1) for i in range(80))
+    svg = render_svg(counts(sources=many, duplicates_removed=72), "Tall")
+    root = ET.fromstring(svg)
+    view_h = int(root.get("viewBox").split()[3])
+    assert view_h > 1123  # the content is taller than a page ...
+    assert int(root.get("height")) == 1123 and int(root.get("width")) < 794  # ... and scaled
+
+
+def test_updated_review_report_lists_previous_and_new_studies(tmp_path):
+    root = tmp_path / "review"
+    shutil.copytree(FIXTURES / "updated-review", root)
+    review = Review(root)
+    runner.run(review, until="report")
+    out = review.build / "report"
+    rows = list(csv.DictReader((out / "tables" / "included-studies.csv").open()))
+    assert sorted(r["title"] for r in rows) == [
+        "New study included",
+        "Pipeline schedules for trillion-parameter training",
+        "Sparse attention kernels for long contexts",
+    ]
+    assert sorted(r["review version"] for r in rows) == ["new", "previous", "previous"]
+    template = {r["data"]: r["n"] for r in csv.DictReader((out / "prisma.csv").open())}
+    assert template["total_studies"] == str(len(rows))
+    html = (out / "index.html").read_text()
+    assert 'id="box-previous"' in html and "Review version 1 (n = 2)" in html
+
+
+def test_ineligible_records_are_itemised_by_rule_and_must_add_up():
+    svg = render_svg(counts(ineligible_reasons={"years": 1}), "Rules")
+    assert "by rule years (n = 1)" in svg
+    with pytest.raises(ConsistencyError, match=r"ineligible by automation \(sum of rules\) is 1"):
+        counts(ineligible_reasons={"years": 1, "language": 1}).check()
