@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from litsift import runner
-from litsift.models import Protocol
+from litsift.models import Protocol, Screening
 from litsift.report import ReportData, write_report
 from litsift.report.methods import MethodsFacts, checklist, methods_paragraphs
 from litsift.report.plots import nice_axis, source_overlap, studies_per_year, taxonomy_coverage
@@ -160,6 +160,18 @@ def test_methods_without_searches_says_so_and_checklist_answers_from_data():
         "80 identified, 15 removed"
     )
     assert items[("PRISMA-S", "16", "Deduplication")].startswith("10 duplicates removed")
+
+
+def test_methods_name_the_reviewers_who_actually_decided():
+    text = " ".join(methods_paragraphs(facts()))
+    assert "(no reviewer decision recorded yet)" in text
+    one = " ".join(methods_paragraphs(facts(screeners={"title-abstract": ("ann",)})))
+    assert "by 1 reviewer (ann; one reviewer per record)" in one
+    two = PROTOCOL.model_copy(update={"screening": Screening(reviewers_per_record=2)})
+    dual = " ".join(
+        methods_paragraphs(facts(protocol=two, screeners={"title-abstract": ("ann", "bo")}))
+    )
+    assert "by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)" in dual
 
 
 def digest(build: Path) -> dict[str, str]:

@@ -463,9 +463,27 @@ def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsF
         imports=imports,
         dedup_links=dict(links),
         agreement=result.screening.status_extras(),
+        screeners=_screeners(result.screening),
         classes=len(review.taxonomy.classes),
         families=len(review.taxonomy.families),
     )
+
+
+def _screeners(result: screen.ScreeningResult) -> dict[str, tuple[str, ...]]:
+    """Stage -> the reviewers who decided at least one record there."""
+    out = {}
+    for stage, combined in result.combined.items():
+        out[stage] = tuple(
+            sorted(
+                {
+                    who
+                    for c in combined.values()
+                    for who, entry in c.votes.items()
+                    if entry.decision is not None
+                }
+            )
+        )
+    return out
 
 
 def _write_clusters(review: Review, result: RunResult) -> Path:

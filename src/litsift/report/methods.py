@@ -34,6 +34,7 @@ class MethodsFacts:
     imports: Sequence[ImportFact] = ()
     dedup_links: Mapping[str, int] = field(default_factory=dict)  # method -> links made
     agreement: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    screeners: Mapping[str, Sequence[str]] = field(default_factory=dict)  # stage -> reviewers
     classes: int = 0
     families: int = 0
 
@@ -130,13 +131,26 @@ def screening_paragraph(f: MethodsFacts) -> str:
     return (
         f"Automatic eligibility rules (years {pr.date_range.start}-{pr.date_range.end}, "
         f"languages {', '.join(pr.languages)}) marked {p.ineligible_automation} records "
-        f"ineligible. {p.screened} records were screened on title and abstract by "
-        f"{_plural(len(pr.reviewers), 'named reviewer')} ({per} per record, blind, conflicts "
-        f"adjudicated) against {_plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
+        f"ineligible. {p.screened} records were screened on title and abstract "
+        f"{_who(f.screeners.get('title-abstract', ()), per)} against "
+        f"{_plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
         f"{p.excluded_screening} were excluded, {p.assessed} reports were assessed in full text, "
         f"{p.excluded_full_text} excluded with reasons, and {p.included_studies} studies "
         f"({p.included_reports} reports) were included." + agreement
     )
+
+
+def _who(reviewers: Sequence[str], per: int) -> str:
+    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'."""
+    if not reviewers:
+        return "(no reviewer decision recorded yet)"
+    names = ", ".join(reviewers)
+    if per >= 2:
+        return (
+            f"by {_plural(len(reviewers), 'reviewer')} ({names}; {per} per record, "
+            "blind, conflicts adjudicated)"
+        )
+    return f"by {_plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record)"
 
 
 def tagging_paragraph(f: MethodsFacts) -> str:
@@ -193,8 +207,11 @@ def checklist(f: MethodsFacts) -> Table:
             "PRISMA 2020",
             "8",
             "Selection process",
-            f"{len(pr.reviewers)} reviewers, {pr.screening.reviewers_per_record} per record, "
-            "blind, conflicts adjudicated; automatic eligibility rules",
+            "title/abstract "
+            + _who(f.screeners.get("title-abstract", ()), pr.screening.reviewers_per_record)
+            + "; full text "
+            + _who(f.screeners.get("full-text", ()), pr.screening.reviewers_per_record)
+            + "; automatic eligibility rules",
         ),
         ("PRISMA 2020", "16a", "Results of the search and selection", _flow(p)),
         ("PRISMA 2020", "16b", "Reports excluded at full text, with reasons", reasons or "none"),
