@@ -129,3 +129,36 @@ def test_evaluation_arithmetic_on_a_hand_made_case():
     assert ev.kappa["serving"] == 0.0
     assert ev.kappa["training"] == 1.0
     assert ev.disagreements == ("b", "c")
+
+
+def test_taxonomy_validation_errors_name_file_and_line(tmp_path):
+    from litsift.yamlio import load_model
+
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "classes:\n"
+        "  - {id: training, label: T, definition: d, indicators: [train]}\n"
+        "  - {id: training, label: T2, definition: d, indicators: [fit]}\n"
+    )
+    with pytest.raises(InputError, match="duplicate class id: training"):
+        load_model(path, Taxonomy)
+    path.write_text(
+        "classes:\n"
+        "  - {id: training, label: T, definition: d, indicators: [train]}\n"
+        "families:\n"
+        "  - id: quant\n"
+        "    label: Q\n"
+        "    definition: d\n"
+        "    indicators: []\n"
+    )
+    with pytest.raises(InputError) as e:
+        load_model(path, Taxonomy)
+    assert e.value.line == 7 and "families.0.indicators" in str(e.value)
+    path.write_text(
+        "classes:\n"
+        "  - {id: training, label: T, definition: d, indicators: [train]}\n"
+        "families:\n"
+        "  - {id: quant, label: Q, definition: d, indicators: [int8], classes: [serving]}\n"
+    )
+    with pytest.raises(InputError, match="family quant names unknown class serving"):
+        load_model(path, Taxonomy)
