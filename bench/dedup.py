@@ -28,6 +28,8 @@ BIB_DEDUPE = "bib-dedupe"
 # and once more after a reviewer answers its uncertain pairs (answers taken from the labels)
 REVIEWED = "litsift + answers to its uncertain pairs"
 TOOLS = ("litsift", "litsift (study level)", REVIEWED, "bib-dedupe")
+# both tools scored again against the labels without the erratum and reply pairs
+CORRECTED = "label-corrected"
 
 # --------------------------------------------------------------------------- synthetic records
 
@@ -314,6 +316,48 @@ def litsift_sets(shared: Path, level: str) -> dict[str, dict[str, float]]:
     return out
 
 
+def corrected_sets(
+    shared: Path, clusters: dict[str, list[list[str]]], seconds: dict[str, float]
+) -> tuple[dict[str, dict[str, float]], dict[str, list[dict]]]:
+    """Scores against the labels without erratum and reply pairs, and those pairs."""
+    from litsift.dedup.bench import (
+        corrected,
+        load_labels,
+        load_records,
+        non_duplicates,
+        pairs_of,
+        score,
+    )
+
+    scores, excluded = {}, {}
+    for name, found in clusters.items():
+        folder = shared / "dedup" / name
+        records = load_records(folder)
+        truth = pairs_of(load_labels(folder))
+        pairs = non_duplicates(records, truth)
+        excluded[name] = [e.model_dump() for e in pairs]
+        merged = pairs_of(found)
+        scores[name] = {
+            **score(corrected(truth, pairs), merged, len(records), seconds[name]).model_dump(),
+            "removed_pairs_merged": [f"{e.a};{e.b}" for e in pairs if (e.a, e.b) in merged],
+        }
+    return scores, excluded
+
+
+def litsift_clusters(shared: Path) -> tuple[dict[str, list[list[str]]], dict[str, float]]:
+    """litsift's report-level clusters (labelled ids) and seconds on each labelled set."""
+    from litsift.dedup.bench import predicted_clusters, run_bench
+
+    clusters, seconds = {}, {}
+    for name in SETS:
+        folder = shared / "dedup" / name
+        if folder.is_dir():
+            bench, result = run_bench(folder)
+            clusters[name] = [list(c) for c in predicted_clusters(result)]
+            seconds[name] = bench.seconds
+    return clusters, seconds
+
+
 def reviewed_sets(shared: Path) -> dict[str, dict[str, float]]:
     from litsift.dedup.bench import simulate_review
 
@@ -359,10 +403,13 @@ def bibdedupe_python(out_dir: Path, package: str = BIB_DEDUPE) -> Path | None:
     return python
 
 
-def bibdedupe_sets(shared: Path, python: Path) -> dict[str, dict[str, float]]:
+def bibdedupe_sets(
+    shared: Path, python: Path
+) -> tuple[dict[str, dict[str, float]], dict[str, list[list[str]]], dict[str, float]]:
+    """bib-dedupe's scores, clusters and seconds on each labelled set."""
     from litsift.dedup.bench import load_labels, pairs_of, score
 
-    out = {}
+    out, clusters, seconds = {}, {}, {}
     for name in SETS:
         folder = shared / "dedup" / name
         if not folder.is_dir():
@@ -377,7 +424,8 @@ def bibdedupe_sets(shared: Path, python: Path) -> dict[str, dict[str, float]]:
         truth = pairs_of(load_labels(folder))
         n = sum(1 for _ in (folder / "records_pre_merged.csv").open()) - 1
         out[name] = score(truth, pairs_of(data["clusters"]), n, data["seconds"]).model_dump()
-    return out
+        clusters[name], seconds[name] = data["clusters"], data["seconds"]
+    return out, clusters, seconds
 
 
 # --------------------------------------------------------------------------- report
@@ -417,6 +465,7 @@ def markdown(report: dict) -> str:
         lines.append(f"\n{name}: {row['questions']} uncertain pairs answered")
     if report.get("bibdedupe_note"):
         lines.append(f"\n{report['bibdedupe_note']}")
+    lines += corrected_markdown(report[CORRECTED])
     lines += [
         "",
         "## Scale (synthetic records with realistic noise)",
@@ -434,6 +483,48 @@ def markdown(report: dict) -> str:
             f"{row['recall']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def corrected_markdown(view: dict) -> list[str]:
+    """The label-corrected section: both tools' scores, then every excluded pair."""
+    lines = [
+        "",
+        "## Label-corrected view (report level)",
+        "",
+        "The labels group errata and replies with the article they concern; the issue defines",
+        "them as not duplicates. Below, both tools are scored against the labels without",
+        "those pairs (a tool that merges one of them now counts a false merge). Every pair",
+        "removed is listed with its evidence; pairs without evidence in the records stay.",
+        "",
+        "| set | tool | precision | recall | F1 | false merges | pairs removed |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in SETS:
+        for tool, scores in view["scores"].items():
+            row = scores.get(name)
+            if row:
+                removed = len(view["excluded_pairs"].get(name, []))
+                lines.append(
+                    f"| {name} | {tool} | {row['precision']} | {row['recall']} | {row['f1']} | "
+                    f"{row['false_merges']} | {removed} |"
+                )
+    for name in SETS:
+        for tool, scores in view["scores"].items():
+            merged = scores.get(name, {}).get("removed_pairs_merged")
+            if merged:
+                lines.append(
+                    f"\n{name}: {tool} merges {len(merged)} of the removed pairs: "
+                    + ", ".join(merged)
+                )
+    for name, pairs in view["excluded_pairs"].items():
+        if not pairs:
+            continue
+        lines += ["", f"Pairs removed from the {name} labels:", ""]
+        lines += ["| ids | kind | evidence | titles |", "|---|---|---|---|"]
+        for e in pairs:
+            titles = " / ".join(t[:70].replace("|", "/") for t in e["titles"])
+            lines.append(f"| {e['a']}, {e['b']} | {e['kind']} | {e['evidence']} | {titles} |")
+    return lines
 
 
 def _ratios(labelled: dict) -> dict[str, dict[str, float]]:
@@ -469,15 +560,20 @@ def main(argv: list[str] | None = None) -> int:
         "litsift (study level)": litsift_sets(args.shared, "study"),
         REVIEWED: reviewed_sets(args.shared),
     }
+    clusters, seconds = litsift_clusters(args.shared)
+    label_corrected = {}
+    label_corrected["litsift"], excluded = corrected_sets(args.shared, clusters, seconds)
     note = ""
     if not args.no_bibdedupe:
         python = bibdedupe_python(args.out)
         if python:
-            labelled["bib-dedupe"] = bibdedupe_sets(args.shared, python)
+            labelled["bib-dedupe"], theirs, their_seconds = bibdedupe_sets(args.shared, python)
+            label_corrected["bib-dedupe"], _ = corrected_sets(args.shared, theirs, their_seconds)
         else:
             note = "bib-dedupe could not be installed from PyPI; no comparison."
     report = {
         "labelled": labelled,
+        CORRECTED: {"scores": label_corrected, "excluded_pairs": excluded},
         "ratios": _ratios(labelled),
         "bibdedupe_note": note,
         "scale": scale([int(s) for s in args.sizes.split(",") if s]),

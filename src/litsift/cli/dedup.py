@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from litsift.dedup.bench import Level, run_bench
+from litsift.dedup.bench import Level, run_bench, run_corrected_bench
 from litsift.review import Review
 
 app = typer.Typer(
@@ -45,6 +45,12 @@ def bench(
         ..., help="Labelled set: records_pre_merged.csv and merged_record_ids.csv."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    label_corrected: bool = typer.Option(
+        False,
+        "--label-corrected",
+        help="Also score against the labels without erratum and reply pairs (not duplicates "
+        "by litsift's definition) and list those pairs with their evidence (report level).",
+    ),
     level: Level = typer.Option(
         Level.REPORT,
         "--level",
@@ -54,9 +60,32 @@ def bench(
     ),
 ) -> None:
     """Measure pairwise precision, recall, F1 and false merges on a labelled set."""
+    if label_corrected:
+        _corrected(folder, as_json)
+        return
     result, _ = run_bench(folder, level=level.value)
     if as_json:
         typer.echo(json.dumps(result.model_dump(), sort_keys=True))
         return
     for name, value in result.model_dump().items():
         typer.echo(f"{name:<13} {value}")
+
+
+def _corrected(folder: Path, as_json: bool) -> None:
+    """Print scores against the labels as given and as corrected, and the pairs removed."""
+    as_labelled, fixed, excluded = run_corrected_bench(folder)
+    if as_json:
+        data = {
+            "as_labelled": as_labelled.model_dump(),
+            "label_corrected": fixed.model_dump(),
+            "excluded_pairs": [e.model_dump() for e in excluded],
+        }
+        typer.echo(json.dumps(data, sort_keys=True))
+        return
+    typer.echo(f"{'':<13} {'as labelled':>12} {'corrected':>12}")
+    for name, value in as_labelled.model_dump().items():
+        typer.echo(f"{name:<13} {value!s:>12} {getattr(fixed, name)!s:>12}")
+    typer.echo(f"\n{len(excluded)} labelled pairs removed (not duplicates):")
+    for e in excluded:
+        typer.echo(f"{e.a} {e.b} {e.kind}: {e.evidence}")
+        typer.echo(f"    {e.titles[0][:90]}\n    {e.titles[1][:90]}")

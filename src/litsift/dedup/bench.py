@@ -3,6 +3,10 @@
 A labelled set is a folder with `records_pre_merged.csv` (one row per record, an `ID`
 column and bibliographic columns) and `merged_record_ids.csv` (one row per duplicate
 cluster, ids joined by `;`). Accuracy is pairwise: every pair of records in one cluster.
+
+The labels group errata and replies with the article they concern; the issue defines them
+as not duplicates. `run_corrected_bench` also scores against the labels without those pairs
+(each listed with its evidence), so both views can be shown side by side.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from litsift.dedup.core import DIFFERENT, SAME, DedupConfig, DedupResult, deduplicate
+from litsift.dedup.features import erratum_locations, locator_of, title_kind
 from litsift.errors import InputError
 from litsift.models import Record
 
@@ -181,3 +186,84 @@ def simulate_review(folder: Path, rounds: int = 3) -> tuple[BenchResult, int]:
     seconds = time.perf_counter() - start
     found = pairs_of(predicted_clusters(result))
     return score(truth, found, len(records), seconds), len(answers)
+
+
+# --------------------------------------------------------------------------- label-corrected view
+
+_NOT_DUPLICATE = {
+    "erratum": "erratum",
+    "retraction": "erratum",
+    "reply": "reply",
+    "comment": "reply",
+}
+
+
+class Excluded(BaseModel):
+    """A labelled pair that is not a duplicate by the issue's definition, with its evidence."""
+
+    a: str
+    b: str
+    kind: str  # erratum | reply
+    evidence: str
+    titles: tuple[str, str]
+
+
+def _report_kind(record: Record, located: dict[tuple[str, str, str], str]) -> tuple[str, str]:
+    """The kind of a labelled record and why: from its title, or from an erratum notice."""
+    kind = title_kind(record.title)
+    if kind != "article":
+        return kind, f"{record.origin}'s title marks it as {kind}"
+    at = locator_of(record)
+    if at in located:
+        return "erratum", (
+            f"{record.origin} is printed at {at[0]}({at[1]}):{at[2]}, where "
+            f"{located[at]}'s title says its erratum appears"
+        )
+    return "article", ""
+
+
+def non_duplicates(records: Sequence[Record], truth: set[tuple[str, str]]) -> list[Excluded]:
+    """Labelled pairs of two kinds of report (erratum or reply with an article).
+
+    The issue defines errata and replies as not duplicates of the article they concern;
+    the labelled sets group them. Each pair carries the evidence for its kind.
+    """
+    by_id = {r.origin: r for r in records}
+    members = sorted({x for pair in truth for x in pair if x in by_id})
+    located = {at: members[i] for at, i in erratum_locations([by_id[x] for x in members])}
+    out = []
+    for a, b in sorted(truth):
+        if a not in by_id or b not in by_id:
+            continue
+        (ka, wa), (kb, wb) = _report_kind(by_id[a], located), _report_kind(by_id[b], located)
+        if ka == kb:
+            continue
+        kind = _NOT_DUPLICATE.get(ka if ka != "article" else kb, "erratum")
+        out.append(
+            Excluded(
+                a=a,
+                b=b,
+                kind=kind,
+                evidence="; ".join(w for w in (wa, wb) if w),
+                titles=(by_id[a].title or "", by_id[b].title or ""),
+            )
+        )
+    return out
+
+
+def corrected(truth: set[tuple[str, str]], excluded: Sequence[Excluded]) -> set[tuple[str, str]]:
+    """The labelled pairs without those the issue defines as non-duplicates."""
+    return truth - {(e.a, e.b) for e in excluded}
+
+
+def run_corrected_bench(
+    folder: Path,
+    config: DedupConfig = DedupConfig(),  # noqa: B008
+) -> tuple[BenchResult, BenchResult, list[Excluded]]:
+    """Report-level scores against the labels as given and as corrected, and the exclusions."""
+    as_labelled, result = run_bench(folder, config)
+    truth = pairs_of(load_labels(folder))
+    excluded = non_duplicates(load_records(folder), truth)
+    found = pairs_of(predicted_clusters(result))
+    fixed = score(corrected(truth, excluded), found, as_labelled.records, as_labelled.seconds)
+    return as_labelled, fixed, excluded

@@ -8,8 +8,13 @@ and memberships from the earlier run, then shared identifiers, then fuzzy matche
 score. A link is refused when it would put into one cluster two records a reviewer called
 `different`, two different (non-preprint) DOIs, two kinds of report (article and erratum),
 a preprint and a published version, or members of two different clusters of the earlier run
-(records from an earlier search run are never merged into each other again). A refused
-fuzzy match becomes an uncertain pair for a reviewer.
+(records from an earlier search run are never merged into each other again). Matches of an
+online-first record to a retitled print record come last, and are refused when the joined
+cluster would hold two records printed at different places (another volume or pages). A
+refused fuzzy match becomes an uncertain pair for a reviewer.
+
+Kinds. A record printed at the volume(issue):page where another record's title says
+"[Erratum appears in ...]" is an erratum, whatever its own title says.
 
 Studies. PRISMA counts studies and reports apart. A match between a preprint and a
 published record, an erratum and its article, or two reports with the same title, authors,
@@ -42,8 +47,8 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from litsift.dedup.blocking import candidate_pairs
-from litsift.dedup.features import Features, features, id_strength
-from litsift.dedup.match import Decision, Thresholds, compare
+from litsift.dedup.features import Features, features, id_strength, mark_located_errata
+from litsift.dedup.match import Decision, Thresholds, compare, pages_agree
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
 
@@ -140,13 +145,18 @@ def deduplicate(
     records = sorted(records, key=member_key)  # the result must not depend on input order
     with _gc_paused():
         feats = [features(r) for r in records]
+        if marked := mark_located_errata(records, feats):
+            log.info("dedup: %d records are errata announced in another title", marked)
         graph = _Graph(records, feats, previous)
         _apply_answers(graph, answers)
         _apply_previous(graph, previous)
         _identifier_links(graph)
-        matches, maybes, study_links = _judge(graph, config)
+        matches, checked, maybes, study_links = _judge(graph, config)
         for score, i, j, reason in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
             if not graph.union(i, j, reason, score):
+                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
+        for score, i, j, reason in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
+            if graph.placed_apart(i, j) or not graph.union(i, j, reason, score):
                 maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
         clusters = _build_clusters(graph, study_links)
         uncertain = _uncertain(graph, maybes, answers)
@@ -249,6 +259,19 @@ class _Graph:
             for x in self.cannot.get(m, ())
         )
 
+    def placed_apart(self, i: int, j: int) -> bool:
+        """The clusters of i and j hold two records printed at different places."""
+        placed = [[self.feats[m] for m in self.groups[self.find(x)].members] for x in (i, j)]
+        return any(
+            fa.volume
+            and fa.page
+            and fb.volume
+            and fb.page
+            and (fa.volume != fb.volume or not pages_agree(fa, fb))
+            for fa in placed[0]
+            for fb in placed[1]
+        )
+
     def union(self, i: int, j: int, reason: str, score: float, force: bool = False) -> bool:
         """Join the clusters of i and j; False when the link is refused."""
         ri, rj = self.find(i), self.find(j)
@@ -316,10 +339,14 @@ def _identifier_links(graph: _Graph) -> None:
 Scored = tuple[float, int, int, str]
 
 
-def _judge(graph: _Graph, config: DedupConfig) -> tuple[list[Scored], list[Scored], list[Scored]]:
-    """Compare candidate pairs: matches, uncertain pairs, preprint-published links."""
+def _judge(
+    graph: _Graph, config: DedupConfig
+) -> tuple[list[Scored], list[Scored], list[Scored], list[Scored]]:
+    """Compare candidate pairs: matches, matches to check against placement (accepted after
+    the others), uncertain pairs, and links between reports of one study."""
     th = config.thresholds()
     matches: list[Scored] = []
+    checked: list[Scored] = []
     maybes: list[Scored] = []
     study_links: list[Scored] = []
     feats = graph.feats
@@ -330,7 +357,7 @@ def _judge(graph: _Graph, config: DedupConfig) -> tuple[list[Scored], list[Score
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
             else:
-                matches.append(item)
+                (checked if verdict.placed_apart_refuses else matches).append(item)
         elif verdict.decision is Decision.MAYBE:
             maybes.append(item)
         elif verdict.decision is Decision.STUDY:
@@ -338,7 +365,7 @@ def _judge(graph: _Graph, config: DedupConfig) -> tuple[list[Scored], list[Score
         if verdict.hard:
             graph.cannot[i].add(j)
             graph.cannot[j].add(i)
-    return matches, maybes, study_links
+    return matches, checked, maybes, study_links
 
 
 # --------------------------------------------------------------------------- clusters

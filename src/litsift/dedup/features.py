@@ -6,7 +6,8 @@ Computed once per record so that comparing a pair is cheap. Everything here is p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from litsift import ids
@@ -64,10 +65,17 @@ _LEAD = re.compile(
     r"retraction(\s+note|\s+notice)?)\s*(to\b)?\s*:?\s*",
     re.IGNORECASE,
 )
+# "[Erratum appears in Am J Transplant. 2009 Sep;9(9):2205 ...]": where an erratum is printed
+_ERRATUM_AT = re.compile(
+    r"erratum appears in [^\]]*?;\s*(\d+)\s*\(([^)]*)\)\s*:\s*[a-z]*(\d+)", re.IGNORECASE
+)
 _TRAIL_REPLY = re.compile(r"[-:]\s*(authors?'?s?\s+)?reply\s*$", re.IGNORECASE)
 # DOI prefixes of preprint servers (arXiv's DataCite prefix, SSRN, Research Square, Preprints.org).
 _PREPRINT_DOI = ("10.48550/", "10.2139/ssrn", "10.21203/rs", "10.20944/preprints")
 _PREPRINT_VENUE = re.compile(r"\b(arxiv|biorxiv|medrxiv|ssrn|preprints?|research square|corr)\b")
+_MEETING_VENUE = re.compile(r"\b(conference|congress|meeting|symposium|abstracts?)\b")
+_SUPPLEMENT = re.compile(r"\bsuppl|\bsupplement|\bs\d", re.IGNORECASE)
+_MEETING_TYPES = {"abstract", "conference abstract", "meeting abstract", "meeting-abstract"}
 _PREPRINT_TYPES = {"preprint", "posted-content", "posted_content"}
 _ROMAN = {"i", "ii", "iii", "iv", "vi", "vii", "viii", "ix", "x", "xi", "xii"}
 _VENUE_STOP = {"of", "the", "and", "in", "on", "for", "a", "an", "de", "la", "le", "des", "der"}
@@ -87,12 +95,24 @@ class Features:
     year: int | None
     venue: tuple[str, ...]  # venue tokens without stop words
     volume: str
+    issue: str  # first number of the issue, "" when missing
     page: str  # first page (digits only)
     last_page: str  # last page, expanded ('2243-5' -> '2245'); "" when not a range
     dois: str  # DOI that is not a preprint DOI, "" when none
     identifiers: tuple[str, ...]  # "doi:...", "arxiv:...", ... for identifier matching
     kind: str  # article | erratum | retraction | reply | comment
     preprint: bool
+    meeting: bool  # a meeting abstract: conference venue or supplement issue
+
+    @property
+    def one_page(self) -> bool:
+        """A one-page report (an abstract, letter or notice)."""
+        return bool(self.page) and (not self.last_page or self.last_page == self.page)
+
+    @property
+    def locator(self) -> frozenset[str]:
+        """Volume, issue and first page numbers, whatever field they came in."""
+        return frozenset(x for x in (self.volume, self.issue, self.page) if x)
 
 
 def features(record: Record) -> Features:
@@ -109,12 +129,14 @@ def features(record: Record) -> Features:
         year=record.year,
         venue=venue_tokens(record.venue),
         volume=first_number(record.volume),
+        issue=first_number(record.issue),
         page=first,
         last_page=last,
         dois="" if not doi or doi.startswith(_PREPRINT_DOI) else doi,
         identifiers=identifiers(record),
         kind=title_kind(record.title),
         preprint=is_preprint(record),
+        meeting=is_meeting_abstract(record),
     )
 
 
@@ -210,6 +232,47 @@ def title_kind(title: str | None) -> str:
     return "article"
 
 
+Locator = tuple[str, str, str]
+
+
+def locator_of(record: Record) -> Locator | None:
+    """(volume, issue, first page) numbers of a record, None unless all three are known."""
+    at = (first_number(record.volume), first_number(record.issue), page_range(record.pages)[0])
+    return at if all(at) else None
+
+
+def erratum_locations(records: Sequence[Record]) -> list[tuple[Locator, int]]:
+    """Where errata are printed, from titles announcing them, with the announcing index.
+
+    MEDLINE annotates an article's title with "[Erratum appears in J. 2009 Sep;9(9):2205]";
+    a record printed there is that erratum, whatever its title says.
+    """
+    out = []
+    for i, r in enumerate(records):
+        title = r.title or ""
+        if "rratum appears" not in title and "RRATUM APPEARS" not in title:
+            continue
+        for volume, issue, page in _ERRATUM_AT.findall(title):
+            out.append(((volume.lstrip("0"), first_number(issue), page.lstrip("0")), i))
+    return out
+
+
+def mark_located_errata(records: Sequence[Record], feats: list[Features]) -> int:
+    """Set the kind of records printed where another title says an erratum appears.
+
+    Returns how many records were marked.
+    """
+    located = {at for at, _ in erratum_locations(records)}
+    if not located:
+        return 0
+    marked = 0
+    for i, r in enumerate(records):
+        if feats[i].kind == "article" and locator_of(r) in located:
+            feats[i] = replace(feats[i], kind="erratum")
+            marked += 1
+    return marked
+
+
 def is_preprint(record: Record) -> bool:
     """A preprint report: arXiv-only identifiers, a preprint DOI, venue or document type."""
     doi = record.doi or ""
@@ -220,6 +283,21 @@ def is_preprint(record: Record) -> bool:
     if record.arxiv_id or doi:
         return True
     return bool(_PREPRINT_VENUE.search(ids.fold(record.venue)))
+
+
+def is_meeting_abstract(record: Record) -> bool:
+    """A meeting abstract: a conference venue, a supplement issue or an abstract type."""
+    if record.doc_type and record.doc_type.lower() in _MEETING_TYPES:
+        return True
+    return _meeting_venue(record.venue) or bool(
+        (record.volume and _SUPPLEMENT.search(record.volume))
+        or (record.issue and _SUPPLEMENT.search(record.issue))
+    )
+
+
+@lru_cache(maxsize=65536)
+def _meeting_venue(venue: str | None) -> bool:
+    return bool(venue and _MEETING_VENUE.search(fast_fold(venue)))
 
 
 def id_strength(record_id: str) -> int:

@@ -14,11 +14,27 @@ Titles are compared after cleaning (database annotations such as "[Erratum appea
    compatible venue (abbreviations allowed), abstracts that start alike. *Contradiction*:
    years more than one apart, different volume, different pages, different authors,
    different numbers in the titles ("Part I" / "Part II", "FOCUS 1" / "FOCUS 2").
+   A record without a volume whose issue and page are the other's volume and issue (an
+   export that shifted the locator one field) is compared without volume and pages.
    - near-identical titles (>= `title_high`) match with no contradiction and one support
      (three for titles under `short_title_words` words; a one-year gap also needs volume or
      pages). With the same authors, year and venue but other pages or volume they are
-     another report of the same study (conference abstract, unmarked erratum): linked as
-     one study, never merged;
+     another report of the same study (conference abstract and article, unmarked
+     erratum): linked as one study, never merged. PRISMA 2020 counts an abstract and the
+     article as two reports of one study, and the metadata of an abstract printed in a
+     later issue cannot be told from an unmarked erratum, which is not a duplicate;
+   - except: two *one-page meeting abstracts* (conference venue or supplement) with the
+     same author list, year, journal and volume, whose issues do not differ, are one
+     abstract indexed with two page numbers, and match;
+   - two meeting abstracts with the same title, author names and year in two journals
+     (one abstract presented at two meetings) match only when their abstracts agree, and
+     otherwise go to a reviewer (an updated abstract often keeps its title);
+   - similar titles (>= `title_low`) with the whole author list (at least three names, in
+     order; a truncated list is compared on its length), year and journal agreeing, no
+     contradiction and one record with no volume, issue or pages match: an online-first
+     record retitled in print. A companion paper of the same team looks alike, so this
+     match is accepted last and refused when the joined cluster would hold two reports
+     printed at different places;
    - similar titles (>= `title_mid`) match only when authors, year, volume and pages agree
      and so does the venue or the abstract;
    - one title containing the other (an added subtitle or citation) matches when authors,
@@ -65,6 +81,9 @@ class Verdict:
     score: float
     reason: str
     hard: bool = False  # a NO that forbids the two records in one cluster
+    # a MATCH that holds only if no two members of the joined cluster were printed at
+    # different places (checked after every other match, see `core`)
+    placed_apart_refuses: bool = False
 
 
 def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
@@ -130,10 +149,13 @@ def evidence(a: Features, b: Features) -> tuple[list[str], list[str]]:
             support.append("year")
         elif gap > 1:
             against.append(f"years {a.year}/{b.year}")
-    if a.volume and b.volume:
-        (support if a.volume == b.volume else against).append("volume")
-    if a.page and b.page:
-        (support if pages_agree(a, b) else against).append("page")
+    if shifted_locator(a, b):
+        pass  # the same numbers in other fields: an export error, neither for nor against
+    else:
+        if a.volume and b.volume:
+            (support if a.volume == b.volume else against).append("volume")
+        if a.page and b.page:
+            (support if pages_agree(a, b) else against).append("page")
     authors = author_agreement(a.authors, b.authors)
     if authors is True:
         support.append("authors")
@@ -144,6 +166,40 @@ def evidence(a: Features, b: Features) -> tuple[list[str], list[str]]:
     if abstracts_agree(a.abstract, b.abstract):
         support.append("abstract")
     return support, against
+
+
+def shifted_locator(a: Features, b: Features) -> bool:
+    """One record lacks a volume, and its issue and page are the other's volume and issue.
+
+    An export that shifted the locator one field along ('26(9):1746' read as issue 26,
+    page 9): the numbers are the same, only their fields differ.
+    """
+    return any(
+        not x.volume and x.issue and x.page and (x.issue, x.page) == (y.volume, y.issue)
+        for x, y in ((a, b), (b, a))
+    )
+
+
+def authors_alike(a: tuple[str, ...], b: tuple[str, ...], names: int = 3) -> bool:
+    """The same author list: at least `names` names, the first `names` equal in order."""
+    if min(len(a), len(b)) < names:
+        return False
+    return all(names_match(x, y) for x, y in zip(a[:names], b[:names], strict=True))
+
+
+def same_author_list(a: tuple[str, ...], b: tuple[str, ...], names: int = 3) -> bool:
+    """The whole author list agrees, name by name in order (at least `names` names).
+
+    The shorter list may stop early (databases truncate long lists): it must be the start of
+    the longer one.
+    """
+    n = min(len(a), len(b), _MAX_AUTHORS)
+    return n >= names and authors_alike(a[:n], b[:n], n)
+
+
+def same_author_set(a: tuple[str, ...], b: tuple[str, ...], names: int = 3) -> bool:
+    """The same names (at least `names`), perhaps in another order."""
+    return len(a) == len(b) >= names and set(a) == set(b)
 
 
 def abstracts_agree(a: str, b: str, min_chars: int = 100) -> bool:
@@ -171,12 +227,17 @@ def _titled(
     full_locator = not against and set(support) >= _LOCATOR
     short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
     if title >= th.title_high:
-        decision = _near_identical(a, b, support, against, short)
-        if decision is Decision.STUDY:
-            why = "same study, another report (abstract, erratum or reprint): " + why
-        return Verdict(decision, score, why, hard=decision is Decision.STUDY)
+        decision, note = _near_identical(a, b, support, against, short)
+        return Verdict(decision, score, note + why, hard=decision is Decision.STUDY)
     if full_locator and contained(a.title, b.title):
         return Verdict(Decision.MATCH, score, "one title contains the other; " + why)
+    if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
+        return Verdict(
+            Decision.MATCH,
+            score,
+            "retitled in print (online-first record); " + why,
+            placed_apart_refuses=True,
+        )
     if title >= th.title_mid:
         if full_locator and {"venue", "abstract"} & set(support) and not short:
             return Verdict(Decision.MATCH, score, why)
@@ -188,20 +249,91 @@ def _titled(
     return Verdict(Decision.MAYBE if enough else Decision.NO, score, why)
 
 
+_ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
+
+
 def _near_identical(
     a: Features, b: Features, support: list[str], against: list[str], short: bool
-) -> Decision:
-    """Titles (almost) equal: a match, another report of the study, uncertain, or not."""
+) -> tuple[Decision, str]:
+    """Titles (almost) equal: a match, another report of the study, uncertain, or not.
+
+    Returns the decision and a note that starts the reason.
+    """
     located = bool({"volume", "page"} & set(support))
     one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
     if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
-        return Decision.MATCH
+        return Decision.MATCH, ""
+    if _abstract_twice_in_volume(a, b, support, against, short):
+        return Decision.MATCH, "one meeting abstract with two page numbers; "
     if _companion(support, against, short):
-        return Decision.STUDY
+        return Decision.STUDY, _ANOTHER_REPORT
+    if _abstract_in_two_journals(a, b, support, against, short):
+        if "abstract" in support:
+            return Decision.MATCH, "one meeting abstract in two journals; "
+        return Decision.MAYBE, "one meeting abstract in two journals? "
     year_apart = any(w.startswith("years") for w in against)
     if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
-        return Decision.MAYBE
-    return Decision.NO
+        return Decision.MAYBE, ""
+    return Decision.NO, ""
+
+
+def _abstract_twice_in_volume(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> bool:
+    """Two one-page records of a meeting abstract, same journal volume, only pages differ.
+
+    The same title, author list, year, journal and volume, no issue that differs: one
+    abstract indexed with two page numbers. (Another issue of the volume would make it
+    another item, such as an unmarked erratum, which stays apart.)
+    """
+    return (
+        not short
+        and against == ["page"]
+        and {"authors", "year", "venue", "volume"} <= set(support)
+        and (a.meeting or b.meeting)
+        and a.one_page
+        and b.one_page
+        and not (a.issue and b.issue and a.issue != b.issue)
+        and authors_alike(a.authors, b.authors)
+    )
+
+
+def _abstract_in_two_journals(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> bool:
+    """Two meeting abstracts, same title, author list and year, in two journals' supplements.
+
+    The same abstract presented at two meetings: merged only when the abstract texts agree,
+    otherwise a reviewer decides (an updated abstract can keep its title).
+    """
+    return (
+        not short
+        and a.meeting
+        and b.meeting
+        and set(against) <= {"volume", "page"}
+        and {"authors", "year"} <= set(support)
+        and "venue" not in support
+        and (same_author_list(a.authors, b.authors) or same_author_set(a.authors, b.authors))
+    )
+
+
+def _retitled_online_first(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> bool:
+    """A similar title, the whole author list, year and journal agree, and one record has
+    no volume, issue or pages: an online-first record whose title changed in print.
+
+    A companion paper of the same team looks the same; so this match is refused when the
+    online-first record already belongs with a report printed elsewhere.
+    """
+    unplaced = any(not (x.volume or x.issue or x.page) for x in (a, b))
+    return (
+        not short
+        and not against
+        and unplaced
+        and {"authors", "year", "venue"} <= set(support)
+        and same_author_list(a.authors, b.authors)
+    )
 
 
 def contained(x: str, y: str, min_words: int = 3) -> bool:
@@ -270,7 +402,7 @@ def venue_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     if a == b:
         return True
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if _abbreviates(short, long):
+    if _abbreviates(short, long) or (len(a) == len(b) and _abbreviates(long, short)):
         return True
     return fuzz.token_set_ratio(" ".join(a), " ".join(b)) >= 85
 
