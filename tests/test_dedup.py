@@ -19,6 +19,7 @@ from litsift.dedup import (
     deduplicate,
     load_answers,
     load_previous,
+    load_previous_links,
 )
 from litsift.dedup.bench import (
     corrected,
@@ -448,6 +449,22 @@ def test_previous_run_read_back_from_clusters_jsonl(tmp_path: Path) -> None:
     path.write_text(path.read_text() + "{not json\n")
     with pytest.raises(InputError, match=r"clusters.jsonl:3: not a cluster"):
         load_previous(path)
+
+
+def test_rerun_with_the_previous_run_keeps_its_links_as_made(tmp_path: Path) -> None:
+    records = [
+        zuber("pubmed", "1"),
+        zuber("scopus", "2", title=TITLE + "."),
+        rec("dblp", "3", title="Something else entirely", year=2011),
+    ]
+    first = deduplicate(records)
+    assert any(lk.reason != "earlier run" for c in first.clusters for lk in c.links)
+    path = tmp_path / "clusters.jsonl"
+    path.write_text("".join(c.model_dump_json() + "\n" for c in first.clusters))
+    again = deduplicate(
+        records, previous=load_previous(path), previous_links=load_previous_links(path)
+    )
+    assert again.clusters == first.clusters  # reasons and scores too, not "earlier run"
 
 
 def test_cli_errors_and_stage(flagship: Path) -> None:

@@ -146,7 +146,14 @@ def run(
         return result
     records = result.identification.records
     answers = dedup.load_answers(_pairs_path(review))
-    result.dedup = dedup.deduplicate(records, answers=answers)
+    # The clusters of the last run: an update never re-merges what an earlier run kept apart.
+    earlier = _clusters_path(review)
+    result.dedup = dedup.deduplicate(
+        records,
+        answers=answers,
+        previous=dedup.load_previous(earlier),
+        previous_links=dedup.load_previous_links(earlier),
+    )
     by_id = {c.id: c.canonical for c in result.dedup.clusters}
     if record and result.dedup.uncertain:
         result.new_uncertain_pairs = dedup.append_uncertain(

@@ -16,7 +16,7 @@ from litsift.dedup.core import (
     member_key,
 )
 from litsift.dedup.pairs import append_uncertain, load_answers
-from litsift.dedup.previous import load_previous
+from litsift.dedup.previous import load_previous, load_previous_links
 
 __all__ = [
     "Cluster",
@@ -30,5 +30,6 @@ __all__ = [
     "deduplicate",
     "load_answers",
     "load_previous",
+    "load_previous_links",
     "member_key",
 ]

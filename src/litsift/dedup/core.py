@@ -135,11 +135,15 @@ def deduplicate(
     answers: Mapping[frozenset[str], str] = {},
     config: DedupConfig = DedupConfig(),  # noqa: B008
     previous: Mapping[str, str] = {},
+    previous_links: Mapping[frozenset[str], tuple[str, float]] = {},
 ) -> DedupResult:
     """Cluster records into reports and studies; pure and deterministic.
 
     `answers` maps a pair of record ids to `same` or `different` (data/dedup/pairs.yaml);
-    `previous` maps member keys of an earlier run to their cluster ids.
+    `previous` maps member keys of an earlier run to their cluster ids, and
+    `previous_links` gives that run's links (member keys -> reason, score), which are
+    replayed as they were made so that a re-run with nothing new gives the same clusters,
+    links included.
     """
     _check_keys(records)
     records = sorted(records, key=member_key)  # the result must not depend on input order
@@ -149,7 +153,7 @@ def deduplicate(
             log.info("dedup: %d records are errata announced in another title", marked)
         graph = _Graph(records, feats, previous)
         _apply_answers(graph, answers)
-        _apply_previous(graph, previous)
+        _apply_previous(graph, previous, previous_links)
         _identifier_links(graph)
         matches, checked, maybes, study_links = _judge(graph, config)
         for score, i, j, reason in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
@@ -310,8 +314,17 @@ def _apply_answers(graph: _Graph, answers: Mapping[frozenset[str], str]) -> None
                     log.warning("reviewer answers conflict for %s and %s; kept apart", x, y)
 
 
-def _apply_previous(graph: _Graph, previous: Mapping[str, str]) -> None:
-    first: dict[str, int] = {}
+def _apply_previous(
+    graph: _Graph,
+    previous: Mapping[str, str],
+    links: Mapping[frozenset[str], tuple[str, float]] = {},
+) -> None:
+    index = {member_key(r): i for i, r in enumerate(graph.records)}
+    for pair, (reason, score) in sorted(links.items(), key=lambda kv: sorted(kv[0])):
+        a, b = sorted(pair)
+        if a in index and b in index and previous.get(a) == previous.get(b) is not None:
+            graph.union(index[a], index[b], reason, score, force=True)
+    first: dict[str, int] = {}  # members whose earlier links are gone still stay together
     for i, r in enumerate(graph.records):
         cid = previous.get(member_key(r))
         if cid is None:

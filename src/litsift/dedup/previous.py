@@ -7,6 +7,7 @@ member key -> cluster id, which `deduplicate(..., previous=...)` honours.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -15,18 +16,26 @@ from litsift.dedup.core import Cluster
 from litsift.errors import InputError
 
 
-def load_previous(path: Path) -> dict[str, str]:
-    """Member key -> cluster id from a clusters.jsonl file; {} when there is none."""
+def _clusters(path: Path) -> Iterator[Cluster]:
     if not path.is_file():
-        return {}
-    previous: dict[str, str] = {}
+        return
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                cluster = Cluster.model_validate(json.loads(line))
+                yield Cluster.model_validate(json.loads(line))
             except (json.JSONDecodeError, ValidationError) as e:
                 raise InputError(path, f"not a cluster ({str(e).splitlines()[0]})", number) from e
-            previous.update({m.key: cluster.id for m in cluster.members})
-    return previous
+
+
+def load_previous(path: Path) -> dict[str, str]:
+    """Member key -> cluster id from a clusters.jsonl file; {} when there is none."""
+    return {m.key: c.id for c in _clusters(path) for m in c.members}
+
+
+def load_previous_links(path: Path) -> dict[frozenset[str], tuple[str, float]]:
+    """{member keys: (reason, score)} of every link of the earlier run, to replay them as made."""
+    return {
+        frozenset((lk.a, lk.b)): (lk.reason, lk.score) for c in _clusters(path) for lk in c.links
+    }
