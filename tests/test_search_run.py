@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from litsift.errors import SearchError
+from litsift.errors import InputError, SearchError
 from litsift.review import Review
 from litsift.search import Settings, retrieved_records, run_search, search_summary
 from litsift.search.executor import RetryPolicy
@@ -339,3 +339,15 @@ def test_persistent_empty_page_is_taken_as_the_end(tmp_path: Path) -> None:
     assert pages == [1, 2, 3, 3, 3, 3] and entry.retries == 3
     assert entry.retrieved == 20 and entry.status == "complete"
     assert any("empty page 3 after 20 of 35" in w for w in entry.warnings)
+
+
+def test_citations_need_a_declared_citations_source(tmp_path: Path) -> None:
+    review = make_review(tmp_path / "r", ["openalex"])
+    text = review.protocol_path.read_text(encoding="utf-8")
+    review.protocol_path.write_text(
+        text.replace("  - {name: citations, kind: citation, platform: citation chasing}\n", ""),
+        encoding="utf-8",
+    )
+    write_seed(Review(review.root), "flexgen", arxiv_id="2303.06865")
+    with FakeApis(make_works(3)) as fake, pytest.raises(InputError, match="declare it"):
+        run(Review(review.root), fake, citations=True)

@@ -510,6 +510,12 @@ def _run_citations(
     max_records: int | None,
     run: searchlog.RunLog,
 ) -> tuple[dict[str, list[Record]], list[str]]:
+    if review.protocol.source(CITATIONS) is None:
+        raise InputError(
+            review.protocol_path,
+            f"citation chasing writes records of source '{CITATIONS}': declare it under "
+            f"`sources:` as `- {{name: {CITATIONS}, kind: citation}}`",
+        )
     seeds = [s for s in included_studies(review) if s.doi or s.arxiv_id]
     if not seeds:
         raise SearchError(

@@ -347,6 +347,7 @@ def write_review(root: Any, apis: list[str], query: str = QUERY) -> None:
     root = Path(root)
     (root / "queries").mkdir(parents=True, exist_ok=True)
     sources = "\n".join(f"  - {{name: {a}, platform: {a}, api: {a}}}" for a in apis)
+    sources += "\n  - {name: citations, kind: citation, platform: citation chasing}"
     (root / "review.yaml").write_text(
         "title: t\nquestion: q\ndate_range: {start: 2017, end: 2023}\n"
         f"sources:\n{sources}\n"
