@@ -14,8 +14,9 @@ from pathlib import Path
 
 from litsift import dedup, importers, kb, screen, search, tag
 from litsift.errors import ConsistencyError, InputError
+from litsift.fileio import atomic_write_text
 from litsift.models import KBEntry, Record, SourceKind
-from litsift.report import ReportData, write_report, write_text
+from litsift.report import ReportData, write_report
 from litsift.report import methods as report_methods
 from litsift.report.prisma import PrismaCounts, SourceCount
 from litsift.report.tables import IncludedRow
@@ -498,7 +499,7 @@ def _write_clusters(review: Review, result: RunResult) -> Path:
     assert result.dedup is not None
     path = _clusters_path(review)
     lines = [c.model_dump_json() for c in result.dedup.clusters]
-    write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+    atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
     return path
 
 

@@ -6,7 +6,6 @@ pure function of `ReportData`, so two runs on the same review give the same byte
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from litsift import __version__
+from litsift.fileio import atomic_write_text
 from litsift.models import KBEntry, Protocol, Taxonomy
 from litsift.report import plots
 from litsift.report.csvtemplate import prisma_csv
@@ -61,14 +61,6 @@ class BoxView:
     n: int
     records: tuple[tuple[str, str], ...]  # (record id, title)
     side: bool
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically (temp file then rename) so a kill never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(tmp, path)
 
 
 def tables(data: ReportData) -> list[Table]:
@@ -172,7 +164,7 @@ def write_report(data: ReportData, out: Path, template_dirs: Sequence[Path] = ()
     files[out / "prisma.html"] = env.get_template("prisma.html.j2").render(**context)
     files[out.parent / "included.bib"] = data.included_bibtex
     for path, text in files.items():
-        write_text(path, text)
+        atomic_write_text(path, text)
     return list(files)
 
 

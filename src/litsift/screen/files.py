@@ -10,8 +10,6 @@ the original, so a process killed mid-write leaves the old file or the new one, 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from litsift.errors import InputError
+from litsift.fileio import atomic_write
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.yamlio import LineMap, read_yaml, validation_error
 
@@ -180,44 +179,6 @@ def load_reviewer_file(
 
 
 # --------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; keep what the file had
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _mode_for(path: Path) -> int:
-    """The existing file's permissions, else the default for a new file (0666 - umask)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # some platforms cannot open a directory
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def atomic_append(path: Path, text: str, check: Callable[[str], object] | None = None) -> None:

@@ -14,7 +14,6 @@ import logging
 import os
 import random
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import requests
 
 from litsift import __version__
 from litsift.errors import SearchError
+from litsift.fileio import atomic_write_text
 from litsift.search.sources.base import ApiError, Page, Request, Source, TruncatedBody
 
 log = logging.getLogger(__name__)
@@ -162,13 +162,10 @@ class Cache:
             "status": status,
             "body": body,
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
         # write then rename, so a kill never leaves a half-written page behind
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, ensure_ascii=False, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.replace(tmp, path)
+        atomic_write_text(
+            path, json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        )
         return path
 
 
