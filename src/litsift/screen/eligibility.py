@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from litsift.languages import language
 from litsift.models import Eligibility, Record
 
 
@@ -32,51 +33,10 @@ class Ineligible:
     detail: str
 
 
-# Common spellings of languages in exports, mapped to ISO 639-1.
-_LANGUAGE_NAMES = {
-    "english": "en",
-    "eng": "en",
-    "german": "de",
-    "deu": "de",
-    "ger": "de",
-    "french": "fr",
-    "fra": "fr",
-    "fre": "fr",
-    "spanish": "es",
-    "spa": "es",
-    "chinese": "zh",
-    "zho": "zh",
-    "chi": "zh",
-    "japanese": "ja",
-    "jpn": "ja",
-    "portuguese": "pt",
-    "por": "pt",
-    "russian": "ru",
-    "rus": "ru",
-    "italian": "it",
-    "ita": "it",
-    "korean": "ko",
-    "kor": "ko",
-    "dutch": "nl",
-    "nld": "nl",
-    "dut": "nl",
-    "polish": "pl",
-    "pol": "pl",
-    "turkish": "tr",
-    "tur": "tr",
-    "arabic": "ar",
-    "ara": "ar",
-    "persian": "fa",
-    "per": "fa",
-    "fas": "fa",
-}
-
-
 def language_code(value: str) -> str:
     """ISO 639-1 code for '  EN ', 'eng', 'English', 'en-GB'; unknown spellings lower-cased."""
-    text = value.strip().lower()
-    text = _LANGUAGE_NAMES.get(text, text)
-    return text.split("-")[0].split("_")[0]
+    text = value.strip().lower().split("-")[0].split("_")[0]
+    return language(text) or text
 
 
 def check(record: Record, rules: Eligibility) -> Ineligible | None:

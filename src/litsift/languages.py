@@ -1,0 +1,102 @@
+"""Language names and codes as exports spell them, mapped to ISO 639-1 once for all stages."""
+
+from __future__ import annotations
+
+import re
+
+_LANGUAGES: dict[str, str] = {
+    "english": "en",
+    "eng": "en",
+    "german": "de",
+    "ger": "de",
+    "deu": "de",
+    "french": "fr",
+    "fre": "fr",
+    "fra": "fr",
+    "spanish": "es",
+    "spa": "es",
+    "chinese": "zh",
+    "chi": "zh",
+    "zho": "zh",
+    "japanese": "ja",
+    "jpn": "ja",
+    "russian": "ru",
+    "rus": "ru",
+    "portuguese": "pt",
+    "por": "pt",
+    "italian": "it",
+    "ita": "it",
+    "korean": "ko",
+    "kor": "ko",
+    "dutch": "nl",
+    "dut": "nl",
+    "nld": "nl",
+    "polish": "pl",
+    "pol": "pl",
+    "turkish": "tr",
+    "tur": "tr",
+    "arabic": "ar",
+    "ara": "ar",
+    "persian": "fa",
+    "per": "fa",
+    "fas": "fa",
+    "czech": "cs",
+    "cze": "cs",
+    "ces": "cs",
+    "swedish": "sv",
+    "swe": "sv",
+    "norwegian": "no",
+    "nor": "no",
+    "danish": "da",
+    "dan": "da",
+    "finnish": "fi",
+    "fin": "fi",
+    "hungarian": "hu",
+    "hun": "hu",
+    "greek": "el",
+    "gre": "el",
+    "ell": "el",
+    "hebrew": "he",
+    "heb": "he",
+    "ukrainian": "uk",
+    "ukr": "uk",
+    "croatian": "hr",
+    "hrv": "hr",
+    "romanian": "ro",
+    "rum": "ro",
+    "ron": "ro",
+    "indonesian": "id",
+    "ind": "id",
+    "malay": "ms",
+    "may": "ms",
+    "thai": "th",
+    "tha": "th",
+    "vietnamese": "vi",
+    "vie": "vi",
+    "catalan": "ca",
+    "cat": "ca",
+    "slovak": "sk",
+    "slo": "sk",
+    "slk": "sk",
+    "slovenian": "sl",
+    "slv": "sl",
+    "serbian": "sr",
+    "srp": "sr",
+    "lithuanian": "lt",
+    "lit": "lt",
+    "afrikaans": "af",
+    "afr": "af",
+    "hindi": "hi",
+    "hin": "hi",
+}
+
+
+def language(value: str | None) -> str | None:
+    """ISO 639-1 code from a language name or code ('English', 'eng', 'en'); else None."""
+    for part in re.split(r"[;,/]", value or ""):
+        key = part.strip().lower()
+        if key in _LANGUAGES:
+            return _LANGUAGES[key]
+        if re.fullmatch(r"[a-z]{2}", key):
+            return key
+    return None
