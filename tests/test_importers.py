@@ -21,7 +21,8 @@ from litsift.importers import (
     read_bytes,
     read_file,
 )
-from litsift.importers.base import author_name, doc_type, language, split_author_list
+from litsift.importers.base import author_name, doc_type, split_author_list
+from litsift.languages import language
 from litsift.models import Verdict
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

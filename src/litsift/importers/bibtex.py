@@ -18,9 +18,9 @@ from litsift.importers.base import (
     authors_from,
     doc_type,
     ids_from_urls,
-    language,
     parse_year,
 )
+from litsift.languages import language
 
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&#])")

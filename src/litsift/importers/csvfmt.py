@@ -12,11 +12,11 @@ from litsift.importers.base import (
     authors_from,
     doc_type,
     ids_from_urls,
-    language,
     parse_year,
     split_author_list,
     split_run_together,
 )
+from litsift.languages import language
 
 # lower-cased column name -> Record field; the first column present wins
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from litsift.importers.base import Draft, authors_from, doc_type, language, parse_year
+from litsift.importers.base import Draft, authors_from, doc_type, parse_year
+from litsift.languages import language
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,3}- ?(.*)$")
 _CONT = re.compile(r"^ {2,}\S")

@@ -10,9 +10,9 @@ from litsift.importers.base import (
     authors_from,
     doc_type,
     ids_from_urls,
-    language,
     parse_year,
 )
+from litsift.languages import language
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|\s*)$")
 _MULTI = {"AU", "A1", "KW", "UR", "L1", "L2", "N1", "AD"}

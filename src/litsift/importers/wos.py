@@ -6,7 +6,8 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 
-from litsift.importers.base import Draft, authors_from, doc_type, language, parse_year
+from litsift.importers.base import Draft, authors_from, doc_type, parse_year
+from litsift.languages import language
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
 _LIST_TAGS = {"AU", "AF", "CR", "C1", "C3", "EM", "RI", "OI", "BA", "BF", "CA", "GP"}
