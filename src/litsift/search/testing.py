@@ -145,6 +145,10 @@ class FakeApis:
         return self.works[offset : offset + size]
 
 
+# Status each non-HTTP fault kind is logged under in `FakeApis.served` (599: no answer in time).
+_FAULT_STATUS = {"timeout": 599, "quota": 429}
+
+
 def _handler(fake: FakeApis) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:  # keep test output quiet
@@ -164,9 +168,14 @@ def _handler(fake: FakeApis) -> type[BaseHTTPRequestHandler]:
             arrived = time.monotonic()
             if fake.latency:
                 time.sleep(fake.latency)
-            status = self._fault(fault, api)
+            status = _FAULT_STATUS.get(fault.kind) if fault else None
+            if status is None and fault and fault.kind.isdigit():
+                status = int(fault.kind)
             if status is not None:
+                # Record before answering: the client may act on the reply before this
+                # thread runs again, and tests read `served` right after the call returns.
                 fake.served.append(Served(api, page, status, query, arrived))
+                self._fault(fault)
                 return
             works = [] if fault and fault.kind == "empty" else fake.slice(offset, size)
             end = offset + len(works)
@@ -177,20 +186,16 @@ def _handler(fake: FakeApis) -> type[BaseHTTPRequestHandler]:
             fake.served.append(Served(api, page, 200, query, arrived))
             self._send(200, body, ctype)
 
-        def _fault(self, fault: Fault | None, api: str) -> int | None:
-            if fault is None or fault.kind in ("empty", "end-early", "truncated"):
-                return None
+        def _fault(self, fault: Fault) -> None:
             if fault.kind == "timeout":
                 time.sleep(fake.hang)
                 self._send(200, b"{}", "application/json")
-                return 599
-            if fault.kind == "quota":
+            elif fault.kind == "quota":
                 body = b'{"error": "Rate limit exceeded", "message": "daily credits used"}'
                 self._send(429, body, "application/json", {"X-RateLimit-Remaining": "0"})
-                return 429
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            self._send(int(fault.kind), b'{"error": "fault"}', "application/json", headers)
-            return int(fault.kind)
+            else:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                self._send(int(fault.kind), b'{"error": "fault"}', "application/json", headers)
 
         def _send(
             self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
