@@ -153,6 +153,8 @@ class Protocol(Frozen):
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""
+    # an updated review: the frozen version (data/versions/<name>.yaml) it updates
+    update_of: StrictStr | None = None
 
     @model_validator(mode="after")
     def _unique(self) -> Protocol:

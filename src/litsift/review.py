@@ -75,6 +75,11 @@ class Review:
         return self.data / "kb"
 
     @property
+    def versions_dir(self) -> Path:
+        """data/versions/<name>.yaml: frozen versions of the review (`litsift freeze`)."""
+        return self.data / "versions"
+
+    @property
     def audit_log(self) -> Path:
         return self.data / "audit" / "log.jsonl"
 

@@ -6,13 +6,14 @@ meets them. `run` executes every stage in order; `run(review, until=...)` stops 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from litsift import dedup, importers, kb, screen, search, tag
+from litsift import __version__, dedup, importers, kb, screen, search, tag, versions
 from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import KBEntry, Record, SourceKind
@@ -46,6 +47,7 @@ class RunResult:
     written: list[Path] = field(default_factory=list)
     new_uncertain_pairs: int = 0
     audit_events: int = 0
+    previous_version: versions.Version | None = None  # review.yaml `update_of`
 
     def summary(self) -> list[tuple[str, str]]:
         """(stage, one-line count summary) for the CLI."""
@@ -142,7 +144,13 @@ def run(
     """
     if until is not None and until not in STAGES:
         raise InputError(review.protocol_path, f"unknown stage '{until}'")
-    result = RunResult(identify(review))
+    result = RunResult(identify(review), previous_version=previous_version(review))
+    if result.previous_version is not None:
+        versions.check_inputs(
+            version_path(review, result.previous_version.name),
+            result.previous_version,
+            result.identification.records,
+        )
     if until in ("import", "search"):
         return result
     records = result.identification.records
@@ -186,6 +194,53 @@ def run(
     result.written.append(kb.build(result.kb_entries, result.kb_links, review.build / "kb.sqlite"))
     result.written.append(_write_clusters(review, result))
     return result
+
+
+def version_path(review: Review, name: str) -> Path:
+    return review.versions_dir / f"{versions.check_name(name)}.yaml"
+
+
+def previous_version(review: Review) -> versions.Version | None:
+    """The frozen version review.yaml's `update_of` names (None for a first version)."""
+    name = review.protocol.update_of
+    return versions.load(version_path(review, name)) if name else None
+
+
+def freeze(review: Review, name: str, today: dt.date) -> Path:
+    """Write data/versions/<name>.yaml: this version's records and included studies.
+
+    Refused while any record awaits a decision: a pending record frozen into a version would
+    never reach the new flow of the update, nor the previous-studies arm.
+    """
+    path = version_path(review, name)
+    if path.exists():
+        raise InputError(path, "this version is already frozen; choose a new name")
+    result = run(review, until="screen", record=False)
+    assert result.prisma is not None and result.screening is not None
+    assert result.dedup is not None
+    pending = result.screening.counts()
+    waiting = pending.pending_ta + pending.pending_ft
+    if waiting:
+        raise ConsistencyError(
+            f"cannot freeze '{name}': {waiting} record(s) await a screening decision "
+            "(see `litsift status`)"
+        )
+    included = set(result.screening.included_ids())
+    previous = {c.id for c in arms(review, result).previous}
+    chosen = [c for c in result.dedup.clusters if c.id in included or c.id in previous]
+    return versions.write(
+        path,
+        versions.make_version(
+            name,
+            today,
+            __version__,
+            result.identification.records,
+            (
+                versions.IncludedCluster(c.id, c.study, tuple(m.record_id for m in c.members))
+                for c in chosen
+            ),
+        ),
+    )
 
 
 def _pairs_path(review: Review) -> Path:
@@ -240,31 +295,81 @@ def study_text(rec: Record, entry: KBEntry | None) -> tag.StudyText:
 # --------------------------------------------------------------------------- PRISMA
 
 
+@dataclass(frozen=True)
+class Arms:
+    """How the clusters divide between the previous version of the review and the new flow.
+
+    `previous`: studies included in the previous version (a member from a `kind: previous`
+    source, or a record of an included study of the frozen version named by `update_of`);
+    `earlier`: clusters screened in the previous version and not included; `new`: the rest,
+    which flow through the new-studies boxes. `old` holds the member keys of every record that
+    belongs to the previous version, which therefore counts in no box of the new flow.
+    """
+
+    previous: tuple[dedup.Cluster, ...]
+    earlier: tuple[dedup.Cluster, ...]
+    new: tuple[dedup.Cluster, ...]
+    old: frozenset[str]
+    previous_reports: tuple[str, ...]  # one record id per previous report, sorted
+
+    def is_fresh(self, member: dedup.Member) -> bool:
+        """A record identified for this version of the review."""
+        return member.key not in self.old
+
+
+def arms(review: Review, result: RunResult) -> Arms:
+    assert result.dedup is not None
+    prev_sources = _previous_sources(review)
+    frozen = versions.previous_keys(result.previous_version, result.identification.records)
+    old = frozenset(frozen) | frozenset(
+        dedup.member_key(r) for r in result.identification.records if r.source in prev_sources
+    )
+    previous, earlier, new, reports = [], [], [], []
+    for c in result.dedup.clusters:
+        marks = [m for m in c.members if m.source in prev_sources or frozen.get(m.key)]
+        if marks:
+            previous.append(c)
+            reports.append(min(m.record_id for m in marks))
+        elif any(m.key in old for m in c.members):
+            earlier.append(c)
+        else:
+            new.append(c)
+    return Arms(tuple(previous), tuple(earlier), tuple(new), old, tuple(sorted(reports)))
+
+
 def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
     """Fill the PRISMA 2020 boxes from identification, clusters and screening.
 
-    A cluster with a member from a `kind: previous` source is a study of the previous version
-    of the review: it goes to the previous-studies arm, and its new members count as
-    duplicates of it; every other cluster flows through screening.
+    For an updated review (`update_of` in review.yaml, or a `kind: previous` source) the
+    studies of the previous version form the previous-studies arm; records identified since
+    that are duplicates of a previous version's records count as duplicates removed; every
+    other cluster flows through screening. See `Arms`.
     """
     assert result.dedup is not None and result.screening is not None
     protocol = review.protocol
+    split = arms(review, result)
+    fresh = Counter(
+        r.source for r in result.identification.records if dedup.member_key(r) not in split.old
+    )
     sources = tuple(
-        SourceCount(s.name, s.kind, s.platform, result.identification.per_source.get(s.name, 0))
+        SourceCount(
+            s.name,
+            s.kind,
+            s.platform,
+            result.identification.per_source.get(s.name, 0)
+            if s.kind is SourceKind.PREVIOUS
+            else fresh.get(s.name, 0),
+        )
         for s in protocol.sources
     )
-    previous = _previous_sources(review)
-    prev_clusters = [c for c in result.dedup.clusters if _is_previous(c, previous)]
-    new_clusters = [c for c in result.dedup.clusters if not _is_previous(c, previous)]
-    new_ids = {c.id for c in new_clusters}
+    new_ids = {c.id for c in split.new}
     statuses = {k: v for k, v in result.screening.statuses.items() if k in new_ids}
     counts = replace(result.screening, statuses=statuses).counts()
     included = set(result.screening.included_ids()) & new_ids
-    prev_reports = [m.record_id for c in prev_clusters for m in c.members if m.source in previous]
     identified = sum(s.records for s in sources if s.kind is not SourceKind.PREVIOUS)
     return PrismaCounts(
         sources=sources,
-        duplicates_removed=identified - len(new_clusters),
+        duplicates_removed=identified - len(split.new),
         ineligible_automation=counts.ineligible_by_automation,
         other_removed=0,
         screened=counts.screened,
@@ -278,12 +383,13 @@ def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
         excluded_full_text_reasons=dict(counts.excluded_ft_by_reason),
         pending_full_text=counts.pending_ft,
         included_reports=counts.included,
-        included_studies=len({c.study for c in new_clusters if c.id in included}),
-        previous_studies=len({c.study for c in prev_clusters}),
-        previous_reports=len(prev_reports),
+        included_studies=len({c.study for c in split.new if c.id in included}),
+        previous_studies=len({c.study for c in split.previous}),
+        previous_reports=len(split.previous_reports),
         reason_labels={cr.code: f"{cr.code}: {cr.text}" for cr in protocol.criteria},
-        members=_box_members(result, new_clusters, previous) | {"previous": tuple(prev_reports)},
+        members=_box_members(result, split) | {"previous": split.previous_reports},
         ineligible_reasons=dict(counts.ineligible_by_rule),
+        previous_version=result.previous_version.name if result.previous_version else "",
     )
 
 
@@ -291,22 +397,16 @@ def _previous_sources(review: Review) -> set[str]:
     return {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
 
 
-def _is_previous(cluster: dedup.Cluster, previous: set[str]) -> bool:
-    return any(m.source in previous for m in cluster.members)
-
-
-def _box_members(
-    result: RunResult, clusters: Sequence[dedup.Cluster], previous: set[str]
-) -> dict[str, tuple[str, ...]]:
+def _box_members(result: RunResult, split: Arms) -> dict[str, tuple[str, ...]]:
     """Record ids behind each box of the new-studies flow (sorted, for the HTML report)."""
     assert result.screening is not None and result.dedup is not None
-    new = {c.id for c in clusters}
+    new = {c.id for c in split.new}
     identified, duplicates = [], []
     for c in result.dedup.clusters:
-        fresh = sorted(m.record_id for m in c.members if m.source not in previous)
+        fresh = sorted(m.record_id for m in c.members if split.is_fresh(m))
         identified += fresh
         if c.id not in new:
-            duplicates += fresh  # a new record of a previous study
+            duplicates += fresh  # a new record of a study the previous version had
         elif fresh:
             kept = c.id if c.id in fresh else fresh[0]
             fresh.remove(kept)
@@ -341,7 +441,7 @@ def _ids_by_status(result: screen.ScreeningResult, ids: set[str]) -> dict[screen
 def report_data(review: Review, result: RunResult) -> ReportData:
     assert result.dedup is not None and result.prisma is not None
     included, tags = _all_included(review, result)
-    earlier = {r.id for r in included} - set(result.tags)
+    earlier = {c.canonical.id for c in arms(review, result).previous}
     key_of = {rid: key for key, rid in result.kb_links.items()}
     entries = {e.key: e for e in result.kb_entries}
     rows = []
@@ -387,15 +487,9 @@ def _all_included(
     review: Review, result: RunResult
 ) -> tuple[list[Record], dict[str, tag.StudyTags]]:
     """New included studies plus those of the previous version (tagged here), by record id."""
-    assert result.dedup is not None
-    previous = _previous_sources(review)
     included = included_records(result)
     seen = {r.id for r in included}
-    earlier = [
-        c.canonical
-        for c in result.dedup.clusters
-        if _is_previous(c, previous) and c.canonical.id not in seen
-    ]
+    earlier = [c.canonical for c in arms(review, result).previous if c.canonical.id not in seen]
     # automatic tags only: reviewers' overrides may name included (new) studies alone
     tags = dict(result.tags)
     tags |= {r.id: tag.tag_study(study_text(r, None), review.taxonomy) for r in earlier}
@@ -474,6 +568,9 @@ def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsF
         screeners=_screeners(result.screening),
         classes=len(review.taxonomy.classes),
         families=len(review.taxonomy.families),
+        previous_version=(v.name, v.frozen.isoformat(), v.n_records)
+        if (v := result.previous_version)
+        else None,
     )
 
 
@@ -567,6 +664,11 @@ def status(review: Review) -> dict[str, object]:
     p = result.prisma
     answers = dedup.load_answers(_pairs_path(review))
     open_pairs = sum(frozenset((u.a, u.b)) not in answers for u in result.dedup.uncertain)
+    included = {
+        "studies": p.included_studies,
+        "reports": p.included_reports,
+        "in knowledge base": len(result.kb_links),
+    }
     info: dict[str, object] = {
         "records identified": dict(result.identification.per_source),
         "after deduplication": {
@@ -582,12 +684,17 @@ def status(review: Review) -> dict[str, object]:
             "assessed in full text": p.assessed,
             "awaiting full-text decision": p.pending_full_text,
         },
-        "included": {
-            "studies": p.included_studies,
-            "reports": p.included_reports,
-            "in knowledge base": len(result.kb_links),
-        },
+        "included": included,
     }
+    if p.has_previous_arm:
+        # an updated review: the screening figures above are those of the new records only
+        info["previous version"] = {
+            "name": p.previous_version or "(kind: previous source)",
+            "studies": p.previous_studies,
+            "reports": p.previous_reports,
+            "new records identified": p.identified,
+        }
+        included["total studies"] = p.total_studies
     info |= result.screening.status_extras()
     return info
 

@@ -50,6 +50,7 @@ def _register() -> None:
     app.command("status")(review.status)
     app.command("check")(review.check)
     app.command("report")(review.report)
+    app.command("freeze")(review.freeze)
     app.command("import")(imports.import_files)
     app.command("export")(imports.export_command)
     app.command("search")(search.search_command)

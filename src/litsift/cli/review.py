@@ -1,7 +1,8 @@
-"""Whole-review commands: init, run, status, check, report."""
+"""Whole-review commands: init, run, status, check, report, freeze."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -67,3 +68,27 @@ def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
         typer.echo(f"{len(problems)} problem(s)", err=True)
         raise typer.Exit(1)
     typer.echo("review is consistent", err=True)
+
+
+def freeze(
+    name: str = typer.Argument(..., help="Version name, e.g. v1 (letters, digits, . _ -)."),
+    root: Path = typer.Option(Path("."), help=ROOT_HELP),
+    date: str = typer.Option(
+        None, help="Date the version is frozen (YYYY-MM-DD); default: today (UTC)."
+    ),
+) -> None:
+    """Freeze this version of the review into data/versions/NAME.yaml, so that an update
+    (`update_of: NAME` in review.yaml) reports its studies as the previous-studies arm."""
+    review = Review.find(root)
+    try:
+        day = dt.date.fromisoformat(date) if date else dt.datetime.now(dt.UTC).date()
+    except ValueError:
+        msg = f"'{date}' is not a YYYY-MM-DD date"
+        raise typer.BadParameter(msg, param_hint="--date") from None
+    path = runner.freeze(review, name, day)
+    typer.echo(str(path))
+    typer.echo(
+        f"next: add `update_of: {name}` to review.yaml, then `litsift search --update` or "
+        "import new files; `litsift run` will report the update",
+        err=True,
+    )

@@ -37,6 +37,8 @@ class MethodsFacts:
     screeners: Mapping[str, Sequence[str]] = field(default_factory=dict)  # stage -> reviewers
     classes: int = 0
     families: int = 0
+    # the frozen version an updated review updates: (name, date frozen, records it had)
+    previous_version: tuple[str, str, int] | None = None
 
 
 def _join(items: Sequence[str]) -> str:
@@ -163,6 +165,23 @@ def tagging_paragraph(f: MethodsFacts) -> str:
     )
 
 
+def update_paragraph(f: MethodsFacts) -> str:
+    """What an updated review carries over from its previous version."""
+    p = f.prisma
+    text = (
+        f"This is an updated review: {_plural(p.previous_studies, 'study', 'studies')} "
+        f"({_plural(p.previous_reports, 'report')}) come from its previous version"
+    )
+    if f.previous_version is None:
+        return text + "."
+    name, frozen, records = f.previous_version
+    return (
+        f"{text}, '{name}', frozen on {frozen} with {_plural(records, 'record')} identified. "
+        "Only records identified since then enter the new-studies flow; those that duplicate "
+        "a record of the previous version are counted as duplicates removed."
+    )
+
+
 def methods_paragraphs(f: MethodsFacts) -> list[str]:
     """The methods section, one paragraph per step (empty paragraphs left out)."""
     paras = [
@@ -173,11 +192,7 @@ def methods_paragraphs(f: MethodsFacts) -> list[str]:
         tagging_paragraph(f),
     ]
     if f.prisma.has_previous_arm:
-        paras.insert(
-            2,
-            f"This is an updated review: {f.prisma.previous_studies} studies "
-            f"({f.prisma.previous_reports} reports) come from its previous version.",
-        )
+        paras.insert(2, update_paragraph(f))
     return [p for p in paras if p]
 
 

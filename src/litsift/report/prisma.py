@@ -62,6 +62,7 @@ class PrismaCounts:
     # box key (BOX_KEYS) -> ids of the records behind it; empty when not tracked
     members: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     ineligible_reasons: Mapping[str, int] = field(default_factory=dict)  # rule -> records
+    previous_version: str = ""  # the frozen version an updated review updates (`update_of`)
 
     @property
     def identified_databases(self) -> int:
@@ -78,8 +79,13 @@ class PrismaCounts:
 
     @property
     def has_previous_arm(self) -> bool:
-        """True for an updated review: a `kind: previous` source or previous studies."""
-        return self.previous_studies > 0 or any(s.kind is SourceKind.PREVIOUS for s in self.sources)
+        """True for an updated review: `update_of`, a `kind: previous` source or previous
+        studies."""
+        return (
+            self.previous_studies > 0
+            or bool(self.previous_version)
+            or any(s.kind is SourceKind.PREVIOUS for s in self.sources)
+        )
 
     @property
     def removed(self) -> int:
@@ -269,6 +275,7 @@ def main_boxes(c: PrismaCounts) -> dict[str, tuple[str, list[str], int]]:
                 [
                     f"Reports of studies included in previous version of review "
                     f"(n = {c.previous_reports})",
+                    *([f"Frozen version: {c.previous_version}"] if c.previous_version else []),
                     *source_lines(c, SourceKind.PREVIOUS),
                 ],
                 c.previous_studies,

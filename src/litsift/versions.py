@@ -1,0 +1,180 @@
+"""Frozen versions of a review, so that an update reports a previous-studies arm.
+
+`litsift freeze NAME` writes `data/versions/NAME.yaml`: every record the review had
+identified at that point and the studies it included. A later run whose review.yaml says
+`update_of: NAME` is an *updated review* in PRISMA 2020 terms: the studies of that version
+form the previous-studies arm, and only records identified since (a `search --update`, a new
+export file) flow through identification, deduplication and screening as new records.
+
+A record is recognised as one of the frozen version's by (source, batch, record id): the
+batch is the search run or the export file it arrived in, and the record id is stable, so
+re-reading the same inputs (even after lines moved in an export file) finds the same
+records, while the same paper arriving again from a new search or file is a new record,
+counted as identified and removed as a duplicate of the earlier one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import StrictStr
+
+from litsift.errors import ConsistencyError, InputError
+from litsift.fileio import atomic_write_text
+from litsift.models import Frozen, Record
+from litsift.yamlio import dump_yaml, load_model
+
+NO_BATCH = "-"  # YAML key for records that arrived without a batch
+_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+
+
+class FrozenStudy(Frozen):
+    """One included study of a frozen version: its reports (cluster ids) and all records."""
+
+    study: StrictStr
+    reports: tuple[StrictStr, ...]
+    records: tuple[StrictStr, ...]
+
+
+class Version(Frozen):
+    """data/versions/<name>.yaml."""
+
+    name: StrictStr
+    frozen: dt.date
+    litsift: StrictStr
+    # source -> batch -> record ids (sorted; a record id may repeat within a batch)
+    records: dict[StrictStr, dict[StrictStr, tuple[StrictStr, ...]]]
+    included: tuple[FrozenStudy, ...]
+
+    def keys(self) -> set[tuple[str, str, str]]:
+        """(source, batch, record id) of every record of this version."""
+        return {
+            (source, batch, rid)
+            for source, batches in self.records.items()
+            for batch, ids in batches.items()
+            for rid in ids
+        }
+
+    def included_records(self) -> set[str]:
+        return {rid for s in self.included for rid in s.records}
+
+    @property
+    def n_records(self) -> int:
+        return sum(len(ids) for batches in self.records.values() for ids in batches.values())
+
+    @property
+    def n_reports(self) -> int:
+        return sum(len(s.reports) for s in self.included)
+
+
+def record_key(record: Record) -> tuple[str, str, str]:
+    return (record.source, record.batch or NO_BATCH, record.id)
+
+
+def check_name(name: str) -> str:
+    """A version name is used as a file name: letters, digits, '.', '_' and '-' only."""
+    if not name or not set(name) <= _NAME_OK or name.startswith("."):
+        raise InputError(
+            Path("data/versions") / f"{name}.yaml",
+            f"version name '{name}' must use only letters, digits, '.', '_' and '-'",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class IncludedCluster:
+    """What freezing needs to know of an included cluster."""
+
+    id: str
+    study: str
+    record_ids: tuple[str, ...]
+
+
+def make_version(
+    name: str,
+    frozen: dt.date,
+    litsift_version: str,
+    records: Iterable[Record],
+    included: Iterable[IncludedCluster],
+) -> Version:
+    """The version of a review whose inputs are `records` and whose included reports are
+    `included` (pure: the runner supplies both)."""
+    by_source: dict[str, dict[str, list[str]]] = {}
+    for source, batch, rid in (record_key(r) for r in records):
+        by_source.setdefault(source, {}).setdefault(batch, []).append(rid)
+    studies: dict[str, tuple[list[str], set[str]]] = {}
+    for c in included:
+        reports, ids = studies.setdefault(c.study, ([], set()))
+        reports.append(c.id)
+        ids.update(c.record_ids)
+    return Version(
+        name=check_name(name),
+        frozen=frozen,
+        litsift=litsift_version,
+        records={
+            source: {batch: tuple(sorted(ids)) for batch, ids in sorted(batches.items())}
+            for source, batches in sorted(by_source.items())
+        },
+        included=tuple(
+            FrozenStudy(study=study, reports=tuple(sorted(reports)), records=tuple(sorted(ids)))
+            for study, (reports, ids) in sorted(studies.items())
+        ),
+    )
+
+
+def render(version: Version) -> str:
+    header = (
+        f"# Review version '{version.name}', frozen by `litsift freeze` on {version.frozen}.\n"
+        f"# {version.n_records} records identified, {len(version.included)} studies included.\n"
+        "# Do not edit: an updated review (`update_of: "
+        f"{version.name}` in review.yaml) reads it\n"
+        "# to tell the records and studies of this version from new ones.\n"
+    )
+    data = version.model_dump(mode="json")
+    data["records"] = {
+        source: {batch: list(ids) for batch, ids in batches.items()}
+        for source, batches in version.records.items()
+    }
+    return header + dump_yaml(data)
+
+
+def write(path: Path, version: Version) -> Path:
+    """Write a new version file; an existing one is never replaced."""
+    if path.exists():
+        raise InputError(path, "this version is already frozen; choose a new name")
+    atomic_write_text(path, render(version))
+    return path
+
+
+def load(path: Path) -> Version:
+    if not path.is_file():
+        raise InputError(path, "no such frozen version; create it with `litsift freeze NAME`")
+    version = load_model(path, Version)
+    if version.name != path.stem:
+        raise InputError(path, f"name '{version.name}' does not match the file name")
+    return version
+
+
+def check_inputs(path: Path, version: Version, records: Iterable[Record]) -> None:
+    """Every record of the frozen version must still be among the review's inputs."""
+    missing = sorted(version.keys() - {record_key(r) for r in records})
+    if missing:
+        source, batch, rid = missing[0]
+        raise ConsistencyError(
+            f"{path}: {len(missing)} record(s) of version '{version.name}' are no longer "
+            f"identified, first {rid} (source {source}, batch {batch}); restore the export "
+            "file or search records they came from"
+        )
+
+
+def previous_keys(version: Version | None, records: Iterable[Record]) -> Mapping[str, bool]:
+    """Member key (source:origin) of each input record of the frozen version -> whether it
+    belongs to one of that version's included studies."""
+    if version is None:
+        return {}
+    keys = version.keys()
+    included = version.included_records()
+    return {f"{r.source}:{r.origin}": r.id in included for r in records if record_key(r) in keys}
