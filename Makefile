@@ -26,11 +26,13 @@ review: $(STAMP) ## regenerate the flagship review offline into build/
 	$(BIN)/litsift run
 
 test: $(TSTAMP) ## install test tools and run the whole test suite
+	@# Mermaid (pinned, checksum-verified) for the browser test of the Mermaid diagram
+	$(BIN)/python tools/fetch_mermaid.py
 	$(BIN)/python -m pytest
 
 lint: $(TSTAMP) ## ruff check and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench

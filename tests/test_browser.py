@@ -10,6 +10,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -19,9 +20,14 @@ from pathlib import Path
 import pytest
 
 from litsift import runner
+from litsift.models import SourceKind
+from litsift.report.mermaid import prisma_mermaid
+from litsift.report.prisma import PrismaCounts, SourceCount, main_boxes, side_boxes
 from litsift.review import Review
 
 ROOT = Path(__file__).resolve().parents[1]
+# fetched by tools/fetch_mermaid.py (make test and .ci/run call it)
+MERMAID_JS = ROOT / ".cache" / "mermaid" / "mermaid-11.12.1.min.js"
 XSS = "<img src=x onerror=alert(1)>"
 FLAGS = [
     "--headless",
@@ -110,8 +116,10 @@ class DevTools:
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)
 
-    def evaluate(self, expression: str):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+    def evaluate(self, expression: str, *, wait: bool = False):
+        """The value of `expression` (with `wait`, of the promise it returns)."""
+        params = {"expression": expression, "returnByValue": True, "awaitPromise": wait}
+        result = self.send("Runtime.evaluate", params)
         if "exceptionDetails" in result:
             raise AssertionError(f"page script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -167,10 +175,19 @@ def browser():
 
 
 BOXES_JS = """Array.from(document.querySelectorAll('#prisma-diagram g.box')).map(function (g) {
-  var text = g.querySelector('text').textContent;
+  var text = Array.from(g.querySelectorAll('text')).map(function (t) {
+    return t.textContent; }).join(' ');
   var panel = document.getElementById('box-' + g.dataset.box);
   return [g.dataset.box, text, panel ? panel.querySelectorAll('li').length : -1];
 })"""
+
+
+def heading_count(text: str) -> int:
+    """The count a box's heading shows: the first '(n = N)' of its text."""
+    found = re.search(r"\(n = (\d+)\)", text)
+    assert found, text
+    return int(found.group(1))
+
 
 VISIBLE_ROWS_JS = """Array.from(document.querySelectorAll('#included-table tbody tr'))
   .filter(function (r) { return getComputedStyle(r).display !== 'none'; }).length"""
@@ -187,7 +204,7 @@ def test_report_in_chromium(browser, built):
     shown = browser.evaluate(BOXES_JS)
     assert {key for key, _, _ in shown} == set(computed) - {"previous"}
     for key, text, items in shown:
-        assert f"(n = {computed[key]})" in text, (key, text)
+        assert heading_count(text) == computed[key], (key, text)
         assert items == listed[key], key
     assert computed["screened"] == 138 and computed["included"] == 110
 
@@ -242,3 +259,138 @@ def test_report_in_chromium(browser, built):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(base64.b64decode(shot))
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+# --------------------------------------------------------------------------- Mermaid
+
+MERMAID_PAGE = """<!doctype html><meta charset="utf-8"><div id="out"></div>
+<script src="%s"></script>
+<script>mermaid.initialize({startOnLoad: false, securityLevel: "strict"});</script>"""
+
+RENDER_JS = """mermaid.render("prisma", %s).then(function (r) {
+  var out = document.getElementById("out");
+  out.innerHTML = r.svg;
+  return {
+    nodes: Array.from(out.querySelectorAll("g.node")).map(function (g) {
+      return [g.id, g.textContent]; }),
+    edges: out.querySelectorAll("g.edgePaths path, .edgePaths path").length,
+    bold: out.querySelectorAll("b").length,
+  };
+}, function (e) { return {error: String(e && e.message || e)}; })"""
+
+
+def render_mermaid(browser: DevTools, tmp: Path, text: str) -> dict:
+    if not MERMAID_JS.is_file():
+        pytest.skip("Mermaid is not fetched (python3 tools/fetch_mermaid.py)")
+    page = tmp / "mermaid.html"
+    page.write_text(MERMAID_PAGE % MERMAID_JS.as_uri(), encoding="utf-8")
+    browser.open(page.as_uri())
+    return browser.evaluate(RENDER_JS % json.dumps(text), wait=True)
+
+
+def check_rendered(rendered: dict, counts: PrismaCounts) -> None:
+    """Every PRISMA box is one node showing its count, and every arrow is drawn."""
+    assert "error" not in rendered, rendered
+    nodes = {node_id.split("-")[1]: text for node_id, text in rendered["nodes"]}
+    expected = {key: n for key, (_, _, n) in main_boxes(counts).items()}
+    expected |= {key: n for key, _, _, n in side_boxes(counts).values()}
+    assert set(nodes) == set(expected)
+    for key, n in expected.items():
+        assert f"(n = {n})" in nodes[key], (key, nodes[key])
+    arrows = prisma_mermaid(counts).count(" --> ")
+    assert rendered["edges"] == arrows
+
+
+def test_mermaid_flow_renders_in_chromium(browser, built, tmp_path):
+    """The Mermaid PRISMA flow parses and renders with Mermaid itself (as GitHub draws it)."""
+    review, result = built
+    markdown = (review.build / "report" / "prisma.md").read_text(encoding="utf-8")
+    text = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    check_rendered(render_mermaid(browser, tmp_path, text), result.prisma)
+
+    # platform names with quotes and markup stay text
+    hostile = PrismaCounts(
+        sources=(SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b> & co', 5),),
+        duplicates_removed=1,
+        ineligible_automation=0,
+        other_removed=0,
+        screened=4,
+        excluded_screening=1,
+        excluded_screening_reasons={"E1": 1},
+        pending_screening=0,
+        sought=3,
+        not_retrieved=0,
+        assessed=3,
+        excluded_full_text=0,
+        excluded_full_text_reasons={},
+        pending_full_text=0,
+        included_reports=3,
+        included_studies=3,
+    )
+    rendered = render_mermaid(browser, tmp_path, prisma_mermaid(hostile))
+    check_rendered(rendered, hostile)
+    assert rendered["bold"] == 0
+    identified = dict((k.split("-")[1], t) for k, t in rendered["nodes"])["identified"]
+    assert 'A "quoted" <b>DB</b> & co (n = 5)' in identified
+
+
+UPDATE_BIB = """@article{kwon2023paged_again,
+  title = {Efficient Memory Management for Large Language Model Serving with PagedAttention},
+  author = {Kwon, Woosuk and Li, Zhuohan},
+  year = {2023},
+  eprint = {2309.06180},
+  archiveprefix = {arXiv}
+}
+
+@article{new2023,
+  title = {A New Record Found by the Update about Language Model Inference},
+  author = {Nobody, Anne},
+  year = {2023},
+  journal = {Journal of Tests}
+}
+"""
+
+
+def test_updated_flagship_report_shows_previous_arm(browser, flagship, tmp_path):
+    """Freeze the flagship as v1, import two records, and read the update's report."""
+    import datetime as dt
+
+    runner.freeze(Review(flagship), "v1", dt.date(2026, 11, 28))
+    (flagship / "data" / "imports" / "curated" / "update.bib").write_text(UPDATE_BIB)
+    with (flagship / "review.yaml").open("a", encoding="utf-8") as f:
+        f.write("update_of: v1\n")
+    review = Review(flagship)
+    new = {
+        r.title: r.id for r in runner.identify(review).records if r.origin.startswith("update.bib")
+    }
+    preprint = new[
+        "Efficient Memory Management for Large Language Model Serving with PagedAttention"
+    ]
+    other = new["A New Record Found by the Update about Language Model Inference"]
+    # the arXiv preprint of vLLM is a new report of an included study, not a duplicate
+    for stage, lines in (
+        (
+            "title-abstract",
+            [f"{preprint}, decision: include", f"{other}, decision: exclude, reason: E1"],
+        ),
+        ("full-text", [f"{preprint}, decision: include"]),
+    ):
+        with (flagship / "data" / "screening" / stage / "reviewer1.yaml").open("a") as f:
+            f.writelines(f"- {{id: {line}}}\n" for line in lines)
+    result = runner.run(review, until="report")
+    p = result.prisma
+    assert (p.previous_studies, p.identified, p.duplicates_removed, p.screened) == (110, 2, 0, 2)
+    assert (p.included_reports, p.included_studies) == (1, 0)
+    assert (p.total_studies, p.total_reports) == (110, 111)
+    browser.open((review.build / "report" / "index.html").as_uri())
+    shown = {key: text for key, text, _ in browser.evaluate(BOXES_JS)}
+    computed = p.box_counts()
+    assert set(shown) == set(computed)
+    for key, text in shown.items():
+        assert heading_count(text) == computed[key], (key, text)
+    assert "Total studies included in review (n = 110)" in shown["included"]
+    assert browser.evaluate("window.__errors") == []
+    # the Mermaid flow of the update renders with its previous arm too
+    markdown = (review.build / "report" / "prisma.md").read_text(encoding="utf-8")
+    text = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    check_rendered(render_mermaid(browser, tmp_path, text), p)

@@ -383,7 +383,10 @@ def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
         excluded_full_text_reasons=dict(counts.excluded_ft_by_reason),
         pending_full_text=counts.pending_ft,
         included_reports=counts.included,
-        included_studies=len({c.study for c in split.new if c.id in included}),
+        # a new report of a study the previous version included is not a new study
+        included_studies=len(
+            {c.study for c in split.new if c.id in included} - {c.study for c in split.previous}
+        ),
         previous_studies=len({c.study for c in split.previous}),
         previous_reports=len(split.previous_reports),
         reason_labels={cr.code: f"{cr.code}: {cr.text}" for cr in protocol.criteria},

@@ -7,6 +7,7 @@ drawn, so a diagram that does not add up is an error rather than a figure.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -207,8 +208,14 @@ class _Box:
         return 12 + LINE * len(self.lines)
 
 
+_COUNT = re.compile(r"\(n = \d+\)")
+_GLUE = "\x1f"  # stands for a space that must not break while wrapping
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width) or [""]
+    """Lines of at most `width` characters; a count such as '(n = 110)' is never split."""
+    glued = _COUNT.sub(lambda m: m.group().replace(" ", _GLUE), text)
+    return [line.replace(_GLUE, " ") for line in textwrap.wrap(glued, width)] or [""]
 
 
 def _box(key: str, head: str, items: list[str], n: int | None, x: int, w: int, wrap: int) -> _Box:
