@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from litsift import runner
 from litsift.errors import InputError, SearchError
 from litsift.review import Review
 from litsift.search import Settings, retrieved_records, run_search, search_summary
@@ -288,6 +289,33 @@ def test_citation_chasing(tmp_path: Path) -> None:
     assert "citations" not in {
         e["source"] for e in search_summary(review) if e["run_id"] != report.run_id
     }
+
+
+def test_citation_seeds_are_the_included_records(tmp_path: Path) -> None:
+    """Without a knowledge base, the studies screening included are the seeds."""
+    review = make_review(tmp_path / "r", ["openalex", "semanticscholar"])
+    with FakeApis(make_works(4)) as fake:
+        run(review, fake, sources=["openalex"])
+    records = sorted(retrieved_records(review)["openalex"], key=lambda r: r.id)
+    chosen = records[:2]
+    ta = review.screening_dir / "title-abstract" / "r1.yaml"
+    ft = review.screening_dir / "full-text" / "r1.yaml"
+    for path in (ta, ft):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"- {{id: {r.id}, decision: include}}\n" for r in chosen))
+    write_seed(review, "gpipe", doi="10.5555/GPIPE")  # a KB study never imported
+    seeds = runner.citation_seeds(review)
+    assert [s.doi for s in seeds] == [r.doi for r in chosen] + ["10.5555/GPIPE"]
+    with FakeApis(make_works(3)) as fake:
+        report = run(review, fake, citations=True, seeds=seeds)
+    labels = {e.query_name for e in report.entries if e.api == "semanticscholar"}
+    assert labels == {
+        f"{rel} of DOI:{doi} (semanticscholar)"
+        for rel in ("references", "citations")
+        for doi in [r.doi for r in chosen] + ["10.5555/gpipe"]
+    }
+    log = yaml.safe_load(report.log_path.read_text())
+    assert log["seeds"] == {"included": 3, "chased": 3, "no identifier": 0}
 
 
 def test_citations_need_seeds(tmp_path: Path) -> None:

@@ -243,6 +243,20 @@ def freeze(review: Review, name: str, today: dt.date) -> Path:
     )
 
 
+def citation_seeds(review: Review) -> list[Record | KBEntry]:
+    """The included studies citation chasing starts from: every record included by
+    screening or in the previous version's studies, then the knowledge-base entries linked
+    to none of them (a KB entry can name a study that was never imported)."""
+    result = run(review, until="screen", record=False)
+    assert result.dedup is not None and result.screening is not None
+    included = set(result.screening.included_ids())
+    previous = {c.id for c in arms(review, result).previous}
+    records = [c.canonical for c in result.dedup.clusters if c.id in included or c.id in previous]
+    entries = search.included_studies(review)
+    linked = kb.link_records(entries, records)
+    return [*records, *(e for e in entries if e.key not in linked)]
+
+
 def _pairs_path(review: Review) -> Path:
     return review.dedup_dir / "pairs.yaml"
 

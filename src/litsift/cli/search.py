@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from litsift import runner
 from litsift.errors import InputError
 from litsift.review import Review
 from litsift.search import Settings, explain, run_search
@@ -66,6 +67,7 @@ def search_command(
         sources=source or None,
         max_records=max_records,
         settings=settings,
+        seeds=runner.citation_seeds(review) if citations else None,
     )
     for e in report.entries:
         typer.echo(

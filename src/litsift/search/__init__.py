@@ -13,7 +13,7 @@ a new snapshot (fresh responses) and flags what is new; nothing already retrieve
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,11 @@ from litsift.search.executor import (
 from litsift.search.query import Query, load_query
 from litsift.search.sources import get_source
 from litsift.search.sources.base import Page, Request, Source
-from litsift.search.sources.citations import citation_searches, openalex_resolve_requests
+from litsift.search.sources.citations import (
+    Seed,
+    citation_searches,
+    openalex_resolve_requests,
+)
 from litsift.yamlio import load_model
 
 log = logging.getLogger(__name__)
@@ -415,8 +419,14 @@ def run_search(
     settings: Settings | None = None,
     now: datetime | None = None,
     sleep: Callable[[float], None] | None = None,
+    seeds: Sequence[Seed] | None = None,
 ) -> SearchReport:
-    """Run (or replay, or resume, or update) the review's searches; see module docstring."""
+    """Run (or replay, or resume, or update) the review's searches; see module docstring.
+
+    `seeds` are the included studies citation chasing starts from; the CLI passes the
+    screening's included records and the knowledge base (`runner.citation_seeds`). Without
+    them, the knowledge base's entries are the seeds.
+    """
     settings = settings or Settings(max_records=max_records)
     max_records = max_records if max_records is not None else settings.max_records
     run_id = _unique_run_id(review, now)
@@ -439,7 +449,8 @@ def run_search(
     )
     log_path = searchlog.write_log(review.search_dir, run)
     if citations:
-        per_source, failures = _run_citations(review, executor, settings, max_records, run)
+        chosen = list(seeds) if seeds is not None else included_studies(review)
+        per_source, failures = _run_citations(review, chosen, executor, settings, max_records, run)
     else:
         per_source, failures = _run_queries(review, executor, settings, max_records, run, sources)
     new_records = {
@@ -505,6 +516,7 @@ def included_studies(review: Review) -> list[KBEntry]:
 
 def _run_citations(
     review: Review,
+    included: Sequence[Seed],
     executor: Executor,
     settings: Settings,
     max_records: int | None,
@@ -516,11 +528,20 @@ def _run_citations(
             f"citation chasing writes records of source '{CITATIONS}': declare it under "
             f"`sources:` as `- {{name: {CITATIONS}, kind: citation}}`",
         )
-    seeds = [s for s in included_studies(review) if s.doi or s.arxiv_id]
+    seeds = [s for s in included if s.doi or s.arxiv_id]
+    skipped = len(included) - len(seeds)
+    run.seeds = {"included": len(included), "chased": len(seeds), "no identifier": skipped}
+    if skipped:
+        log.warning(
+            "citation chasing: %d of %d included studies have no DOI or arXiv id and are "
+            "not chased",
+            skipped,
+            len(included),
+        )
     if not seeds:
         raise SearchError(
-            f"citation chasing needs included studies with a DOI or arXiv id "
-            f"in {review.rel(review.kb_dir)}/*.yaml; none found"
+            "citation chasing needs included studies with a DOI or arXiv id (screening "
+            f"decisions or {review.rel(review.kb_dir)}/*.yaml); none found"
         )
     records: dict[str, Record] = {}
     failures: list[str] = []

@@ -81,10 +81,14 @@ class RunLog:
     litsift_version: str = __version__
     schema_version: int = SCHEMA_VERSION
     entries: list[SourceEntry] = field(default_factory=list)
+    # citation chasing: included studies offered as seeds, chased, skipped without an id
+    seeds: dict[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         entries = data.pop("entries")
+        if data["seeds"] is None:
+            del data["seeds"]
         for entry in entries:
             entry["wait_seconds"] = round(entry["wait_seconds"], 3)
         return {"schema_version": data.pop("schema_version"), **data, "sources": entries}

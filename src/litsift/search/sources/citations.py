@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from litsift.ids import normalise_arxiv, normalise_doi
-from litsift.models import KBEntry
 from litsift.search.sources.base import Page, Request, Source
 from litsift.search.sources.openalex import BASE as OPENALEX_BASE
 from litsift.search.sources.openalex import SELECT, OpenAlex
@@ -33,6 +33,16 @@ class S2Links(SemanticScholar):
         return request.with_params(request.page + 1, offset=page.next)
 
 
+class Seed(Protocol):
+    """A study to chase from: an included record or a knowledge-base entry."""
+
+    @property
+    def doi(self) -> str | None: ...
+
+    @property
+    def arxiv_id(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class CitationSearch:
     label: str  # e.g. "references of 10.1234/x (semanticscholar)"
@@ -40,7 +50,7 @@ class CitationSearch:
     first: Request
 
 
-def seed_doi(seed: KBEntry) -> str | None:
+def seed_doi(seed: Seed) -> str | None:
     """A seed's DOI, or the DataCite DOI of its arXiv id."""
     doi = normalise_doi(seed.doi)
     if doi:
@@ -49,7 +59,7 @@ def seed_doi(seed: KBEntry) -> str | None:
     return f"10.48550/arxiv.{arxiv}" if arxiv else None
 
 
-def openalex_resolve_requests(seeds: Iterable[KBEntry]) -> list[Request]:
+def openalex_resolve_requests(seeds: Iterable[Seed]) -> list[Request]:
     """Requests that look up the seeds' OpenAlex ids by DOI, 50 at a time."""
     dois = sorted({d for s in seeds if (d := seed_doi(s))})
     out = []
@@ -89,7 +99,7 @@ def openalex_searches(work_ids: Iterable[str]) -> list[CitationSearch]:
     return out
 
 
-def s2_searches(seeds: Iterable[KBEntry]) -> list[CitationSearch]:
+def s2_searches(seeds: Iterable[Seed]) -> list[CitationSearch]:
     """Backward and forward citation searches on Semantic Scholar."""
     source = S2Links()
     out = []
@@ -111,6 +121,6 @@ def s2_searches(seeds: Iterable[KBEntry]) -> list[CitationSearch]:
     return out
 
 
-def citation_searches(seeds: list[KBEntry], work_ids: Iterable[str] = ()) -> list[CitationSearch]:
+def citation_searches(seeds: Iterable[Seed], work_ids: Iterable[str] = ()) -> list[CitationSearch]:
     """All citation searches: Semantic Scholar by seed, OpenAlex by resolved work id."""
     return [*openalex_searches(work_ids), *s2_searches(seeds)]
