@@ -42,13 +42,21 @@ def error_of(tmp_path: Path, text: str, stage: Stage = TA) -> InputError:
 
 
 def test_loads_entries_with_lines_and_resolves_aliases(tmp_path: Path) -> None:
-    path = write(tmp_path, (FIXTURES / "alice.yaml").read_text() + "- id: member-of-r1\n")
+    alice = (FIXTURES / "alice.yaml").read_text()
+    path = write(tmp_path, alice + "- id: member-of-r1\n  decision: exclude\n  reason: E1\n")
     with pytest.raises(
         InputError,
-        match=r"alice.yaml:14: duplicated entry for member-of-r1 "
-        r"\(first at line 2\)",
+        match=r"alice.yaml:14: member-of-r1 and r1 \(line 2\) are duplicates of one record, "
+        r"r1, with different decisions; keep one",
     ):
         load(path)
+    # a blank entry, or the same decision, on a duplicate of a decided record is no conflict
+    for extra in ("- id: member-of-r1\n", "- id: member-of-r1\n  decision: include\n"):
+        assert [e.line for e in load(write(tmp_path, alice + extra)).entries] == [2, 5, 10]
+    # a decided entry takes the place of a blank one on its duplicate
+    blank_first = "- id: member-of-r1\n- id: r1\n  decision: include\n"
+    (entry,) = load(write(tmp_path, blank_first)).entries
+    assert (entry.written_id, entry.decision, entry.line) == ("r1", "include", 2)
     loaded = load(write(tmp_path, (FIXTURES / "alice.yaml").read_text()))
     assert [(e.record_id, e.line) for e in loaded.entries] == [("r1", 2), ("r2", 5), ("r3", 10)]
     assert loaded.entries[0].decision.value == "include"

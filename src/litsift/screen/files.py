@@ -107,7 +107,7 @@ def parse_reviewer_file(
         raise InputError(path, "expected a YAML list of entries (- id: ...)", lines.line(()))
     entries: list[Entry] = []
     errors: list[InputError] = []
-    first_line: dict[str, int] = {}
+    first: dict[str, Entry] = {}
     for i, item in enumerate(data):
         line = lines.line((i,)) or 1
         try:
@@ -115,18 +115,37 @@ def parse_reviewer_file(
         except InputError as e:
             errors.append(e)
             continue
-        if entry.record_id in first_line:
+        earlier = first.get(entry.record_id)
+        if earlier is None:
+            first[entry.record_id] = entry
+            entries.append(entry)
+        elif earlier.written_id == entry.written_id:
             errors.append(
                 InputError(
                     path,
-                    f"duplicated entry for {entry.written_id} "
-                    f"(first at line {first_line[entry.record_id]})",
+                    f"duplicated entry for {entry.written_id} (first at line {earlier.line})",
                     line,
                 )
             )
-            continue
-        first_line[entry.record_id] = line
-        entries.append(entry)
+        elif earlier.decision is None:
+            # two records listed apart were since found to be one (deduplication): a
+            # blank entry gives way to a decided one
+            first[entry.record_id] = entry
+            entries[entries.index(earlier)] = entry
+        elif entry.decision is not None and (earlier.decision, earlier.reason) != (
+            entry.decision,
+            entry.reason,
+        ):
+            errors.append(
+                InputError(
+                    path,
+                    f"{entry.written_id} and {earlier.written_id} (line {earlier.line}) are "
+                    f"duplicates of one record, {entry.record_id}, with different decisions; "
+                    "keep one",
+                    line,
+                )
+            )
+        # else: the same decision (or a blank) on a duplicate; the first entry stands
     loaded = ReviewerFile(path, path.stem, stage, tuple(entries), sha256_bytes(raw))
     return loaded, errors
 
