@@ -224,3 +224,49 @@ def test_cli_freeze_and_bad_update_of(tmp_path: Path) -> None:
     (review.search_dir / "records" / "openalex.jsonl").unlink()
     gone = cli.invoke(app, ["run", "--root", root])
     assert gone.exit_code == 2 and "no longer identified" in gone.output
+
+
+BRIDGE_TITLE = "Efficient attention kernels for large language model inference on commodity GPUs"
+V1_BIB = """@inproceedings{a2021,
+  title = {TITLE}, author = {Smith, John and Doe, Jane}, year = {2021},
+  booktitle = {Proc. MLSys}, pages = {10--20}
+}
+
+@article{b2022,
+  title = {TITLE}, author = {Smith, John and Doe, Jane}, year = {2022},
+  journal = {Journal of ML Systems}, pages = {100--120}
+}
+""".replace("TITLE", BRIDGE_TITLE)
+BRIDGE_BIB = """@misc{c,
+  title = {TITLE}, author = {Smith, John and Doe, Jane}
+}
+""".replace("TITLE", BRIDGE_TITLE)
+
+
+def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path) -> None:
+    """A new record that would bridge two studies of the frozen version does not merge
+    them, even when build/ (the last run's clusters) is gone, as on a fresh clone."""
+    root = tmp_path / "r"
+    (root / "data" / "imports" / "lists").mkdir(parents=True)
+    shutil.copy(TAXONOMY, root / "data" / "taxonomy.yaml")
+    (root / "review.yaml").write_text(
+        "title: t\nquestion: q\ndate_range: {start: 2017, end: 2023}\n"
+        "sources:\n  - {name: lists, kind: other, platform: reading lists}\n"
+        "criteria:\n  - {code: I1, kind: include, text: x}\n"
+        "  - {code: E1, kind: exclude, text: y}\n"
+        "reviewers:\n  - {id: r1}\n",
+        encoding="utf-8",
+    )
+    (root / "data" / "imports" / "lists" / "v1.bib").write_text(V1_BIB, encoding="utf-8")
+    review = Review(root)
+    assert len(screen_all(review, included=2)) == 2
+    runner.freeze(review, "v1", DAY)
+    review = declare_update(review, "v1")
+    (root / "data" / "imports" / "lists" / "update.bib").write_text(BRIDGE_BIB, encoding="utf-8")
+    shutil.rmtree(review.build, ignore_errors=True)  # a fresh clone has no build/
+    p = runner.run(review).prisma
+    assert p is not None and (p.previous_studies, p.previous_reports) == (2, 2)
+    assert (p.identified, p.duplicates_removed, p.screened) == (1, 1, 0)
+    # without the frozen version to stand in for build/, the bridge would merge them
+    alone = runner.run(Review(root), until="dedup", record=False)
+    assert alone.dedup is not None and len(alone.dedup.clusters) == 2

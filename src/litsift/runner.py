@@ -156,11 +156,18 @@ def run(
     records = result.identification.records
     answers = dedup.load_answers(_pairs_path(review))
     # The clusters of the last run: an update never re-merges what an earlier run kept apart.
+    # build/ is not committed, so on a fresh clone of an updated review the frozen version's
+    # records, deduplicated as they were then, stand in for the last run.
     earlier = _clusters_path(review)
+    previous = dedup.load_previous(earlier)
+    if not previous and result.previous_version is not None:
+        frozen = result.previous_version.keys()
+        old = [r for r in records if versions.record_key(r) in frozen]
+        previous = dedup.deduplicate(old, answers=answers).assignment()
     result.dedup = dedup.deduplicate(
         records,
         answers=answers,
-        previous=dedup.load_previous(earlier),
+        previous=previous,
         previous_links=dedup.load_previous_links(earlier),
     )
     by_id = {c.id: c.canonical for c in result.dedup.clusters}
