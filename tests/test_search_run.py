@@ -236,6 +236,35 @@ def test_api_key_never_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             assert "sekret" not in path.read_text(encoding="utf-8")
 
 
+def test_review_yaml_search_block_sets_contact_and_caps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LITSIFT_MAILTO", raising=False)
+    review = make_review(tmp_path / "r", ["crossref"])
+    with review.protocol_path.open("a", encoding="utf-8") as f:
+        f.write("search: {mailto: team@example.org, max_records: 12}\n")
+    review = Review(review.root)
+    with FakeApis(make_works(30)) as fake:
+        report = run(review, fake)
+        sent = fake.requests_for("crossref")
+    assert all(s.query["mailto"] == ["team@example.org"] for s in sent)
+    assert report.entries[0].kept == 12
+    # a flag for one run wins over review.yaml
+    with FakeApis(make_works(30)) as fake:
+        again = run(review, fake, update=True, settings=settings(max_records=5, mailto="me@x.org"))
+        assert fake.requests_for("crossref")[0].query["mailto"] == ["me@x.org"]
+    assert again.entries[0].kept == 5
+
+
+def test_review_yaml_search_block_is_validated(tmp_path: Path) -> None:
+    review = make_review(tmp_path / "r", ["crossref"])
+    with review.protocol_path.open("a", encoding="utf-8") as f:
+        f.write("search:\n  mailto: not-an-address\n  api_key: x\n")
+    with pytest.raises(InputError, match=r"review.yaml:1[0-9]: search\.") as err:
+        Review(review.root).protocol  # noqa: B018
+    assert err.value.line is not None
+
+
 def test_records_are_jsonl_of_records(tmp_path: Path) -> None:
     review = make_review(tmp_path / "r", ["dblp"])
     with FakeApis(make_works(7)) as fake:

@@ -7,10 +7,19 @@ a human writes are strict, so YAML's `no` (a boolean) is refused where a word wa
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from litsift import ids
 
@@ -138,6 +147,25 @@ class Screening(Frozen):
     maybe: Literal["include", "exclude", "conflict"] = "include"
 
 
+class SearchSettings(Frozen):
+    """review.yaml `search:`: polite identification and caps for `litsift search`.
+
+    API keys never go here (they come only from the environment); `--mailto` or
+    LITSIFT_MAILTO, `--max-records` and `--max-pages` override these for one run.
+    """
+
+    mailto: StrictStr | None = None
+    max_records: Annotated[StrictInt, Field(ge=1)] | None = None  # per source and query
+    max_pages: Annotated[StrictInt, Field(ge=1)] | None = None
+
+    @field_validator("mailto")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"'{value}' is not an e-mail address")
+        return value
+
+
 class Protocol(Frozen):
     """review.yaml: what the review asks and how it is run."""
 
@@ -150,6 +178,7 @@ class Protocol(Frozen):
     reviewers: tuple[Reviewer, ...]
     eligibility: Eligibility = Eligibility()
     screening: Screening = Screening()
+    search: SearchSettings = SearchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""

@@ -109,7 +109,7 @@ def validation_error(
     first = err.errors()[0]
     loc = prefix + tuple(first["loc"])
     field = ".".join(str(p) for p in loc) or "(top level)"
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")  # our own validators' messages
     node = lines.node(loc)
     if isinstance(node, yaml.ScalarNode) and node.value.lower() in _BOOL_WORDS and not node.style:
         message += f" (YAML reads unquoted {node.value} as a boolean; write '{node.value}')"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -407,6 +407,17 @@ def _search_one(
     return entry, kept
 
 
+def _with_protocol(settings: Settings, review: Review) -> Settings:
+    """Fill what the run did not set from review.yaml `search:` (e-mail, caps)."""
+    wanted = review.protocol.search
+    return replace(
+        settings,
+        mailto=settings.mailto or wanted.mailto,
+        max_records=settings.max_records if settings.max_records else wanted.max_records,
+        max_pages=settings.max_pages if settings.max_pages else wanted.max_pages,
+    )
+
+
 def run_search(
     review: Review,
     *,
@@ -427,7 +438,7 @@ def run_search(
     screening's included records and the knowledge base (`runner.citation_seeds`). Without
     them, the knowledge base's entries are the seeds.
     """
-    settings = settings or Settings(max_records=max_records)
+    settings = _with_protocol(settings or Settings(max_records=max_records), review)
     max_records = max_records if max_records is not None else settings.max_records
     run_id = _unique_run_id(review, now)
     snapshot, mode = _choose_snapshot(
