@@ -270,3 +270,42 @@ def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path
     # without the frozen version to stand in for build/, the bridge would merge them
     alone = runner.run(Review(root), until="dedup", record=False)
     assert alone.dedup is not None and len(alone.dedup.clusters) == 2
+
+
+def test_check_names_decisions_that_contradict_the_frozen_version(tmp_path: Path) -> None:
+    review = make_review(tmp_path / "r", ["openalex"])
+    with FakeApis(make_works(5)) as fake:
+        search(review, fake)
+    kept = screen_all(review, included=2)
+    runner.freeze(review, "v1", DAY)
+    review = declare_update(review, "v1")
+    assert runner.check(review) == []
+    ta = review.screening_dir / "title-abstract" / "r1.yaml"
+    ft = review.screening_dir / "full-text" / "r1.yaml"
+    result = runner.run(review, until="screen", record=False)
+    assert result.screening is not None
+    out = sorted(set(result.screening.statuses) - set(kept))[0]
+    ta.write_text(
+        ta.read_text().replace(
+            f"{{id: {out}, decision: exclude, reason: E1}}", f"{{id: {out}, decision: include}}"
+        )
+    )
+    ft.write_text(
+        ft.read_text().replace(
+            f"{{id: {kept[0]}, decision: include, reason: null}}",
+            f"{{id: {kept[0]}, decision: exclude, reason: E1}}",
+        )
+        + f"- {{id: {out}, decision: include}}\n"
+    )
+    problems = runner.check(review)
+    assert problems == [
+        f"{out}: screened out in version 'v1' (data/versions/v1.yaml) but now included; "
+        "the update's PRISMA flow and tables count it in neither arm",
+        f"{kept[0]}: included in version 'v1' (data/versions/v1.yaml) but now ft-excluded; "
+        "the previous-studies arm still counts it",
+    ]
+    # the report stays consistent with its diagram: 2 previous studies, nothing new
+    final = runner.run(review)
+    assert final.prisma is not None and final.prisma.total_studies == 2
+    table = (review.build / "report" / "tables" / "included-studies.csv").read_text()
+    assert out not in table and kept[0] in table

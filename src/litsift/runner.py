@@ -511,9 +511,12 @@ def _all_included(
     review: Review, result: RunResult
 ) -> tuple[list[Record], dict[str, tag.StudyTags]]:
     """New included studies plus those of the previous version (tagged here), by record id."""
-    included = included_records(result)
+    split = arms(review, result)
+    # a record the previous version screened out counts in neither arm (`check` says so)
+    screened_out = {c.id for c in split.earlier}
+    included = [r for r in included_records(result) if r.id not in screened_out]
     seen = {r.id for r in included}
-    earlier = [c.canonical for c in arms(review, result).previous if c.canonical.id not in seen]
+    earlier = [c.canonical for c in split.previous if c.canonical.id not in seen]
     # automatic tags only: reviewers' overrides may name included (new) studies alone
     tags = dict(result.tags)
     tags |= {r.id: tag.tag_study(study_text(r, None), review.taxonomy) for r in earlier}
@@ -637,11 +640,39 @@ def check(review: Review) -> list[str]:
         review.tags_dir, review.protocol, review.taxonomy, set(result.tags)
     )
     problems += tag.override_conflicts(overrides, review.protocol)
+    problems += _version_changes(review, result)
     unlinked = sorted(e.key for e in result.kb_entries if e.key not in result.kb_links)
     problems += [
         f"data/kb/{k}.yaml: no included study matches this knowledge-base entry" for k in unlinked
     ]
     return problems
+
+
+def _version_changes(review: Review, result: RunResult) -> list[str]:
+    """Decisions that contradict the frozen version an update builds on."""
+    version = result.previous_version
+    if version is None or result.screening is None:
+        return []
+    split = arms(review, result)
+    included = set(result.screening.included_ids())
+    where = review.rel(version_path(review, version.name))
+    changed = [
+        f"{c.id}: screened out in version '{version.name}' ({where}) but now included; "
+        "the update's PRISMA flow and tables count it in neither arm"
+        for c in split.earlier
+        if c.id in included
+    ]
+    frozen = versions.previous_keys(version, result.identification.records)
+    changed += [
+        f"{c.id}: included in version '{version.name}' ({where}) but now "
+        f"{result.screening.statuses[c.id].status.value}; the previous-studies arm still "
+        "counts it"
+        for c in split.previous
+        if c.id not in included
+        and any(frozen.get(m.key) for m in c.members)
+        and c.id in result.screening.statuses
+    ]
+    return changed
 
 
 # --------------------------------------------------------------------------- helpers for CLI
