@@ -218,8 +218,13 @@ def test_cli_freeze_and_bad_update_of(tmp_path: Path) -> None:
     missing = cli.invoke(app, ["run", "--root", root])
     assert missing.exit_code == 2
     assert "v9.yaml" in missing.output and "no such frozen version" in missing.output
+    text = review.protocol_path.read_text(encoding="utf-8")
+    review.protocol_path.write_text(text.replace("v9", "../v1"), encoding="utf-8")
+    outside = cli.invoke(app, ["run", "--root", root])
+    assert outside.exit_code == 2 and "review.yaml:" in outside.output
+    assert "'../v1' is not a version name" in outside.output
     # a frozen record removed from the inputs is named, not dropped silently
-    text = review.protocol_path.read_text(encoding="utf-8").replace("v9", "v1")
+    text = review.protocol_path.read_text(encoding="utf-8").replace("../v1", "v1")
     review.protocol_path.write_text(text, encoding="utf-8")
     (review.search_dir / "records" / "openalex.jsonl").unlink()
     gone = cli.invoke(app, ["run", "--root", root])

@@ -147,6 +147,10 @@ class Screening(Frozen):
     maybe: Literal["include", "exclude", "conflict"] = "include"
 
 
+# a frozen version's name, also its file name under data/versions/
+VERSION_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
 class SearchSettings(Frozen):
     """review.yaml `search:`: polite identification and caps for `litsift search`.
 
@@ -184,6 +188,13 @@ class Protocol(Frozen):
     notes: StrictStr = ""
     # an updated review: the frozen version (data/versions/<name>.yaml) it updates
     update_of: StrictStr | None = None
+
+    @field_validator("update_of")
+    @classmethod
+    def _version_name(cls, value: str | None) -> str | None:
+        if value is not None and not VERSION_NAME.fullmatch(value):
+            raise ValueError(f"'{value}' is not a version name (letters, digits, '.', '_', '-')")
+        return value
 
     @model_validator(mode="after")
     def _unique(self) -> Protocol:

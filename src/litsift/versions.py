@@ -24,11 +24,10 @@ from pydantic import StrictStr
 
 from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write_text
-from litsift.models import Frozen, Record
+from litsift.models import VERSION_NAME, Frozen, Record
 from litsift.yamlio import dump_yaml, load_model
 
 NO_BATCH = "-"  # YAML key for records that arrived without a batch
-_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
 
 
 class FrozenStudy(Frozen):
@@ -76,7 +75,7 @@ def record_key(record: Record) -> tuple[str, str, str]:
 
 def check_name(name: str) -> str:
     """A version name is used as a file name: letters, digits, '.', '_' and '-' only."""
-    if not name or not set(name) <= _NAME_OK or name.startswith("."):
+    if not VERSION_NAME.fullmatch(name):
         raise InputError(
             Path("data/versions") / f"{name}.yaml",
             f"version name '{name}' must use only letters, digits, '.', '_' and '-'",
