@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import StrictStr
 
+from litsift.dedup.core import member_key
 from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import VERSION_NAME, Frozen, Record
@@ -176,4 +177,4 @@ def previous_keys(version: Version | None, records: Iterable[Record]) -> Mapping
         return {}
     keys = version.keys()
     included = version.included_records()
-    return {f"{r.source}:{r.origin}": r.id in included for r in records if record_key(r) in keys}
+    return {member_key(r): r.id in included for r in records if record_key(r) in keys}
