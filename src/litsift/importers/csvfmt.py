@@ -65,7 +65,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "keywords": ("author keywords", "keywords", "de"),
     "source_key": ("eid", "record_id", "id", "key", "ut (unique wos id)", "accession number"),
 }
-LABEL_COLUMNS = (
+# label columns ASReview itself writes (their presence marks a file as ASReview's) ...
+ASREVIEW_LABEL_COLUMNS = (
     "label_included",
     "included",
     "final_included",
@@ -73,9 +74,9 @@ LABEL_COLUMNS = (
     "included_label",
     "included_final",
     "asreview_label",
-    "included_flag",
-    "include",
 )
+# ... and every column whose labels are read, generic names included
+LABEL_COLUMNS = (*ASREVIEW_LABEL_COLUMNS, "included_flag", "include")
 _LABELS = {
     "1": "1",
     "1.0": "1",

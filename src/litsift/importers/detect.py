@@ -6,6 +6,7 @@ import codecs
 import re
 
 from litsift.importers.base import FormatError
+from litsift.importers.csvfmt import ASREVIEW_LABEL_COLUMNS
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
@@ -97,15 +98,7 @@ _WOS_START = re.compile(r"^(FN |VR |PT [A-Z]\b)")
 _WOS_TAB = re.compile(r"^PT\t(AU|A[A-Z])\t")
 _MEDLINE = re.compile(r"^(PMID|OWN |STAT|TI  |AU  |FAU )- ", re.M)
 _BIBTEX = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.M)
-_ASREVIEW_COLUMNS = {
-    "label_included",
-    "included",
-    "final_included",
-    "label",
-    "included_label",
-    "included_final",
-    "asreview_label",
-}
+_ASREVIEW_COLUMNS = frozenset(ASREVIEW_LABEL_COLUMNS)
 
 
 def _first_line(text: str) -> str:
