@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import realworld_file
+from litsift.cli import imports as imports_cli
 from litsift.errors import LitsiftError
 from litsift.importers import (
     ImportResult,
@@ -209,22 +210,6 @@ def test_hand_made_fixture_round_trips():
     assert _key(again.records) == _key(first.records)
 
 
-def _imports_cli():
-    """litsift.cli.imports; loaded on its own while the litsift.cli package is incomplete."""
-    try:
-        from litsift.cli import imports
-    except ImportError:  # another stage's CLI module is missing: load just this one
-        import importlib.util
-
-        import litsift
-
-        path = Path(litsift.__file__).parent / "cli" / "imports.py"
-        spec = importlib.util.spec_from_file_location("_litsift_cli_imports", path)
-        imports = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(imports)
-    return imports
-
-
 def test_export_command_writes_the_stage_records_with_labels(flagship, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
@@ -237,10 +222,10 @@ def test_export_command_writes_the_stage_records_with_labels(flagship, tmp_path,
         return TRICKY, {TRICKY[0].id: 1, TRICKY[1].id: 0}
 
     # the runner owns records_for_stage; this test pins only how the command uses it
-    monkeypatch.setattr(litsift.runner, "records_for_stage", fake_records_for_stage, raising=False)
+    monkeypatch.setattr(litsift.runner, "records_for_stage", fake_records_for_stage)
     out = tmp_path / "screened.csv"
     result = CliRunner().invoke(
-        _imports_cli().app,
+        imports_cli.app,
         [
             "export",
             "--format",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import realworld_file
+from litsift.cli import imports as imports_cli
 from litsift.errors import InputError, LitsiftError
 from litsift.importers import (
     FORMATS,
@@ -458,24 +459,8 @@ def test_author_lists_and_vocabularies():
 # ------------------------------------------------------------------ CLI
 
 
-def _imports_cli():
-    """litsift.cli.imports; loaded on its own while the litsift.cli package is incomplete."""
-    try:
-        from litsift.cli import imports
-    except ImportError:  # another stage's CLI module is missing: load just this one
-        import importlib.util
-
-        import litsift
-
-        path = Path(litsift.__file__).parent / "cli" / "imports.py"
-        spec = importlib.util.spec_from_file_location("_litsift_cli_imports", path)
-        imports = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(imports)
-    return imports
-
-
 def _cli(args: list[str]):
-    return CliRunner().invoke(_imports_cli().app, args)
+    return CliRunner().invoke(imports_cli.app, args)
 
 
 def test_cli_dry_run_json_prints_one_object_per_file_and_writes_nothing(flagship):
