@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help install review test lint bench clean
+.PHONY: help install review test lint bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ lint: $(TSTAMP) ## ruff check and format check
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
+
+docs: review ## refresh the README's images (docs/) from the flagship review
+	mkdir -p docs
+	cp build/report/prisma.svg docs/flagship-prisma.svg
 
 clean: ## remove build/ (derived files only)
 	rm -rf build

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from litsift import runner
-from litsift.models import SourceKind
-from litsift.report.mermaid import prisma_mermaid
-from litsift.report.prisma import PrismaCounts, SourceCount, main_boxes, side_boxes
+from litsift.models import Arm, SourceKind
+from litsift.report.diagram import diagram
+from litsift.report.flow import ArmFlow, PrismaFlow, SourceCount
+from litsift.report.mermaid import node_id, prisma_mermaid
 from litsift.review import Review
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,21 +200,22 @@ def test_report_in_chromium(browser, built):
     browser.open(index.as_uri())
 
     # every PRISMA box shows the computed count, in its text and in its list of records
-    computed = result.prisma.box_counts()
-    listed = {k: len(v) for k, v in result.prisma.members.items()}
+    boxes = diagram(result.prisma).boxes
+    computed = {b.key: b.n for b in boxes}
+    listed = {b.key: len(b.members or ()) for b in boxes}
     shown = browser.evaluate(BOXES_JS)
-    assert {key for key, _, _ in shown} == set(computed) - {"previous"}
+    assert {key for key, _, _ in shown} == set(computed)
     for key, text, items in shown:
         assert heading_count(text) == computed[key], (key, text)
         assert items == listed[key], key
-    assert computed["screened"] == 138 and computed["included"] == 110
+    assert computed["other-screened"] == 138 and computed["included"] == 110
 
     # clicking a box opens its list of records
     browser.evaluate(
-        "document.querySelector('#prisma-diagram g.box[data-box=\"screened\"]')"
+        "document.querySelector('#prisma-diagram g.box[data-box=\"other-screened\"]')"
         ".dispatchEvent(new MouseEvent('click', {bubbles: true}))"
     )
-    assert browser.evaluate("document.getElementById('box-screened').open") is True
+    assert browser.evaluate("document.getElementById('box-other-screened').open") is True
 
     # filtering the included studies by class
     total = browser.evaluate(VISIBLE_ROWS_JS)
@@ -245,7 +247,7 @@ def test_report_in_chromium(browser, built):
 
     # the markup title is text in the page, and no script ran from it
     titles = browser.evaluate(
-        "Array.from(document.querySelectorAll('#box-screened li')).map(function (li) {"
+        "Array.from(document.querySelectorAll('#box-other-screened li')).map(function (li) {"
         " return li.firstChild.textContent.trim(); })"
     )
     assert XSS in titles
@@ -288,17 +290,16 @@ def render_mermaid(browser: DevTools, tmp: Path, text: str) -> dict:
     return browser.evaluate(RENDER_JS % json.dumps(text), wait=True)
 
 
-def check_rendered(rendered: dict, counts: PrismaCounts) -> None:
+def check_rendered(rendered: dict, flow: PrismaFlow) -> None:
     """Every PRISMA box is one node showing its count, and every arrow is drawn."""
     assert "error" not in rendered, rendered
-    nodes = {node_id.split("-")[1]: text for node_id, text in rendered["nodes"]}
-    expected = {key: n for key, (_, _, n) in main_boxes(counts).items()}
-    expected |= {key: n for key, _, _, n in side_boxes(counts).values()}
+    nodes = {name.split("-")[1]: text for name, text in rendered["nodes"]}
+    d = diagram(flow)
+    expected = {node_id(b.key): b.n for b in d.boxes}
     assert set(nodes) == set(expected)
     for key, n in expected.items():
         assert f"(n = {n})" in nodes[key], (key, nodes[key])
-    arrows = prisma_mermaid(counts).count(" --> ")
-    assert rendered["edges"] == arrows
+    assert rendered["edges"] == len(d.arrows) == prisma_mermaid(d).count(" --> ")
 
 
 def test_mermaid_flow_renders_in_chromium(browser, built, tmp_path):
@@ -309,28 +310,26 @@ def test_mermaid_flow_renders_in_chromium(browser, built, tmp_path):
     check_rendered(render_mermaid(browser, tmp_path, text), result.prisma)
 
     # platform names with quotes and markup stay text
-    hostile = PrismaCounts(
-        sources=(SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b> & co', 5),),
-        duplicates_removed=1,
-        ineligible_automation=0,
-        other_removed=0,
-        screened=4,
-        excluded_screening=1,
-        excluded_screening_reasons={"E1": 1},
-        pending_screening=0,
-        sought=3,
-        not_retrieved=0,
-        assessed=3,
-        excluded_full_text=0,
-        excluded_full_text_reasons={},
-        pending_full_text=0,
-        included_reports=3,
+    hostile = PrismaFlow(
+        databases=ArmFlow(
+            Arm.DATABASES,
+            (SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b> & co', 5),),
+            duplicates=1,
+            screened=4,
+            excluded_screening=1,
+            excluded_screening_reasons={"E1": 1},
+            sought=3,
+            assessed=3,
+            included_reports=3,
+        ),
+        other=ArmFlow(Arm.OTHER),
         included_studies=3,
+        declared=frozenset({Arm.DATABASES}),
     )
-    rendered = render_mermaid(browser, tmp_path, prisma_mermaid(hostile))
+    rendered = render_mermaid(browser, tmp_path, prisma_mermaid(diagram(hostile)))
     check_rendered(rendered, hostile)
     assert rendered["bold"] == 0
-    identified = dict((k.split("-")[1], t) for k, t in rendered["nodes"])["identified"]
+    identified = dict((k.split("-")[1], t) for k, t in rendered["nodes"])["databases_identified"]
     assert 'A "quoted" <b>DB</b> & co (n = 5)' in identified
 
 
@@ -379,18 +378,66 @@ def test_updated_flagship_report_shows_previous_arm(browser, flagship, tmp_path)
             f.writelines(f"- {{id: {line}}}\n" for line in lines)
     result = runner.run(review, until="report")
     p = result.prisma
-    assert (p.previous_studies, p.identified, p.duplicates_removed, p.screened) == (110, 2, 0, 2)
+    assert (p.previous_studies, p.identified, p.duplicates, p.screened) == (110, 2, 0, 2)
     assert (p.included_reports, p.included_studies) == (1, 0)
     assert (p.total_studies, p.total_reports) == (110, 111)
     browser.open((review.build / "report" / "index.html").as_uri())
     shown = {key: text for key, text, _ in browser.evaluate(BOXES_JS)}
-    computed = p.box_counts()
+    computed = {b.key: b.n for b in diagram(p).boxes}
     assert set(shown) == set(computed)
     for key, text in shown.items():
         assert heading_count(text) == computed[key], (key, text)
-    assert "Total studies included in review (n = 110)" in shown["included"]
+    assert "Total studies included in review (n = 110)" in shown["total"]
+    assert "New studies included in review (n = 0)" in shown["included"]
     assert browser.evaluate("window.__errors") == []
     # the Mermaid flow of the update renders with its previous arm too
     markdown = (review.build / "report" / "prisma.md").read_text(encoding="utf-8")
     text = markdown.split("```mermaid\n", 1)[1].split("```", 1)[0]
     check_rendered(render_mermaid(browser, tmp_path, text), p)
+
+
+# --------------------------------------------------------------------------- the diagram itself
+
+DIAGRAM_JS = """(function () {
+  var root = document.querySelector('#prisma-diagram svg') || document.documentElement;
+  return Array.from(root.querySelectorAll('g.box, g.title')).map(function (g) {
+    var rect = g.querySelector('rect').getBoundingClientRect();
+    var spill = Array.from(g.querySelectorAll('text')).filter(function (t) {
+      var b = t.getBoundingClientRect();
+      return b.left < rect.left - 0.5 || b.right > rect.right + 0.5 ||
+             b.top < rect.top - 0.5 || b.bottom > rect.bottom + 0.5;
+    }).map(function (t) { return t.textContent; });
+    var text = Array.from(g.querySelectorAll('text')).map(function (t) {
+      return t.textContent; }).join(' ');
+    return {key: g.dataset.box || '', cls: g.getAttribute('class'), n: g.dataset.n,
+            x: rect.left, w: rect.width, h: rect.height, text: text, spill: spill};
+  });
+})()"""
+
+
+@pytest.mark.parametrize("page", ["prisma.html", "prisma.svg"])
+def test_prisma_diagram_shows_both_columns_and_every_box(browser, built, page):
+    """Both identification columns, every box with its number, and no text outside its box;
+    the screenshot is the one the README links (build/test-browser/)."""
+    review, result = built
+    browser.open((review.build / "report" / page).as_uri())
+    drawn = browser.evaluate(DIAGRAM_JS)
+    expected = {b.key: b.n for b in diagram(result.prisma).boxes}
+    boxes = {d["key"]: d for d in drawn if d["cls"] == "box"}
+    assert set(boxes) == set(expected)
+    for key, d in boxes.items():
+        assert d["w"] > 50 and d["h"] > 10, key
+        assert int(d["n"]) == expected[key] == heading_count(d["text"]), key
+        assert d["spill"] == [], (key, d["spill"])
+    titles = [d["text"] for d in drawn if d["cls"] == "title"]
+    assert titles == [
+        "Identification of new studies via databases and registers",
+        "Identification of new studies via other methods",
+    ]
+    assert boxes["databases-identified"]["x"] < boxes["other-identified"]["x"]
+    assert boxes["included"]["x"] == boxes["databases-identified"]["x"]
+    shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+    out = ROOT / "build" / "test-browser" / page.replace(".", "-") / "screenshot.png"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(base64.b64decode(shot["data"]))
+    assert out.read_bytes().startswith(b"\x89PNG")

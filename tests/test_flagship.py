@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from litsift import runner
+from litsift.models import SourceKind
 from litsift.review import Review
 
 NAMED_SYSTEMS = (
@@ -104,3 +105,22 @@ def test_taxonomy_keeps_the_seed_classes_and_families():
         "scalability-reliability",
     ):
         assert needed in families
+
+
+def test_readme_diagram_is_the_flagship_diagram(built):
+    """docs/flagship-prisma.svg (shown in the README) is what the flagship regenerates."""
+    from conftest import ROOT
+
+    shown = (ROOT / "docs" / "flagship-prisma.svg").read_bytes()
+    assert shown == (built / "build" / "report" / "prisma.svg").read_bytes(), (
+        "docs/flagship-prisma.svg is stale: run `make docs`"
+    )
+
+
+def test_flagship_flow_has_both_columns_and_adds_up(built):
+    flow = runner.run(Review(built), until="screen", record=False).prisma
+    assert flow is not None
+    assert [a.label for a in flow.arms] == ["databases and registers", "other methods"]
+    flow.check()
+    # the curated lists are a website source: other methods, never the databases arm
+    assert flow.other.records_of(SourceKind.WEBSITE) >= flow.included_studies > 0

@@ -4,41 +4,41 @@ from dataclasses import replace
 import pytest
 
 from litsift.errors import ConsistencyError
-from litsift.models import KBEntry, Protocol, SourceKind, Taxonomy
+from litsift.models import Arm, KBEntry, Protocol, SourceKind, Taxonomy
 from litsift.report import ReportData, write_report
-from litsift.report.prisma import PrismaCounts, SourceCount, render_svg
+from litsift.report.diagram import diagram
+from litsift.report.drawing import layout, to_svg
+from litsift.report.flow import ArmFlow, PrismaFlow, SourceCount
 from litsift.report.tables import IncludedRow, class_year_table
 
 XSS = "<img src=x onerror=alert(1)>"
 
-COUNTS = PrismaCounts(
-    sources=(
-        SourceCount("openalex", SourceKind.DATABASE, "OpenAlex", 50),
-        SourceCount("curated", SourceKind.OTHER, "Hand list", 30),
+COUNTS = PrismaFlow(
+    databases=ArmFlow(
+        Arm.DATABASES,
+        (SourceCount("openalex", SourceKind.DATABASE, "OpenAlex", 50),),
+        duplicates=6, ineligible_automation=4, screened=40, excluded_screening=12,
+        excluded_screening_reasons={"E1": 9, "E3": 3}, pending_screening=3, sought=25,
+        not_retrieved=1, assessed=24, excluded_full_text=2, excluded_full_text_reasons={"E6": 2},
+        included_reports=22,
     ),
-    duplicates_removed=10,
-    ineligible_automation=5,
-    other_removed=0,
-    screened=65,
-    excluded_screening=20,
-    excluded_screening_reasons={"E1": 15, "E3": 5},
-    pending_screening=5,
-    sought=40,
-    not_retrieved=2,
-    assessed=38,
-    excluded_full_text=3,
-    excluded_full_text_reasons={"E6": 3},
-    pending_full_text=0,
-    included_reports=35,
+    other=ArmFlow(
+        Arm.OTHER,
+        (SourceCount("curated", SourceKind.WEBSITE, "Hand list", 30),),
+        duplicates=4, ineligible_automation=1, screened=25, excluded_screening=8,
+        excluded_screening_reasons={"E1": 6, "E3": 2}, pending_screening=2, sought=15,
+        not_retrieved=1, assessed=14, excluded_full_text=1, excluded_full_text_reasons={"E6": 1},
+        included_reports=13,
+    ),
     included_studies=34,
-)
+)  # fmt: skip
 
 PROTOCOL = Protocol.model_validate(
     {
         "title": f"Review {XSS}",
         "question": "q",
         "date_range": {"start": 2017, "end": 2023},
-        "sources": [{"name": "openalex"}, {"name": "curated", "kind": "other"}],
+        "sources": [{"name": "openalex"}, {"name": "curated", "kind": "website"}],
         "criteria": [{"code": "E1", "kind": "exclude", "text": "t"}],
         "reviewers": [{"id": "ann"}],
     }
@@ -55,18 +55,21 @@ TAXONOMY = Taxonomy.model_validate(
 
 def test_consistent_counts_pass_and_every_broken_box_is_named():
     COUNTS.check()
-    with pytest.raises(ConsistencyError, match="records screened is 64"):
-        replace(COUNTS, screened=64).check()
-    with pytest.raises(ConsistencyError, match="reports sought"):
-        replace(COUNTS, pending_screening=0).check()
+    db, other = COUNTS.databases, COUNTS.other
+    with pytest.raises(
+        ConsistencyError, match=r"\(databases and registers\): records screened is 39"
+    ):
+        replace(COUNTS, databases=replace(db, screened=39)).check()
+    with pytest.raises(ConsistencyError, match=r"\(other methods\): reports sought"):
+        replace(COUNTS, other=replace(other, pending_screening=0)).check()
     with pytest.raises(ConsistencyError, match="sum of reasons"):
-        replace(COUNTS, excluded_screening_reasons={"E1": 1}).check()
-    with pytest.raises(ConsistencyError, match="studies from only"):
+        replace(COUNTS, databases=replace(db, excluded_screening_reasons={"E1": 1})).check()
+    with pytest.raises(ConsistencyError, match="only 35 reports"):
         replace(COUNTS, included_studies=36).check()
 
 
 def test_svg_is_valid_xml_with_counts_as_text_and_escaped_title():
-    svg = render_svg(COUNTS, PROTOCOL.title)
+    svg = to_svg(layout(diagram(COUNTS), PROTOCOL.title))
     root = ET.fromstring(svg)
     ns = {"s": "http://www.w3.org/2000/svg"}
     boxes = {
@@ -74,12 +77,13 @@ def test_svg_is_valid_xml_with_counts_as_text_and_escaped_title():
         for g in root.iterfind(".//s:g", ns)
         if g.get("data-box")
     }
-    assert boxes["identified"] == 80 and boxes["screened"] == 65 and boxes["included"] == 34
+    assert boxes["databases-identified"] == 50 and boxes["other-identified"] == 30
+    assert boxes["databases-screened"] == 40 and boxes["included"] == 34
     texts = " ".join(t.text or "" for t in root.iterfind(".//s:text", ns))
-    assert "Hand list (n = 30)" in texts and "Duplicate records (n = 10)" in texts
+    assert "Hand list (n = 30)" in texts and "Duplicate records (n = 6)" in texts
     assert XSS in texts  # as text, and the raw markup is escaped in the file
     assert XSS not in svg
-    assert root.get("width") == "794" and int(root.get("height")) <= 1123
+    assert float(root.get("width")) <= 1123 and float(root.get("height")) <= 794
 
 
 def row(i, title, classes, year):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from litsift import runner
 from litsift.models import Protocol, Screening
-from litsift.report import ReportData, write_report
-from litsift.report.methods import MethodsFacts, checklist, methods_paragraphs
+from litsift.report import ReportData, checklists, write_report
+from litsift.report.methods import MethodsFacts, TagFacts, methods_paragraphs
 from litsift.report.plots import nice_axis, source_overlap, studies_per_year, taxonomy_coverage
 from litsift.report.tables import (
     IncludedRow,
@@ -134,7 +134,8 @@ def test_methods_text_reports_searches_dedup_and_agreement():
             facts(
                 searches=[search],
                 agreement=agreement,
-                dedup_links={"identifier match": 7, "fuzzy matching": 3},
+                duplicate_reasons={"a shared identifier": 7, "fuzzy matching": 3},
+                tags=TagFacts(automatic=34),
             )
         )
     )
@@ -142,24 +143,28 @@ def test_methods_text_reports_searches_dedup_and_agreement():
         "OpenAlex was searched on 2024-01-05 with the query "
         "\u201ctitle_and_abstract.search:(llm AND inference)\u201d (120 hits, 50 records retrieved)"
     ) in text
-    assert "removed 10 duplicate records (3 by fuzzy matching and 7 by identifier match)" in text
+    assert "removed 10 duplicate records (7 by a shared identifier and 3 by fuzzy matching)" in text
     assert (
         "title-abstract (40 records rated twice: raw agreement 0.900; "
         "cohen kappa 0.780 [0.600, 0.900])" in text
     )
     assert "stopping" not in text
     assert "3 classes, 2 technique families" in text
+    assert "34 studies carry automatic tags" in text and "no reviewer checked" in text
+    assert "confirmed or overridden" not in text  # no reviewer tag file: not claimed
 
 
 def test_methods_without_searches_says_so_and_checklist_answers_from_data():
     text = " ".join(methods_paragraphs(facts()))
-    assert "no database search is recorded" in text and "no agreement figure" in text
-    items = {(r[0], r[1], r[2]): r[3] for r in checklist(facts()).rows}
-    assert items[("PRISMA-S", "13", "Dates of searches")] == "not recorded in the review folder"
-    assert items[("PRISMA 2020", "16a", "Results of the search and selection")].startswith(
-        "80 identified, 15 removed"
-    )
-    assert items[("PRISMA-S", "16", "Deduplication")].startswith("10 duplicates removed")
+    assert "no search of it and no export from it is recorded" in text
+    assert "no agreement figure" in text
+    prisma, _, prisma_s = checklists.tables(facts())
+    items = {r[0]: (r[4], r[5]) for r in prisma_s.rows}
+    assert items["13"] == ("to be written by the authors", "\u2014")
+    assert items["16"][1].startswith("10 duplicate records removed")
+    flow = {r[0]: (r[4], r[5]) for r in prisma.rows}["16a"]
+    assert flow[0] == "from the data"
+    assert flow[1].startswith("80 records identified (50 via databases and registers, 30 via")
 
 
 def test_methods_name_the_reviewers_who_actually_decided():
@@ -203,7 +208,13 @@ def test_flagship_report_is_byte_identical_across_runs(flagship):
     for name in [n for n in first if n.endswith(".svg")]:
         ET.parse(review.build / "report" / name)  # every SVG is well-formed XML
     standalone = (review.build / "report" / "prisma.html").read_text()
-    for key in ("identified", "removed", "screened", "excluded_screening", "included"):
+    for key in (
+        "other-identified",
+        "other-removed",
+        "databases-screened",
+        "other-excluded_screening",
+        "included",
+    ):
         assert '<details class="box-records' in standalone and f'id="box-{key}"' in standalone
     html = (review.build / "report" / "index.html").read_text()
     # self-contained: nothing fetched from elsewhere (the SVG namespace is a name, not a fetch)

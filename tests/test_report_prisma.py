@@ -1,4 +1,4 @@
-"""PRISMA counts from a hand-made updated review; the CSV template, Mermaid and A4 SVG."""
+"""PRISMA flow of a hand-made updated review; the CSV template, Mermaid and the A4 SVG."""
 
 import csv
 import io
@@ -11,10 +11,12 @@ import pytest
 
 from litsift import runner
 from litsift.errors import ConsistencyError
-from litsift.models import SourceKind
+from litsift.models import Arm, SourceKind
 from litsift.report.csvtemplate import DATA_KEYS, prisma_csv
+from litsift.report.diagram import diagram
+from litsift.report.drawing import layout, to_svg
+from litsift.report.flow import ARM_BOXES, ArmFlow, PrismaFlow, SourceCount
 from litsift.report.mermaid import prisma_markdown, prisma_mermaid
-from litsift.report.prisma import BOX_KEYS, PrismaCounts, SourceCount, render_svg
 from litsift.review import Review
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
@@ -29,7 +31,12 @@ PRISMA2020_KEYS = {
     "dbr_notretrieved_reports", "other_sought_reports", "other_notretrieved_reports",
     "dbr_assessed", "dbr_excluded", "other_assessed", "other_excluded", "new_studies",
     "new_reports", "total_studies", "total_reports", "identification", "screening", "included",
+    "total_studies_ma", "total_reports_ma",
 }  # fmt: skip
+
+
+def render_svg(flow: PrismaFlow, title: str) -> str:
+    return to_svg(layout(diagram(flow), title))
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +49,19 @@ def updated(tmp_path_factory) -> runner.RunResult:
 
 def test_updated_review_has_previous_arm_and_new_flow(updated):
     p = updated.prisma
+    db = p.databases
     assert (p.previous_studies, p.previous_reports) == (2, 2)
-    assert p.identified == 4 and p.identified_databases == 4  # previous arm not counted here
+    assert p.identified == 4 and db.identified == 4  # previous arm not counted here
     # the new record of a previous study is a duplicate; nothing else is
-    assert p.duplicates_removed == 1 and p.ineligible_automation == 0
-    assert (p.screened, p.excluded_screening, p.sought, p.assessed) == (3, 1, 2, 2)
-    assert p.excluded_full_text_reasons == {"E2": 1}
+    assert db.duplicates == 1 and db.ineligible_automation == 0
+    assert (db.screened, db.excluded_screening, db.sought, db.assessed) == (3, 1, 2, 2)
+    assert db.excluded_full_text_reasons == {"E2": 1}
     assert (p.included_studies, p.total_studies, p.total_reports) == (1, 3, 3)
-    assert p.members["previous"] == ("arxiv-2101.00001", "arxiv-2101.00002")
-    assert p.members["included"] == ("arxiv-2102.00001",)
-    assert p.members["removed"] == ("arxiv-2101.00001",)
-    assert tuple(p.box_counts()) == BOX_KEYS and set(p.members) == set(BOX_KEYS)
+    assert p.previous_members == ("arxiv-2101.00001", "arxiv-2101.00002")
+    assert p.included_members == ("arxiv-2102.00001",)
+    assert db.members["removed"] == ("arxiv-2101.00001",)
+    assert tuple(db.box_counts()) == ARM_BOXES and set(db.members) == set(ARM_BOXES)
+    assert p.other.identified == 0 and Arm.OTHER not in {a.arm for a in p.arms}
 
 
 def test_updated_review_draws_previous_arm_everywhere(updated):
@@ -61,55 +70,59 @@ def test_updated_review_draws_previous_arm_everywhere(updated):
     boxes = {
         g.get("data-box"): int(g.get("data-n")) for g in root.iter(SVG + "g") if g.get("data-box")
     }
-    assert boxes["previous"] == 2 and boxes["included"] == 3 and boxes["identified"] == 4
+    assert boxes["previous"] == 2 and boxes["total"] == 3 and boxes["included"] == 1
+    assert boxes["databases-identified"] == 4
     texts = [t.text for t in root.iter(SVG + "text")]
     assert "Previous studies" in texts
-    assert "Total studies included in review (n = 3)" in texts
+    assert "Total studies included in review (n = 3)" in " ".join(texts)
     rows = {r["data"]: r["n"] for r in csv.DictReader(io.StringIO(prisma_csv(p)))}
     assert (rows["previous_studies"], rows["new_studies"], rows["total_studies"]) == ("2", "1", "3")
     assert rows["database_specific_results"] == "Test database, 4"
     assert rows["dbr_excluded"] == "E2: Not about efficiency., 1"
-    mermaid = prisma_mermaid(p)
-    assert (
-        "previous --> included" in mermaid and 'previous["Studies included in previous' in mermaid
-    )
+    mermaid = prisma_mermaid(diagram(p))
+    assert "previous --> total" in mermaid and 'previous["Studies included in previous' in mermaid
 
 
 def test_new_review_has_no_previous_arm(updated):
     p = replace(
         updated.prisma,
-        sources=tuple(s for s in updated.prisma.sources if s.kind is not SourceKind.PREVIOUS),
+        previous=(),
         previous_studies=0,
         previous_reports=0,
-        members={k: v for k, v in updated.prisma.members.items() if k != "previous"},
+        previous_members=None,
     )
     svg = render_svg(p, "New")
-    assert 'data-box="previous"' not in svg and "Studies included in review (n = 1)" in svg
-    assert "previous" not in prisma_mermaid(p)
+    assert 'data-box="previous"' not in svg and 'data-box="total"' not in svg
+    assert "Studies included in review (n = 1)" in svg
+    assert "previous" not in prisma_mermaid(diagram(p))
 
 
-def counts(**kw) -> PrismaCounts:
+def arm(**kw) -> ArmFlow:
     base = dict(
+        arm=Arm.DATABASES,
         sources=(SourceCount("db", SourceKind.DATABASE, "DB", 10),),
-        duplicates_removed=2, ineligible_automation=1, other_removed=0, screened=7,
+        duplicates=2, ineligible_automation=1, other_removed=0, screened=7,
         excluded_screening=3, excluded_screening_reasons={"E1": 3}, pending_screening=0,
         sought=4, not_retrieved=1, assessed=3, excluded_full_text=1,
         excluded_full_text_reasons={"E2": 1}, pending_full_text=0, included_reports=2,
-        included_studies=2,
     )  # fmt: skip
-    return PrismaCounts(**(base | kw))
+    return ArmFlow(**(base | kw))
+
+
+def flow(**kw) -> PrismaFlow:
+    return PrismaFlow(arm(**kw), ArmFlow(Arm.OTHER), included_studies=2)
 
 
 def test_box_record_lists_must_match_the_counts():
-    counts(members={"screened": tuple("abcdefg")}).check()
+    flow(members={"screened": tuple("abcdefg")}).check()
     with pytest.raises(ConsistencyError, match="box 'screened' counts 7 records but lists 6"):
-        counts(members={"screened": tuple("abcdef")}).check()
+        flow(members={"screened": tuple("abcdef")}).check()
     with pytest.raises(ConsistencyError, match="unknown box 'nowhere'"):
-        counts(members={"nowhere": ()}).check()
+        flow(members={"nowhere": ()}).check()
 
 
 def test_csv_has_every_template_key_and_the_template_columns():
-    text = prisma_csv(counts())
+    text = prisma_csv(flow())
     rows = list(csv.DictReader(io.StringIO(text)))
     assert list(rows[0]) == [
         "data",
@@ -130,28 +143,27 @@ def test_csv_has_every_template_key_and_the_template_columns():
     )
     assert n["dbr_excluded"] == "E2, 1"  # no label known: the code stands in
     with pytest.raises(ConsistencyError):
-        prisma_csv(counts(screened=8))
+        prisma_csv(flow(screened=8))
 
 
 def test_mermaid_escapes_labels_and_markdown_fences_it():
-    c = counts(
-        sources=(SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b>', 10),),
-    )
-    text = prisma_mermaid(c)
+    d = diagram(flow(sources=(SourceCount("db", SourceKind.DATABASE, 'A "quoted" <b>DB</b>', 10),)))
+    text = prisma_mermaid(d)
     assert text.startswith("flowchart TD\n")
     assert "<b>" not in text and "#quot;quoted#quot;" in text and "#lt;b#gt;DB" in text
-    assert "identified --> screened" in text and "assessed --> excluded_full_text" in text
-    md = prisma_markdown(c, "T <x>")
+    assert "databases_identified --> databases_screened" in text
+    assert "databases_assessed --> databases_excluded_full_text" in text
+    md = prisma_markdown(d, "T <x>")
     assert md.startswith("# PRISMA 2020 flow diagram: T &lt;x&gt;\n") and "```mermaid\n" in md
 
 
 def test_tall_diagram_is_scaled_to_a4_not_clipped():
     many = tuple(SourceCount(f"s{i}", SourceKind.DATABASE, f"Source {i}", 1) for i in range(80))
-    svg = render_svg(counts(sources=many, duplicates_removed=72), "Tall")
+    svg = render_svg(flow(sources=many, duplicates=72), "Tall")
     root = ET.fromstring(svg)
-    view_h = int(root.get("viewBox").split()[3])
+    view_h = float(root.get("viewBox").split()[3])
     assert view_h > 1123  # the content is taller than a page ...
-    assert int(root.get("height")) == 1123 and int(root.get("width")) < 794  # ... and scaled
+    assert float(root.get("height")) <= 1123 and float(root.get("width")) < 794  # ... scaled
 
 
 def test_updated_review_report_lists_previous_and_new_studies(tmp_path):
@@ -174,7 +186,9 @@ def test_updated_review_report_lists_previous_and_new_studies(tmp_path):
 
 
 def test_ineligible_records_are_itemised_by_rule_and_must_add_up():
-    svg = render_svg(counts(ineligible_reasons={"years": 1}), "Rules")
-    assert "by rule years (n = 1)" in svg
-    with pytest.raises(ConsistencyError, match=r"ineligible by automation \(sum of rules\) is 1"):
-        counts(ineligible_reasons={"years": 1, "language": 1}).check()
+    svg = render_svg(flow(ineligible_reasons={"years": 1}), "Rules")
+    assert "years (n = 1)" in svg
+    with pytest.raises(
+        ConsistencyError, match=r"ineligible by automation tools \(sum of rules\) is 1"
+    ):
+        flow(ineligible_reasons={"years": 1, "language": 1}).check()

@@ -164,10 +164,10 @@ def test_search_update_after_freeze_shows_previous_arm(tmp_path: Path) -> None:
     assert (p.previous_studies, p.previous_reports) == (3, 3)
     # new records: 3 from openalex, 18 from crossref; 15 crossref records are duplicates
     # of the first version's records and 3 of the new openalex ones
-    assert (p.identified, p.duplicates_removed, p.screened) == (21, 18, 3)
+    assert (p.identified, p.duplicates, p.screened) == (21, 18, 3)
     assert p.pending_screening == 3 and p.total_studies == 3
-    assert len(p.members["identified"]) == 21 and len(p.members["previous"]) == 3
-    assert set(p.members["previous"]) == set(kept)
+    assert len(p.databases.members["identified"]) == 21 and len(p.previous_members) == 3
+    assert set(p.previous_members) == set(kept)
     svg = (review.build / "report" / "prisma.svg").read_text(encoding="utf-8")
     assert 'data-box="previous"' in svg and "Frozen version: v1" in svg
     rows = prisma_rows(review)
@@ -197,7 +197,7 @@ def test_update_without_new_records_has_an_empty_new_flow(tmp_path: Path) -> Non
     review = declare_update(review, "v1")
     p = runner.run(review).prisma
     assert p is not None and (p.identified, p.screened, p.previous_studies) == (0, 0, 2)
-    assert p.total_studies == 2 and p.box_counts()["included"] == 2
+    assert p.total_studies == 2 and p.included_studies == 0
 
 
 def test_cli_freeze_and_bad_update_of(tmp_path: Path) -> None:
@@ -256,7 +256,7 @@ def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path
     shutil.copy(TAXONOMY, root / "data" / "taxonomy.yaml")
     (root / "review.yaml").write_text(
         "title: t\nquestion: q\ndate_range: {start: 2017, end: 2023}\n"
-        "sources:\n  - {name: lists, kind: other, platform: reading lists}\n"
+        "sources:\n  - {name: lists, kind: website, platform: reading lists}\n"
         "criteria:\n  - {code: I1, kind: include, text: x}\n"
         "  - {code: E1, kind: exclude, text: y}\n"
         "reviewers:\n  - {id: r1}\n",
@@ -271,7 +271,7 @@ def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path
     shutil.rmtree(review.build, ignore_errors=True)  # a fresh clone has no build/
     p = runner.run(review).prisma
     assert p is not None and (p.previous_studies, p.previous_reports) == (2, 2)
-    assert (p.identified, p.duplicates_removed, p.screened) == (1, 1, 0)
+    assert (p.identified, p.duplicates, p.screened) == (1, 1, 0)
     # without the frozen version to stand in for build/, the bridge would merge them
     alone = runner.run(Review(root), until="dedup", record=False)
     assert alone.dedup is not None and len(alone.dedup.clusters) == 2

@@ -87,12 +87,41 @@ class Record(Frozen):
 
 
 class SourceKind(StrEnum):
-    """PRISMA 2020 identification arms."""
+    """Where a source's records were identified, in the terms of the PRISMA 2020 flow diagram.
 
-    DATABASE = "database"  # bibliographic databases and registers searched
-    OTHER = "other"  # other methods: websites, organisations, hand-compiled lists
-    CITATION = "citation"  # other methods: citation searching
+    `database` and `register` feed the "databases and registers" arm; `website`,
+    `organisation` and `citation` (citation searching) feed the "other methods" arm;
+    `previous` holds the studies of a previous version of the review.
+    """
+
+    DATABASE = "database"
+    REGISTER = "register"  # a study register (ClinicalTrials.gov, PROSPERO, ...)
+    WEBSITE = "website"  # websites, including public paper lists
+    ORGANISATION = "organisation"  # organisations' own lists or reports
+    CITATION = "citation"  # citation searching (backward and forward)
     PREVIOUS = "previous"  # studies included in a previous version of the review
+
+    @property
+    def arm(self) -> Arm | None:
+        """The identification arm of the new-studies flow (None for previous studies)."""
+        if self in (SourceKind.DATABASE, SourceKind.REGISTER):
+            return Arm.DATABASES
+        if self is SourceKind.PREVIOUS:
+            return None
+        return Arm.OTHER
+
+
+class Arm(StrEnum):
+    """The two identification arms of the PRISMA 2020 flow for new studies."""
+
+    DATABASES = "databases"  # databases and registers
+    OTHER = "other"  # other methods: websites, organisations, citation searching
+
+
+_KIND_HINT = (
+    "'other' is not a PRISMA 2020 source kind: say which kind of other method it was "
+    "(website, organisation or citation), or database / register / previous"
+)
 
 
 class Source(Frozen):
@@ -101,6 +130,13 @@ class Source(Frozen):
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Literal["openalex", "crossref", "arxiv", "semanticscholar", "dblp"] | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: object) -> object:
+        if value == "other":
+            raise ValueError(_KIND_HINT)
+        return value
 
 
 class CriterionKind(StrEnum):
@@ -188,6 +224,8 @@ class Protocol(Frozen):
     notes: StrictStr = ""
     # an updated review: the frozen version (data/versions/<name>.yaml) it updates
     update_of: StrictStr | None = None
+    # a review with a meta-analysis: the file listing the studies it includes
+    meta_analysis: StrictStr | None = None
 
     @field_validator("update_of")
     @classmethod
@@ -213,6 +251,13 @@ class Protocol(Frozen):
 
     def exclusion_codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.criteria if c.kind is CriterionKind.EXCLUDE)
+
+
+class MetaAnalysis(Frozen):
+    """The file review.yaml's `meta_analysis` names: the included studies it pools."""
+
+    studies: tuple[StrictStr, ...] = ()  # record ids of included reports or studies
+    note: StrictStr = ""
 
 
 # --------------------------------------------------------------------------- screening

@@ -10,18 +10,19 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from litsift import __version__, dedup, importers, kb, screen, search, tag, versions
 from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write_text
-from litsift.models import KBEntry, Record, SourceKind
-from litsift.report import ReportData, write_report
-from litsift.report import methods as report_methods
-from litsift.report.prisma import PrismaCounts, SourceCount
-from litsift.report.tables import IncludedRow
+from litsift.models import KBEntry, MetaAnalysis, Record, SourceKind
+from litsift.report import write_report
+from litsift.report.counts import MetaAnalysisInput, prisma_flow
+from litsift.report.data import all_included, report_data
+from litsift.report.flow import PrismaFlow
 from litsift.review import Review
+from litsift.yamlio import item_lines, load_model
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class RunResult:
     tags: dict[str, tag.StudyTags] = field(default_factory=dict)
     kb_entries: tuple[KBEntry, ...] = ()
     kb_links: dict[str, str] = field(default_factory=dict)
-    prisma: PrismaCounts | None = None
+    prisma: PrismaFlow | None = None
+    split: versions.Split | None = None  # previous studies, earlier and new clusters
     written: list[Path] = field(default_factory=list)
     new_uncertain_pairs: int = 0
     audit_events: int = 0
@@ -82,12 +84,14 @@ class RunResult:
             )
         if self.tags:
             by_class = Counter(c for t in self.tags.values() for c in t.class_ids())
+            by_source = Counter(t.source for t in self.tags.values())
             lines.append(
                 (
                     "tag",
                     f"{len(self.tags)} studies tagged ("
-                    + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
-                    + ")",
+                    + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
+                    + "): "
+                    + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())),
                 )
             )
         if self.written:
@@ -183,19 +187,29 @@ def run(
         result.audit_events = screen.sync_audit(review, state, "litsift")
     canonical = [c.canonical for c in result.dedup.clusters]
     result.screening = screen.screen(canonical, review.protocol, state)
-    result.prisma = prisma_counts(review, result)
+    result.split = versions.split(
+        result.dedup.clusters, records, _previous_sources(review), result.previous_version
+    )
+    result.prisma = prisma_flow(
+        review.protocol,
+        records,
+        result.dedup.clusters,
+        result.screening.statuses,
+        result.split,
+        version=result.previous_version.name if result.previous_version else "",
+        meta=meta_analysis(review),
+    )
     result.prisma.check()
     if until == "screen":
         return result
     result.kb_entries = tuple(kb.load_entries(review.kb_dir, review.taxonomy))
-    included = included_records(result)
+    included = all_included(result)
     result.kb_links = kb.link_records(result.kb_entries, included)
     result.tags = tag_studies(review, included, result.kb_entries, result.kb_links)
     if until == "tag":
         return result
-    result.written = write_report(
-        report_data(review, result), review.build / "report", [review.templates_dir]
-    )
+    data = report_data(review.protocol, review.taxonomy, result, search.search_summary(review))
+    result.written = write_report(data, review.build / "report", [review.templates_dir])
     if until == "report":
         return result
     result.written.append(kb.build(result.kb_entries, result.kb_links, review.build / "kb.sqlite"))
@@ -232,8 +246,9 @@ def freeze(review: Review, name: str, today: dt.date) -> Path:
             f"cannot freeze '{name}': {waiting} record(s) await a screening decision "
             "(see `litsift status`)"
         )
+    assert result.split is not None
     included = set(result.screening.included_ids())
-    previous = {c.id for c in arms(review, result).previous}
+    previous = {c.id for c in result.split.previous}
     chosen = [c for c in result.dedup.clusters if c.id in included or c.id in previous]
     return versions.write(
         path,
@@ -256,8 +271,9 @@ def citation_seeds(review: Review) -> list[Record | KBEntry]:
     to none of them (a KB entry can name a study that was never imported)."""
     result = run(review, until="screen", record=False)
     assert result.dedup is not None and result.screening is not None
+    assert result.split is not None
     included = set(result.screening.included_ids())
-    previous = {c.id for c in arms(review, result).previous}
+    previous = {c.id for c in result.split.previous}
     records = [c.canonical for c in result.dedup.clusters if c.id in included or c.id in previous]
     entries = search.included_studies(review)
     linked = kb.link_records(entries, records)
@@ -277,23 +293,40 @@ def _aliases(result: dedup.DedupResult) -> dict[str, str]:
 
 
 def included_records(result: RunResult) -> list[Record]:
-    assert result.dedup is not None and result.screening is not None
-    included = set(result.screening.included_ids())
-    return [c.canonical for c in result.dedup.clusters if c.id in included]
+    """The included reports of the new flow and of the previous version (canonical records)."""
+    return all_included(result)
+
+
+def meta_analysis(review: Review) -> MetaAnalysisInput | None:
+    """The studies of the meta-analysis, when review.yaml `meta_analysis` names a file."""
+    name = review.protocol.meta_analysis
+    if name is None:
+        return None
+    path = review.root / name
+    if not path.is_file():
+        raise InputError(
+            review.protocol_path, f"meta_analysis: no such file '{name}' (list its studies there)"
+        )
+    model = load_model(path, MetaAnalysis)
+    lines = item_lines(path, "studies")
+    return MetaAnalysisInput(review.rel(path), tuple(zip(model.studies, lines, strict=True)))
 
 
 def tag_studies(
     review: Review, included: Sequence[Record], entries: Sequence[KBEntry], links: dict[str, str]
 ) -> dict[str, tag.StudyTags]:
-    """Tag every included study, then apply reviewers' overrides from data/tags/."""
+    """Tag every included study, apply reviewers' overrides from data/tags/, and use the
+    knowledge base's curated classes and families where a study has an entry."""
     kb_by_record = {links[e.key]: e for e in entries if e.key in links}
     overrides = tag.load_overrides(
         review.tags_dir, review.protocol, review.taxonomy, {r.id for r in included}
     )
     out = {}
     for rec in included:
-        auto = tag.tag_study(study_text(rec, kb_by_record.get(rec.id)), review.taxonomy)
-        out[rec.id] = tag.apply_overrides(auto, overrides.get(rec.id, []), review.protocol)
+        entry = kb_by_record.get(rec.id)
+        auto = tag.tag_study(study_text(rec, entry), review.taxonomy)
+        tags = tag.apply_overrides(auto, overrides.get(rec.id, []), review.protocol)
+        out[rec.id] = tag.with_curated(tags, entry) if entry is not None else tags
     return out
 
 
@@ -313,309 +346,8 @@ def study_text(rec: Record, entry: KBEntry | None) -> tag.StudyText:
     return tag.StudyText(rec.id, fields)
 
 
-# --------------------------------------------------------------------------- PRISMA
-
-
-@dataclass(frozen=True)
-class Arms:
-    """How the clusters divide between the previous version of the review and the new flow.
-
-    `previous`: studies included in the previous version (a member from a `kind: previous`
-    source, or a record of an included study of the frozen version named by `update_of`);
-    `earlier`: clusters screened in the previous version and not included; `new`: the rest,
-    which flow through the new-studies boxes. `old` holds the member keys of every record that
-    belongs to the previous version, which therefore counts in no box of the new flow.
-    """
-
-    previous: tuple[dedup.Cluster, ...]
-    earlier: tuple[dedup.Cluster, ...]
-    new: tuple[dedup.Cluster, ...]
-    old: frozenset[str]
-    previous_reports: tuple[str, ...]  # one record id per previous report, sorted
-
-    def is_fresh(self, member: dedup.Member) -> bool:
-        """A record identified for this version of the review."""
-        return member.key not in self.old
-
-
-def arms(review: Review, result: RunResult) -> Arms:
-    assert result.dedup is not None
-    prev_sources = _previous_sources(review)
-    frozen = versions.previous_keys(result.previous_version, result.identification.records)
-    old = frozenset(frozen) | frozenset(
-        dedup.member_key(r) for r in result.identification.records if r.source in prev_sources
-    )
-    previous, earlier, new, reports = [], [], [], []
-    for c in result.dedup.clusters:
-        marks = [m for m in c.members if m.source in prev_sources or frozen.get(m.key)]
-        if marks:
-            previous.append(c)
-            reports.append(min(m.record_id for m in marks))
-        elif any(m.key in old for m in c.members):
-            earlier.append(c)
-        else:
-            new.append(c)
-    return Arms(tuple(previous), tuple(earlier), tuple(new), old, tuple(sorted(reports)))
-
-
-def prisma_counts(review: Review, result: RunResult) -> PrismaCounts:
-    """Fill the PRISMA 2020 boxes from identification, clusters and screening.
-
-    For an updated review (`update_of` in review.yaml, or a `kind: previous` source) the
-    studies of the previous version form the previous-studies arm; records identified since
-    that are duplicates of a previous version's records count as duplicates removed; every
-    other cluster flows through screening. See `Arms`.
-    """
-    assert result.dedup is not None and result.screening is not None
-    protocol = review.protocol
-    split = arms(review, result)
-    fresh = Counter(
-        r.source for r in result.identification.records if dedup.member_key(r) not in split.old
-    )
-    sources = tuple(
-        SourceCount(
-            s.name,
-            s.kind,
-            s.platform,
-            result.identification.per_source.get(s.name, 0)
-            if s.kind is SourceKind.PREVIOUS
-            else fresh.get(s.name, 0),
-        )
-        for s in protocol.sources
-    )
-    new_ids = {c.id for c in split.new}
-    statuses = {k: v for k, v in result.screening.statuses.items() if k in new_ids}
-    counts = replace(result.screening, statuses=statuses).counts()
-    included = set(result.screening.included_ids()) & new_ids
-    identified = sum(s.records for s in sources if s.kind is not SourceKind.PREVIOUS)
-    return PrismaCounts(
-        sources=sources,
-        duplicates_removed=identified - len(split.new),
-        ineligible_automation=counts.ineligible_by_automation,
-        other_removed=0,
-        screened=counts.screened,
-        excluded_screening=counts.excluded_ta,
-        excluded_screening_reasons=dict(counts.excluded_ta_by_reason),
-        pending_screening=counts.pending_ta,
-        sought=counts.sought,
-        not_retrieved=counts.not_retrieved,
-        assessed=counts.assessed,
-        excluded_full_text=counts.excluded_ft,
-        excluded_full_text_reasons=dict(counts.excluded_ft_by_reason),
-        pending_full_text=counts.pending_ft,
-        included_reports=counts.included,
-        # a new report of a study the previous version included is not a new study
-        included_studies=len(
-            {c.study for c in split.new if c.id in included} - {c.study for c in split.previous}
-        ),
-        previous_studies=len({c.study for c in split.previous}),
-        previous_reports=len(split.previous_reports),
-        reason_labels={cr.code: f"{cr.code}: {cr.text}" for cr in protocol.criteria},
-        members=_box_members(result, split) | {"previous": split.previous_reports},
-        ineligible_reasons=dict(counts.ineligible_by_rule),
-        previous_version=result.previous_version.name if result.previous_version else "",
-    )
-
-
 def _previous_sources(review: Review) -> set[str]:
     return {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
-
-
-def _box_members(result: RunResult, split: Arms) -> dict[str, tuple[str, ...]]:
-    """Record ids behind each box of the new-studies flow (sorted, for the HTML report)."""
-    assert result.screening is not None and result.dedup is not None
-    new = {c.id for c in split.new}
-    identified, duplicates = [], []
-    for c in result.dedup.clusters:
-        fresh = sorted(m.record_id for m in c.members if split.is_fresh(m))
-        identified += fresh
-        if c.id not in new:
-            duplicates += fresh  # a new record of a study the previous version had
-        elif fresh:
-            kept = c.id if c.id in fresh else fresh[0]
-            fresh.remove(kept)
-            duplicates += fresh
-    ids = _ids_by_status(result.screening, new)
-    st = screen.Status
-    passed = (st.FT_NOT_RETRIEVED, st.FT_EXCLUDED, st.FT_PENDING, st.FT_CONFLICT, st.INCLUDED)
-    sought = sorted(i for s in passed for i in ids[s])
-    return {
-        "identified": tuple(sorted(identified)),
-        "removed": tuple(sorted(duplicates + ids[st.INELIGIBLE])),
-        "screened": tuple(sorted(new - set(ids[st.INELIGIBLE]))),
-        "excluded_screening": tuple(ids[st.TA_EXCLUDED]),
-        "sought": tuple(sought),
-        "not_retrieved": tuple(ids[st.FT_NOT_RETRIEVED]),
-        "assessed": tuple(i for i in sought if i not in ids[st.FT_NOT_RETRIEVED]),
-        "excluded_full_text": tuple(ids[st.FT_EXCLUDED]),
-        "included": tuple(ids[st.INCLUDED]),
-    }
-
-
-def _ids_by_status(result: screen.ScreeningResult, ids: set[str]) -> dict[screen.Status, list[str]]:
-    out: dict[screen.Status, list[str]] = {st: [] for st in screen.Status}
-    for rid in sorted(ids):
-        out[result.statuses[rid].status].append(rid)
-    return out
-
-
-# --------------------------------------------------------------------------- report data
-
-
-def report_data(review: Review, result: RunResult) -> ReportData:
-    assert result.dedup is not None and result.prisma is not None
-    included, tags = _all_included(review, result)
-    earlier = {c.canonical.id for c in arms(review, result).previous}
-    key_of = {rid: key for key, rid in result.kb_links.items()}
-    entries = {e.key: e for e in result.kb_entries}
-    rows = []
-    for rec in included:
-        t = tags[rec.id]
-        entry = entries.get(key_of.get(rec.id, ""))
-        rows.append(
-            IncludedRow(
-                id=rec.id,
-                title=rec.title or "",
-                authors=_authors(rec.authors),
-                year=rec.year,
-                venue=rec.venue or "",
-                doi=rec.doi or "",
-                arxiv_id=rec.arxiv_id or "",
-                classes=t.class_ids(),
-                families=t.family_ids(),
-                systems=entry.systems if entry else (),
-                kb_key=entry.key if entry else "",
-                headline=_headline(entry),
-                previous=rec.id in earlier,
-            )
-        )
-    linked = tuple(e for e in result.kb_entries if e.key in result.kb_links)
-    return ReportData(
-        protocol=review.protocol,
-        taxonomy=review.taxonomy,
-        prisma=result.prisma,
-        included=tuple(rows),
-        kb=linked,
-        per_source=_per_source(review, result),
-        methods=tuple(methods_text(review, result)),
-        included_bibtex=importers.export_records(included, "bibtex"),
-        titles=_titles(result),
-        record_sources={
-            c.id: tuple(sorted({m.source for m in c.members})) for c in result.dedup.clusters
-        },
-        checklist=report_methods.checklist(_methods_facts(review, result)),
-    )
-
-
-def _all_included(
-    review: Review, result: RunResult
-) -> tuple[list[Record], dict[str, tag.StudyTags]]:
-    """New included studies plus those of the previous version (tagged here), by record id."""
-    split = arms(review, result)
-    # a record the previous version screened out counts in neither arm (`check` says so)
-    screened_out = {c.id for c in split.earlier}
-    included = [r for r in included_records(result) if r.id not in screened_out]
-    seen = {r.id for r in included}
-    earlier = [c.canonical for c in split.previous if c.canonical.id not in seen]
-    # automatic tags only: reviewers' overrides may name included (new) studies alone
-    tags = dict(result.tags)
-    tags |= {r.id: tag.tag_study(study_text(r, None), review.taxonomy) for r in earlier}
-    return included + earlier, tags
-
-
-def _titles(result: RunResult) -> dict[str, str]:
-    """Title of every record id the PRISMA boxes can list (inputs and canonical records)."""
-    assert result.dedup is not None
-    titles = {r.id: r.title or "" for r in result.identification.records}
-    return titles | {c.id: c.canonical.title or "" for c in result.dedup.clusters}
-
-
-def _authors(authors: Sequence[str]) -> str:
-    if len(authors) > 3:
-        return f"{authors[0]} et al."
-    return "; ".join(authors)
-
-
-def _headline(entry: KBEntry | None) -> str:
-    if entry is None or not entry.results:
-        return ""
-    r = entry.results[0]
-    text = f"{r.metric}: {r.value} {r.unit}".strip()
-    return text + (f" vs {r.baseline}" if r.baseline else "")
-
-
-def _per_source(review: Review, result: RunResult) -> tuple[tuple[str, str, int, int, int], ...]:
-    assert result.dedup is not None and result.screening is not None
-    included = set(result.screening.included_ids())
-    sources_of = {
-        c.id: {m.source for m in c.members} for c in result.dedup.clusters if c.id in included
-    }
-    rows = []
-    for s in review.protocol.sources:
-        inc = sum(s.name in srcs for srcs in sources_of.values())
-        uniq = sum(srcs == {s.name} for srcs in sources_of.values())
-        rows.append(
-            (s.name, s.kind.value, result.identification.per_source.get(s.name, 0), inc, uniq)
-        )
-    return tuple(rows)
-
-
-def methods_text(review: Review, result: RunResult) -> list[str]:
-    """A methods paragraph generated from the protocol, logs and counts."""
-    return report_methods.methods_paragraphs(_methods_facts(review, result))
-
-
-def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsFacts:
-    """What the methods text may state: the protocol, logs, counts and agreement."""
-    assert result.prisma is not None and result.dedup is not None
-    assert result.screening is not None
-    links = Counter(
-        "identifier match" if link.reason.startswith("same ") else "fuzzy matching"
-        for c in result.dedup.clusters
-        for link in c.links
-    )
-    imports = [
-        report_methods.ImportFact(
-            res.records[0].source if res.records else "",
-            Path(res.file).name,
-            res.format,
-            len(res.records),
-            len(res.rejected),
-        )
-        for res in result.identification.imports
-    ]
-    return report_methods.MethodsFacts(
-        protocol=review.protocol,
-        prisma=result.prisma,
-        per_source=dict(result.identification.per_source),
-        searches=search.search_summary(review),
-        imports=imports,
-        dedup_links=dict(links),
-        agreement=result.screening.status_extras(),
-        screeners=_screeners(result.screening),
-        classes=len(review.taxonomy.classes),
-        families=len(review.taxonomy.families),
-        previous_version=(v.name, v.frozen.isoformat(), v.n_records)
-        if (v := result.previous_version)
-        else None,
-    )
-
-
-def _screeners(result: screen.ScreeningResult) -> dict[str, tuple[str, ...]]:
-    """Stage -> the reviewers who decided at least one record there."""
-    out = {}
-    for stage, combined in result.combined.items():
-        out[stage] = tuple(
-            sorted(
-                {
-                    who
-                    for c in combined.values()
-                    for who, entry in c.votes.items()
-                    if entry.decision is not None
-                }
-            )
-        )
-    return out
 
 
 def _write_clusters(review: Review, result: RunResult) -> Path:
@@ -653,7 +385,8 @@ def _version_changes(review: Review, result: RunResult) -> list[str]:
     version = result.previous_version
     if version is None or result.screening is None:
         return []
-    split = arms(review, result)
+    split = result.split
+    assert split is not None
     included = set(result.screening.included_ids())
     where = review.rel(version_path(review, version.name))
     changed = [

@@ -18,7 +18,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from litsift.errors import InputError
-from litsift.models import Evidence, Protocol, TagAssignment, TagOverride, Taxonomy
+from litsift.models import (
+    Evidence,
+    KBEntry,
+    Protocol,
+    TagAssignment,
+    TagOverride,
+    Taxonomy,
+)
 from litsift.yamlio import item_lines, load_list
 
 # How much one matched phrase counts, by where it was found.
@@ -50,6 +57,14 @@ class StudyTags:
     families: tuple[TagAssignment, ...]
     overridden_by: str | None = None
     note: str | None = None
+    curated: bool = False  # the knowledge base's curated classes and families
+
+    @property
+    def source(self) -> str:
+        """Where the tags come from: curated (knowledge base), reviewed or automatic."""
+        if self.curated:
+            return "curated"
+        return "reviewed" if self.overridden_by else "automatic"
 
     def class_ids(self) -> tuple[str, ...]:
         return tuple(a.label for a in self.classes)
@@ -167,10 +182,21 @@ def apply_overrides(
     )
 
 
-def _manual(label: str, who: str) -> TagAssignment:
-    return TagAssignment(
-        label=label, confidence=1.0, evidence=(Evidence(field="override", phrase=who),)
+def with_curated(tags: StudyTags, entry: KBEntry) -> StudyTags:
+    """The knowledge base's curated classes and families, which replace any other tags."""
+    where = f"data/kb/{entry.key}.yaml"
+    return StudyTags(
+        id=tags.id,
+        classes=tuple(_manual(label, where, "curated") for label in entry.classes),
+        families=tuple(_manual(label, where, "curated") for label in entry.families),
+        overridden_by=tags.overridden_by,
+        note=tags.note,
+        curated=True,
     )
+
+
+def _manual(label: str, who: str, where: str = "override") -> TagAssignment:
+    return TagAssignment(label=label, confidence=1.0, evidence=(Evidence(field=where, phrase=who),))
 
 
 def override_conflicts(

@@ -16,9 +16,10 @@ counted as identified and removed as a duplicate of the earlier one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import StrictStr
 
@@ -27,6 +28,9 @@ from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import VERSION_NAME, Frozen, Record
 from litsift.yamlio import dump_yaml, load_model
+
+if TYPE_CHECKING:
+    from litsift.dedup import Cluster, Member
 
 NO_BATCH = "-"  # YAML key for records that arrived without a batch
 
@@ -178,3 +182,53 @@ def previous_keys(version: Version | None, records: Iterable[Record]) -> Mapping
     keys = version.keys()
     included = version.included_records()
     return {member_key(r): r.id in included for r in records if record_key(r) in keys}
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the clusters divide between the previous version of the review and the new flow.
+
+    `previous`: studies included in the previous version (a member from a `kind: previous`
+    source, or a record of an included study of the frozen version named by `update_of`);
+    `earlier`: clusters screened in the previous version and not included; `new`: the rest,
+    which flow through the new-studies boxes. `old` holds the member keys of every record that
+    belongs to the previous version, which therefore counts in no box of the new flow.
+    """
+
+    previous: tuple[Cluster, ...]
+    earlier: tuple[Cluster, ...]
+    new: tuple[Cluster, ...]
+    old: frozenset[str]
+    previous_reports: tuple[str, ...]  # one record id per previous report, sorted
+
+    def is_fresh(self, member: Member) -> bool:
+        """A record identified for this version of the review."""
+        return member.key not in self.old
+
+
+def split(
+    clusters: Sequence[Cluster],
+    records: Sequence[Record],
+    previous_sources: set[str],
+    version: Version | None,
+) -> Split:
+    """Divide `clusters` into previous studies, earlier screened-out clusters and new ones.
+
+    `previous_sources` are the names of the review's `kind: previous` sources; `version` is
+    the frozen version review.yaml's `update_of` names (None for a first version).
+    """
+    frozen = previous_keys(version, records)
+    old = frozenset(frozen) | frozenset(
+        member_key(r) for r in records if r.source in previous_sources
+    )
+    previous, earlier, new, reports = [], [], [], []
+    for c in clusters:
+        marks = [m for m in c.members if m.source in previous_sources or frozen.get(m.key)]
+        if marks:
+            previous.append(c)
+            reports.append(min(m.record_id for m in marks))
+        elif any(m.key in old for m in c.members):
+            earlier.append(c)
+        else:
+            new.append(c)
+    return Split(tuple(previous), tuple(earlier), tuple(new), old, tuple(sorted(reports)))

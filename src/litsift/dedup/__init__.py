@@ -13,6 +13,7 @@ from litsift.dedup.core import (
     UncertainPair,
     canonical,
     deduplicate,
+    link_method,
     member_key,
 )
 from litsift.dedup.pairs import append_uncertain, load_answers
@@ -28,6 +29,7 @@ __all__ = [
     "append_uncertain",
     "canonical",
     "deduplicate",
+    "link_method",
     "load_answers",
     "load_previous",
     "load_previous_links",

@@ -47,7 +47,13 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from litsift.dedup.blocking import candidate_pairs
-from litsift.dedup.features import Features, features, id_strength, mark_located_errata
+from litsift.dedup.features import (
+    ID_FIELDS,
+    Features,
+    features,
+    id_strength,
+    mark_located_errata,
+)
 from litsift.dedup.match import Decision, Thresholds, compare, pages_agree
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
@@ -127,6 +133,23 @@ class DedupResult(Frozen):
 
 def member_key(record: Record) -> str:
     return f"{record.source}:{record.origin}"
+
+
+IDENTIFIER_LINK = "a shared identifier"
+FUZZY_LINK = "fuzzy matching"
+REVIEWER_LINK = "a reviewer's answer"
+EARLIER_LINK = "an earlier run's clusters"
+
+
+def link_method(reason: str) -> str:
+    """The kind of evidence behind a link, for counts in the methods text."""
+    if reason.startswith("reviewer"):
+        return REVIEWER_LINK
+    if reason == "earlier run":
+        return EARLIER_LINK
+    if reason.startswith("same id ") or reason.removeprefix("same ") in ID_FIELDS:
+        return IDENTIFIER_LINK
+    return FUZZY_LINK
 
 
 def deduplicate(

@@ -35,8 +35,8 @@ from litsift.screen.prioritise import StoppingEstimate, rank, stopping_estimate
 
 __all__ = [
     "STAGES",
-    "PrismaCounts",
     "RecordStatus",
+    "ScreeningCounts",
     "ScreeningResult",
     "ScreeningState",
     "Status",
@@ -49,6 +49,7 @@ __all__ = [
     "rank",
     "screen",
     "sync_audit",
+    "tally",
     "verify_audit",
     "write_adjudication",
 ]
@@ -137,8 +138,8 @@ def _load_file(
 
 
 @dataclass(frozen=True)
-class PrismaCounts:
-    """PRISMA 2020 screening boxes (pending ones are not yet in a final box)."""
+class ScreeningCounts:
+    """Records per screening outcome (pending ones are not yet in a final box)."""
 
     ineligible_by_automation: int
     ineligible_by_rule: dict[str, int]
@@ -182,45 +183,48 @@ class ScreeningResult:
             out["stopping estimate"] = self.stopping.summary()
         return out
 
-    def counts(self) -> PrismaCounts:
-        """The PRISMA 2020 screening boxes."""
-        n = Counter(s.status for s in self.statuses.values())
-        by = {
-            st: Counter(s.reason or "(no reason)" for s in self.statuses.values() if s.status is st)
-            for st in Status
+    def counts(self) -> ScreeningCounts:
+        """Records per screening outcome, over every record."""
+        return tally(self.statuses)
+
+    def adjudicated(self) -> dict[str, int]:
+        """Stage -> records an adjudicator decided there."""
+        return {
+            stage: sum(c.adjudicated for c in combined.values())
+            for stage, combined in self.combined.items()
         }
-        sought = sum(
-            n[s]
-            for s in (
-                Status.FT_NOT_RETRIEVED,
-                Status.FT_EXCLUDED,
-                Status.FT_PENDING,
-                Status.FT_CONFLICT,
-                Status.INCLUDED,
-            )
-        )
-        pending_ta = n[Status.TA_PENDING] + n[Status.TA_CONFLICT]
-        pending_ft = n[Status.FT_PENDING] + n[Status.FT_CONFLICT]
-        return PrismaCounts(
-            ineligible_by_automation=n[Status.INELIGIBLE],
-            ineligible_by_rule=dict(sorted(by[Status.INELIGIBLE].items())),
-            screened=len(self.statuses) - n[Status.INELIGIBLE],
-            excluded_ta=n[Status.TA_EXCLUDED],
-            excluded_ta_by_reason=dict(sorted(by[Status.TA_EXCLUDED].items())),
-            sought=sought,
-            not_retrieved=n[Status.FT_NOT_RETRIEVED],
-            assessed=sought - n[Status.FT_NOT_RETRIEVED],
-            excluded_ft=n[Status.FT_EXCLUDED],
-            excluded_ft_by_reason=dict(sorted(by[Status.FT_EXCLUDED].items())),
-            included=n[Status.INCLUDED],
-            pending=pending_ta + pending_ft,
-            pending_ta=pending_ta,
-            pending_ft=pending_ft,
-        )
 
     def problems(self) -> list[str]:
         """Everything `litsift check` must fail on, one line each, sorted."""
         return sorted(set(self.issues))
+
+
+def tally(statuses: Mapping[str, RecordStatus]) -> ScreeningCounts:
+    """Records per screening outcome among `statuses` (rule and reason counts sorted)."""
+    n = Counter(s.status for s in statuses.values())
+    by = {
+        st: Counter(s.reason or "(no reason)" for s in statuses.values() if s.status is st)
+        for st in (Status.INELIGIBLE, Status.TA_EXCLUDED, Status.FT_EXCLUDED)
+    }
+    sought = sum(n[s] for s in _PASSED_TA)
+    pending_ta = n[Status.TA_PENDING] + n[Status.TA_CONFLICT]
+    pending_ft = n[Status.FT_PENDING] + n[Status.FT_CONFLICT]
+    return ScreeningCounts(
+        ineligible_by_automation=n[Status.INELIGIBLE],
+        ineligible_by_rule=dict(sorted(by[Status.INELIGIBLE].items())),
+        screened=len(statuses) - n[Status.INELIGIBLE],
+        excluded_ta=n[Status.TA_EXCLUDED],
+        excluded_ta_by_reason=dict(sorted(by[Status.TA_EXCLUDED].items())),
+        sought=sought,
+        not_retrieved=n[Status.FT_NOT_RETRIEVED],
+        assessed=sought - n[Status.FT_NOT_RETRIEVED],
+        excluded_ft=n[Status.FT_EXCLUDED],
+        excluded_ft_by_reason=dict(sorted(by[Status.FT_EXCLUDED].items())),
+        included=n[Status.INCLUDED],
+        pending=pending_ta + pending_ft,
+        pending_ta=pending_ta,
+        pending_ft=pending_ft,
+    )
 
 
 def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState) -> ScreeningResult:
