@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from litsift.models import Protocol, SourceKind
+from litsift.models import Protocol, Source, SourceKind
 from litsift.report.prisma import PrismaCounts
 from litsift.report.tables import Table
 
@@ -56,20 +56,41 @@ def search_paragraph(f: MethodsFacts) -> str:
     """Where and when the databases were searched, with the exact strings sent."""
     db = [s for s in f.protocol.sources if s.kind is SourceKind.DATABASE]
     runs = [r for r in f.searches if r.get("source") in {s.name for s in db}]
+    searched = {str(r.get("source")) for r in runs}
+    exports = [s for s in db if s.name not in searched and f.per_source.get(s.name, 0)]
     if not runs:
         names = _join([s.platform or s.name for s in db]) or "no database"
         queries = _join(list(f.protocol.queries)) or "none"
+        rest = (
+            ", so every record comes from other methods."
+            if not exports
+            else ": the database records come from imported export files."
+        )
         return (
             f"The protocol names {_plural(len(db), 'database')} ({names}) and the query files "
-            f"{queries}; no database search is recorded in this review folder yet, so every "
-            "record comes from other methods."
+            f"{queries}; no database search is recorded in this review folder yet{rest}"
+            + _exports_sentences(f, exports)
         )
     parts = [
         _search_sentence(r)
         for r in sorted(runs, key=lambda r: (str(r["source"]), str(r.get("query"))))
     ]
     start, end = f.protocol.date_range.start, f.protocol.date_range.end
-    return f"Searches were limited to {start}-{end}. " + "; ".join(parts) + "."
+    return (
+        f"Searches were limited to {start}-{end}. "
+        + "; ".join(parts)
+        + "."
+        + _exports_sentences(f, exports)
+    )
+
+
+def _exports_sentences(f: MethodsFacts, sources: Sequence[Source]) -> str:
+    """Database records imported from export files, with what the protocol says of them."""
+    return "".join(
+        f" {s.platform or s.name} ({_plural(f.per_source[s.name], 'record')} from export "
+        f"files){': ' + s.description.rstrip('.') if s.description else ''}."
+        for s in sources
+    )
 
 
 def _search_sentence(r: Mapping[str, Any]) -> str:
