@@ -208,7 +208,8 @@ def test_report_in_chromium(browser, built):
     for key, text, items in shown:
         assert heading_count(text) == computed[key], (key, text)
         assert items == listed[key], key
-    assert computed["other-screened"] == 138 and computed["included"] == 110
+    screened = computed["databases-screened"] + computed["other-screened"]
+    assert screened == 309 and computed["included"] == 146
 
     # clicking a box opens its list of records
     browser.evaluate(
@@ -219,7 +220,7 @@ def test_report_in_chromium(browser, built):
 
     # filtering the included studies by class
     total = browser.evaluate(VISIBLE_ROWS_JS)
-    assert total == len(runner.included_records(result)) == 110
+    assert total == len(runner.included_records(result)) == 151
     serving = sum("serving" in t.class_ids() for t in result.tags.values())
     browser.evaluate(
         "var s = document.getElementById('class-filter'); s.value = 'serving';"
@@ -333,11 +334,11 @@ def test_mermaid_flow_renders_in_chromium(browser, built, tmp_path):
     assert 'A "quoted" <b>DB</b> & co (n = 5)' in identified
 
 
-UPDATE_BIB = """@article{kwon2023paged_again,
-  title = {Efficient Memory Management for Large Language Model Serving with PagedAttention},
-  author = {Kwon, Woosuk and Li, Zhuohan},
+UPDATE_BIB = """@article{miao2023spotserve_again,
+  title = {SpotServe: Serving Generative Large Language Models on Preemptible Instances},
+  author = {Miao, Xupeng and Shi, Chunan},
   year = {2023},
-  eprint = {2309.06180},
+  eprint = {2311.15566},
   archiveprefix = {arXiv}
 }
 
@@ -362,11 +363,9 @@ def test_updated_flagship_report_shows_previous_arm(browser, flagship, tmp_path)
     new = {
         r.title: r.id for r in runner.identify(review).records if r.origin.startswith("update.bib")
     }
-    preprint = new[
-        "Efficient Memory Management for Large Language Model Serving with PagedAttention"
-    ]
+    preprint = new["SpotServe: Serving Generative Large Language Models on Preemptible Instances"]
     other = new["A New Record Found by the Update about Language Model Inference"]
-    # the arXiv preprint of vLLM is a new report of an included study, not a duplicate
+    # the arXiv preprint of SpotServe is a new report of an included study, not a duplicate
     for stage, lines in (
         (
             "title-abstract",
@@ -378,16 +377,16 @@ def test_updated_flagship_report_shows_previous_arm(browser, flagship, tmp_path)
             f.writelines(f"- {{id: {line}}}\n" for line in lines)
     result = runner.run(review, until="report")
     p = result.prisma
-    assert (p.previous_studies, p.identified, p.duplicates, p.screened) == (110, 2, 0, 2)
+    assert (p.previous_studies, p.identified, p.duplicates, p.screened) == (146, 2, 0, 2)
     assert (p.included_reports, p.included_studies) == (1, 0)
-    assert (p.total_studies, p.total_reports) == (110, 111)
+    assert (p.total_studies, p.total_reports) == (146, 152)
     browser.open((review.build / "report" / "index.html").as_uri())
     shown = {key: text for key, text, _ in browser.evaluate(BOXES_JS)}
     computed = {b.key: b.n for b in diagram(p).boxes}
     assert set(shown) == set(computed)
     for key, text in shown.items():
         assert heading_count(text) == computed[key], (key, text)
-    assert "Total studies included in review (n = 110)" in shown["total"]
+    assert "Total studies included in review (n = 146)" in shown["total"]
     assert "New studies included in review (n = 0)" in shown["included"]
     assert browser.evaluate("window.__errors") == []
     # the Mermaid flow of the update renders with its previous arm too

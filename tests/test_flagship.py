@@ -124,3 +124,27 @@ def test_flagship_flow_has_both_columns_and_adds_up(built):
     flow.check()
     # the curated lists are a website source: other methods, never the databases arm
     assert flow.other.records_of(SourceKind.WEBSITE) >= flow.included_studies > 0
+
+
+POOL_SOURCES = {
+    "efficientpaper": 433,
+    "llminmde-scopus": 333,
+    "llminmde-wos": 242,
+    "llminmde-acm": 50,
+    "llminmde-ieee": 25,
+    "llminmde-sciencedirect": 100,
+}
+
+
+def test_candidate_pool_is_the_size_of_the_seed_review_and_fully_screened(built):
+    result = runner.run(Review(built), until="screen", record=False)
+    per_source = result.identification.per_source
+    assert {s: per_source[s] for s in POOL_SOURCES} == POOL_SOURCES
+    p = result.prisma
+    assert p.databases.identified == 750 and p.identified >= 983  # the seed review screened 983
+    assert p.pending_screening == 0 and p.pending_full_text == 0
+    assert p.screened == p.excluded_screening + p.sought
+    assert p.sought == p.not_retrieved + p.assessed
+    assert p.included_studies >= 140
+    pool = [r for r in result.identification.records if r.source in POOL_SOURCES]
+    assert not [r.id for r in pool if r.abstract or r.keywords]  # facts only

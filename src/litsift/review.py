@@ -75,6 +75,11 @@ class Review:
         return self.data / "kb"
 
     @property
+    def kb_eval_file(self) -> Path:
+        """data/kb/eval/papers.yaml: the tagger's independent evaluation set (not KB entries)."""
+        return self.kb_dir / "eval" / "papers.yaml"
+
+    @property
     def versions_dir(self) -> Path:
         """data/versions/<name>.yaml: frozen versions of the review (`litsift freeze`)."""
         return self.data / "versions"

@@ -289,7 +289,11 @@ def _clusters_path(review: Review) -> Path:
 
 
 def _aliases(result: dedup.DedupResult) -> dict[str, str]:
-    return {m.record_id: c.id for c in result.clusters for m in c.members}
+    """Record id -> cluster id. A cluster id always names its own cluster: two clusters whose
+    records share an id (say, two volumes with one title) are 'X' and 'X~2', and a decision
+    for 'X' must not slide onto 'X~2'."""
+    aliases = {m.record_id: c.id for c in result.clusters for m in c.members}
+    return aliases | {c.id: c.id for c in result.clusters}
 
 
 def included_records(result: RunResult) -> list[Record]:

@@ -205,6 +205,14 @@ class PrismaFlow:
         return self.databases.excluded_screening + self.other.excluded_screening
 
     @property
+    def sought(self) -> int:
+        return self.databases.sought + self.other.sought
+
+    @property
+    def not_retrieved(self) -> int:
+        return self.databases.not_retrieved + self.other.not_retrieved
+
+    @property
     def assessed(self) -> int:
         return self.databases.assessed + self.other.assessed
 
