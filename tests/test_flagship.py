@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from litsift import runner
+from litsift import runner, views
 from litsift.models import SourceKind
-from litsift.review import Review
+from litsift.store import Review
 
 NAMED_SYSTEMS = (
     "Megatron-LM",
@@ -79,7 +79,7 @@ def test_every_kb_study_is_an_included_record(built):
 
 
 def test_tagger_reaches_macro_f1_085_on_the_three_classes(built):
-    ev = runner.evaluate_tagger(Review(built))
+    ev = views.evaluate_tagger(Review(built))
     assert ev.studies >= 100
     assert ev.macro_f1 >= 0.85, ev.per_class
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from litsift import kb, kb_eval
+from litsift import kb_eval
 from litsift.errors import InputError
 from litsift.models import KBEntry, Verification
-from litsift.review import Review
+from litsift.store import Review
+from litsift.store.kb import load_entries, load_eval_set
 
 FLAGSHIP = Review(ROOT)
 TOOL = ROOT / "tools" / "sample_eval.py"
@@ -44,7 +45,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_flagship_eval_set_loads_with_taxonomy_labels() -> None:
-    eval_set = kb_eval.load_eval_set(FLAGSHIP.kb_eval_file, FLAGSHIP.taxonomy)
+    eval_set = load_eval_set(FLAGSHIP.kb.eval_file, FLAGSHIP.taxonomy)
     assert len(eval_set.papers) >= 100
     classes = set(FLAGSHIP.taxonomy.class_ids())
     families = set(FLAGSHIP.taxonomy.family_ids())
@@ -54,31 +55,31 @@ def test_flagship_eval_set_loads_with_taxonomy_labels() -> None:
 
 
 def test_eval_papers_are_outside_the_knowledge_base() -> None:
-    eval_set = kb_eval.load_eval_set(FLAGSHIP.kb_eval_file, FLAGSHIP.taxonomy)
-    entries = kb.load_entries(FLAGSHIP.kb_dir, FLAGSHIP.taxonomy)
+    eval_set = load_eval_set(FLAGSHIP.kb.eval_file, FLAGSHIP.taxonomy)
+    entries = load_entries(FLAGSHIP.kb_dir, FLAGSHIP.taxonomy)
     assert kb_eval.in_knowledge_base(eval_set.papers, entries) == []
     assert min(p.year for p in eval_set.papers) >= 2024
     assert not {e.key for e in entries} & {p.key for p in eval_set.papers}
 
 
 def test_knowledge_base_loader_does_not_read_the_eval_folder() -> None:
-    assert FLAGSHIP.kb_eval_file.is_file()
-    assert FLAGSHIP.kb_eval_file.parent.parent == FLAGSHIP.kb_dir
-    entries = kb.load_entries(FLAGSHIP.kb_dir, FLAGSHIP.taxonomy)
+    assert FLAGSHIP.kb.eval_file.is_file()
+    assert FLAGSHIP.kb.eval_file.parent.parent == FLAGSHIP.kb_dir
+    entries = load_entries(FLAGSHIP.kb_dir, FLAGSHIP.taxonomy)
     assert [e.key for e in entries] == sorted(p.stem for p in FLAGSHIP.kb_dir.glob("*.yaml"))
 
 
 def test_unknown_class_is_an_error_naming_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, eval_text(label="traning"))
     with pytest.raises(InputError) as err:
-        kb_eval.load_eval_set(path, FLAGSHIP.taxonomy)
+        load_eval_set(path, FLAGSHIP.taxonomy)
     assert str(err.value).startswith(f"{path}:12: papers.0.classes: 'traning'")
 
 
 def test_a_draw_cannot_be_used_twice(tmp_path: Path) -> None:
     text = eval_text() + PAPER.format(label="inference", draw=1).replace("00001", "00002", 1)
     with pytest.raises(InputError, match="draw used twice: ListA 1"):
-        kb_eval.load_eval_set(write(tmp_path, text), FLAGSHIP.taxonomy)
+        load_eval_set(write(tmp_path, text), FLAGSHIP.taxonomy)
 
 
 def entry(**kw: str) -> KBEntry:
@@ -95,7 +96,7 @@ def entry(**kw: str) -> KBEntry:
 
 
 def test_overlap_with_the_knowledge_base_by_arxiv_id_doi_or_title(tmp_path: Path) -> None:
-    papers = kb_eval.load_eval_set(write(tmp_path, eval_text()), FLAGSHIP.taxonomy).papers
+    papers = load_eval_set(write(tmp_path, eval_text()), FLAGSHIP.taxonomy).papers
     assert kb_eval.in_knowledge_base(papers, [entry()]) == []
     assert kb_eval.in_knowledge_base(papers, [entry(arxiv_id="2401.00001")]) == [papers[0].key]
     assert kb_eval.in_knowledge_base(papers, [entry(doi="10.1000/X1")]) == [papers[0].key]

@@ -29,9 +29,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from litsift import ids, importers
+from litsift import ids
 from litsift.importers.export import latex_escape
 from litsift.models import Record
+from litsift.store.imports import read_file
 
 ROOT = Path(__file__).resolve().parents[1]
 MDE = "exports/slr-llm-in-mde"
@@ -193,7 +194,7 @@ def _facts_only(rec: Record) -> Record:
 def derive_export(shared: Path, exp: Export) -> tuple[str, list[Record]]:
     """The derived BibTeX text of one export, and the records it was built from."""
     path = shared / MDE / exp.file
-    result = importers.read_file(path, source=exp.source)
+    result = read_file(path, source=exp.source)
     if result.rejected:
         raise SystemExit(f"{path}: {len(result.rejected)} entries rejected: {result.rejected}")
     records = list(result.records)
@@ -332,7 +333,7 @@ def _facts(rec: Record) -> tuple[object, ...]:
 
 def check_round_trip(path: Path, source: str, expected: Iterable[Record]) -> None:
     """Re-import a written file; every fact must come back as it was read from the export."""
-    back = importers.read_file(path, source=source)
+    back = read_file(path, source=source)
     want = [_facts(r) for r in expected]
     got = [_facts(r) for r in back.records]
     if back.rejected or sorted(map(repr, want)) != sorted(map(repr, got)):

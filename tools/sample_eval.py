@@ -29,9 +29,9 @@ from urllib.parse import unquote
 
 import yaml
 
-from litsift import ids, kb, kb_eval
-from litsift.models import Record
-from litsift.review import Review
+from litsift import ids, kb_eval
+from litsift.models import KBEntry, Record
+from litsift.store import Review
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = "litsift-eval-v1"
@@ -288,7 +288,7 @@ def _same(c: Candidate) -> list[str]:
 
 
 def candidates(
-    found: Iterable[Candidate], kb_entries: Sequence[kb.KBEntry]
+    found: Iterable[Candidate], kb_entries: Sequence[KBEntry]
 ) -> dict[str, list[Candidate]]:
     """Eligible candidates per list: merged across lists, 2024 or later, not in the KB."""
     in_kb = {ids.fold(e.title) for e in kb_entries}
@@ -366,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="check the committed set against the rule")
     args = ap.parse_args(argv)
     review = Review(args.root.resolve())
-    entries = kb.load_entries(review.kb_dir, review.taxonomy)
+    entries = review.kb.entries()
     pool = candidates(read_lists(args.shared), entries)
     order = draws(pool)
     for name in LISTS:
@@ -375,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [as_row(c, i + 1) for name in LISTS for i, c in enumerate(order[name][: args.show])]
         yaml.safe_dump(rows, sys.stdout, sort_keys=False, allow_unicode=True, width=100)
     if args.check:
-        eval_set = kb_eval.load_eval_set(review.kb_eval_file, review.taxonomy)
+        eval_set = review.kb.eval_set()
         problems = check(eval_set, order)
         for p in problems:
             print(p, file=sys.stderr)

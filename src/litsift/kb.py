@@ -9,62 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from litsift import ids
-from litsift.errors import InputError, LitsiftError
-from litsift.models import KBEntry, Record, Taxonomy
-from litsift.yamlio import load_model, read_yaml
+from litsift.errors import LitsiftError
+from litsift.models import KBEntry, Record
 
 SCHEMA_VERSION = 1
-
-
-def load_entries(kb_dir: Path, taxonomy: Taxonomy) -> list[KBEntry]:
-    """Load and validate every data/kb/*.yaml file, sorted by key."""
-    entries = []
-    for path in sorted(kb_dir.glob("*.yaml")) if kb_dir.is_dir() else []:
-        entry = load_model(path, KBEntry)
-        _check_entry(path, entry, taxonomy)
-        entries.append(entry)
-    return entries
-
-
-def _line_of(path: Path, key: str) -> int | None:
-    _, lines = read_yaml(path)
-    return lines.line((key,))
-
-
-def _check_entry(path: Path, entry: KBEntry, taxonomy: Taxonomy) -> None:
-    if entry.key != path.stem:
-        raise InputError(
-            path,
-            f"key: '{entry.key}' differs from the file name '{path.stem}'",
-            _line_of(path, "key"),
-        )
-    for label in entry.classes:
-        if label not in taxonomy.class_ids():
-            raise InputError(path, f"classes: unknown class '{label}'", _line_of(path, "classes"))
-    for label in entry.families:
-        if label not in taxonomy.family_ids():
-            raise InputError(
-                path, f"families: unknown family '{label}'", _line_of(path, "families")
-            )
-    if entry.doi and ids.normalise_doi(entry.doi) != entry.doi:
-        raise InputError(
-            path, f"doi: write the bare lower-case DOI, not '{entry.doi}'", _line_of(path, "doi")
-        )
-    if entry.arxiv_id and ids.normalise_arxiv(entry.arxiv_id) != entry.arxiv_id:
-        raise InputError(
-            path,
-            f"arxiv_id: write the id without version, not '{entry.arxiv_id}'",
-            _line_of(path, "arxiv_id"),
-        )
 
 
 def link_records(entries: Sequence[KBEntry], records: Iterable[Record]) -> dict[str, str]:
@@ -118,12 +73,9 @@ _LABEL_NAMES = {
 }
 
 
-def build(entries: Sequence[KBEntry], links: Mapping[str, str], path: Path) -> Path:
-    """Write the knowledge base to `path` atomically; same entries give the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
+def build_database(entries: Sequence[KBEntry], links: Mapping[str, str]) -> bytes:
+    """The knowledge base as an SQLite database image; the same entries give the same bytes."""
+    con = sqlite3.connect(":memory:")
     try:
         con.executescript(_DDL)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -132,10 +84,9 @@ def build(entries: Sequence[KBEntry], links: Mapping[str, str], path: Path) -> P
         con.commit()
         con.execute("INSERT INTO studies_fts(studies_fts) VALUES ('optimize')")
         con.commit()
+        return con.serialize()
     finally:
         con.close()
-    os.replace(tmp, path)
-    return path
 
 
 def _insert(con: sqlite3.Connection, e: KBEntry, record_id: str | None) -> None:
@@ -190,15 +141,6 @@ def _result_text(r: object) -> str:
         getattr(r, "setting", ""),
     ]
     return " ".join(p for p in parts if p)
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open a built knowledge base read-only."""
-    if not path.is_file():
-        raise LitsiftError(f"{path}: no knowledge base; run `litsift kb build` first")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    con.row_factory = sqlite3.Row
-    return con
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The tagger's independent evaluation set: papers outside the knowledge base, labelled by hand.
 
-`data/kb/eval/papers.yaml` (`Review.kb_eval_file`) holds papers drawn from public
+`data/kb/eval/papers.yaml` (`Review.kb.eval_set()`) holds papers drawn from public
 LLM-efficiency paper lists by a seeded rule and labelled with classes and technique
 families before any tagger is run on them (the rule and the labelling protocol are in
 `data/kb/eval/PROTOCOL.md`). The knowledge base loader reads only `data/kb/*.yaml`, so
@@ -18,7 +18,7 @@ from pydantic import Field, StrictInt, StrictStr, model_validator
 from litsift import ids
 from litsift.errors import InputError
 from litsift.models import Frozen, KBEntry, Taxonomy
-from litsift.yamlio import load_model, read_yaml
+from litsift.yamlio import LineMap
 
 
 class Placement(Frozen):
@@ -79,10 +79,8 @@ class EvalSet(Frozen):
         return self
 
 
-def load_eval_set(path: Path, taxonomy: Taxonomy) -> EvalSet:
-    """Load and validate the evaluation set; labels must be taxonomy ids."""
-    eval_set = load_model(path, EvalSet)
-    _, lines = read_yaml(path)
+def check_labels(path: Path, eval_set: EvalSet, taxonomy: Taxonomy, lines: LineMap) -> None:
+    """Every label must be a taxonomy id and every arXiv id written without version."""
     classes, families = set(taxonomy.class_ids()), set(taxonomy.family_ids())
     for i, paper in enumerate(eval_set.papers):
         for field, allowed, values in (
@@ -102,7 +100,6 @@ def load_eval_set(path: Path, taxonomy: Taxonomy) -> EvalSet:
                 f"papers.{i}.arxiv_id: write the id without version, not '{paper.arxiv_id}'",
                 lines.line(("papers", i, "arxiv_id")),
             )
-    return eval_set
 
 
 def _match_keys(title: str, arxiv_id: str, doi: str) -> set[str]:

@@ -22,6 +22,9 @@ from pydantic import (
 )
 
 from litsift import ids
+from litsift.vocab import Api, Stage
+
+__all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
 
 class Frozen(BaseModel):
@@ -129,7 +132,7 @@ class Source(Frozen):
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
-    api: Literal["openalex", "crossref", "arxiv", "semanticscholar", "dblp"] | None = None
+    api: Api | None = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -261,11 +264,6 @@ class MetaAnalysis(Frozen):
 
 
 # --------------------------------------------------------------------------- screening
-
-
-class Stage(StrEnum):
-    TITLE_ABSTRACT = "title-abstract"
-    FULL_TEXT = "full-text"
 
 
 class Verdict(StrEnum):

@@ -1,32 +1,40 @@
-"""The runner: reads the review folder, calls each stage's pure function, writes build/.
+"""The runner: one run of the review, stage by stage.
 
-Stages never touch files themselves (STYLE.md #1); this module is where the review folder
-meets them. `run` executes every stage in order; `run(review, until=...)` stops early.
+A run reads the review folder through its stores (`litsift.store`), hands each stage the
+models it needs, and writes what the stages return under build/:
+
+1. identify: every export file under data/imports/ and the records searches retrieved;
+2. dedup: cluster them (honouring the reviewer's answers and the last run's clusters);
+3. screen: apply the automatic eligibility rules and the reviewers' decisions, then fill
+   the PRISMA 2020 flow and check its arithmetic;
+4. tag: classify the included studies (curated knowledge-base tags where there are some);
+5. report: write the report; kb: build the knowledge base.
+
+`run(review, until=...)` stops after a stage. Everything a command needs beyond the run
+itself is in the module of that command (checks, status, updates, views).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from litsift import __version__, dedup, importers, kb, screen, search, tag, versions
-from litsift.errors import ConsistencyError, InputError
-from litsift.fileio import atomic_write_text
-from litsift.models import KBEntry, MetaAnalysis, Record, SourceKind
-from litsift.report import write_report
+from litsift import dedup, importers, kb, screen, tag, versions
+from litsift.errors import InputError
+from litsift.models import KBEntry, Record, SourceKind
+from litsift.report import render_report
 from litsift.report.counts import MetaAnalysisInput, prisma_flow
 from litsift.report.data import all_included, report_data
 from litsift.report.flow import PrismaFlow
-from litsift.review import Review
-from litsift.yamlio import item_lines, load_model
+from litsift.store import Review
+from litsift.vocab import PipelineStage
 
 log = logging.getLogger(__name__)
 
-STAGES = ("import", "search", "dedup", "screen", "tag", "report", "kb")
+
+ORDER = tuple(PipelineStage)
 
 
 @dataclass(frozen=True)
@@ -54,11 +62,11 @@ class RunResult:
     def summary(self) -> list[tuple[str, str]]:
         """(stage, one-line count summary) for the CLI."""
         ident = self.identification
+        sources = ", ".join(f"{k} {v}" for k, v in ident.per_source.items())
         lines = [
             (
                 "identify",
-                f"{len(ident.records)} records from {len(ident.per_source)} "
-                f"sources ({', '.join(f'{k} {v}' for k, v in ident.per_source.items())})",
+                f"{len(ident.records)} records from {len(ident.per_source)} sources ({sources})",
             )
         ]
         if self.dedup:
@@ -66,9 +74,8 @@ class RunResult:
             lines.append(
                 (
                     "dedup",
-                    f"{len(d.clusters)} records after removing "
-                    f"{d.duplicates_removed} duplicates; {d.studies} studies; "
-                    f"{len(d.uncertain)} uncertain pairs",
+                    f"{len(d.clusters)} records after removing {d.duplicates_removed} "
+                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs",
                 )
             )
         if self.prisma:
@@ -76,50 +83,32 @@ class RunResult:
             lines.append(
                 (
                     "screen",
-                    f"{p.ineligible_automation} ineligible by automation, "
-                    f"{p.screened} screened, {p.excluded_screening} excluded, "
-                    f"{p.assessed} assessed, {p.included_reports} reports included, "
+                    f"{p.ineligible_automation} ineligible by automation, {p.screened} "
+                    f"screened, {p.excluded_screening} excluded, {p.assessed} assessed, "
+                    f"{p.included_reports} reports included, "
                     f"{p.pending_screening + p.pending_full_text} pending",
                 )
             )
         if self.tags:
             by_class = Counter(c for t in self.tags.values() for c in t.class_ids())
             by_source = Counter(t.source for t in self.tags.values())
-            lines.append(
-                (
-                    "tag",
-                    f"{len(self.tags)} studies tagged ("
-                    + ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
-                    + "): "
-                    + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())),
-                )
-            )
+            sources = ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
+            classes = ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
+            lines.append(("tag", f"{len(self.tags)} studies tagged ({sources}): {classes}"))
         if self.written:
             lines.append(("report", f"{len(self.written)} files written under build/"))
         return lines
 
 
-# --------------------------------------------------------------------------- identification
-
-
 def identify(review: Review) -> Identification:
-    """Import every export file under data/imports/<source>/ and the retrieved search records."""
+    """Every export file under data/imports/<source>/ and every retrieved search record."""
     protocol = review.protocol
-    results: list[importers.ImportResult] = []
-    if review.imports_dir.is_dir():
-        for folder in sorted(p for p in review.imports_dir.iterdir() if p.is_dir()):
-            source = protocol.source(folder.name)
-            if source is None:
-                raise InputError(
-                    folder, f"source '{folder.name}' is not declared in review.yaml `sources`"
-                )
-            for path in sorted(p for p in folder.iterdir() if _is_export(p)):
-                results.append(importers.read_file(path, source=source.name))
+    results = review.imports.read_all()
     records: list[Record] = [r for res in results for r in res.records]
-    for name, recs in sorted(search.retrieved_records(review).items()):
+    for name, recs in sorted(review.search.records().items()):
         if protocol.source(name) is None:
             raise InputError(
-                review.search_dir,
+                review.search.records_file(name),
                 f"records of source '{name}' but no such source in review.yaml `sources`",
             )
         records.extend(recs)
@@ -129,15 +118,12 @@ def identify(review: Review) -> Identification:
     return Identification(tuple(records), tuple(results), per_source)
 
 
-def _is_export(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith(".") and path.suffix.lower() != ".md"
-
-
-# --------------------------------------------------------------------------- the pipeline
-
-
 def run(
-    review: Review, until: str | None = None, *, strict: bool = True, record: bool = True
+    review: Review,
+    until: PipelineStage | str | None = None,
+    *,
+    strict: bool = True,
+    record: bool = True,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
@@ -146,24 +132,50 @@ def run(
     `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
     read-only commands such as check, status and export leave the review as it was.
     """
-    if until is not None and until not in STAGES:
-        raise InputError(review.protocol_path, f"unknown stage '{until}'")
-    result = RunResult(identify(review), previous_version=previous_version(review))
+    last = _stage(review, until)
+    result = RunResult(identify(review), previous_version=review.versions.previous())
     if result.previous_version is not None:
-        versions.check_inputs(
-            version_path(review, result.previous_version.name),
-            result.previous_version,
-            result.identification.records,
-        )
-    if until in ("import", "search"):
+        v = result.previous_version
+        versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
+    if last <= ORDER.index(PipelineStage.SEARCH):
         return result
+    _deduplicate(review, result, record)
+    if last == ORDER.index(PipelineStage.DEDUP):
+        return result
+    _screen(review, result, strict, record)
+    if last == ORDER.index(PipelineStage.SCREEN):
+        return result
+    _tag(review, result)
+    if last == ORDER.index(PipelineStage.TAG):
+        return result
+    data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
+    result.written = review.output.write_files(render_report(data, [review.templates_dir]))
+    if last == ORDER.index(PipelineStage.REPORT):
+        return result
+    database = kb.build_database(result.kb_entries, result.kb_links)
+    result.written.append(review.output.write_kb(database))
+    assert result.dedup is not None
+    result.written.append(review.output.write_clusters(result.dedup.clusters))
+    return result
+
+
+def _stage(review: Review, until: PipelineStage | str | None) -> int:
+    if until is None:
+        return len(ORDER) - 1
+    try:
+        return ORDER.index(PipelineStage(until))
+    except ValueError:
+        raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
+
+
+def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
+    """Cluster the records. The clusters of the last run are honoured, so an update never
+    re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
+    of an updated review the frozen version's records, deduplicated as they were then,
+    stand in for the last run."""
     records = result.identification.records
-    answers = dedup.load_answers(_pairs_path(review))
-    # The clusters of the last run: an update never re-merges what an earlier run kept apart.
-    # build/ is not committed, so on a fresh clone of an updated review the frozen version's
-    # records, deduplicated as they were then, stand in for the last run.
-    earlier = _clusters_path(review)
-    previous = dedup.load_previous(earlier)
+    answers = review.dedup.answers()
+    previous = review.output.previous_clusters()
     if not previous and result.previous_version is not None:
         frozen = result.previous_version.keys()
         old = [r for r in records if versions.record_key(r) in frozen]
@@ -172,358 +184,55 @@ def run(
         records,
         answers=answers,
         previous=previous,
-        previous_links=dedup.load_previous_links(earlier),
+        previous_links=review.output.previous_links(),
     )
-    by_id = {c.id: c.canonical for c in result.dedup.clusters}
     if record and result.dedup.uncertain:
-        result.new_uncertain_pairs = dedup.append_uncertain(
-            _pairs_path(review), result.dedup.uncertain, {r.id: r for r in records} | by_id
-        )
-    if until == "dedup":
-        return result
-    aliases = _aliases(result.dedup)
-    state = screen.load_state(review, aliases, strict=strict)
-    if record:
-        result.audit_events = screen.sync_audit(review, state, "litsift")
-    canonical = [c.canonical for c in result.dedup.clusters]
-    result.screening = screen.screen(canonical, review.protocol, state)
-    result.split = versions.split(
-        result.dedup.clusters, records, _previous_sources(review), result.previous_version
-    )
-    result.prisma = prisma_flow(
-        review.protocol,
-        records,
-        result.dedup.clusters,
-        result.screening.statuses,
-        result.split,
-        version=result.previous_version.name if result.previous_version else "",
-        meta=meta_analysis(review),
-    )
-    result.prisma.check()
-    if until == "screen":
-        return result
-    result.kb_entries = tuple(kb.load_entries(review.kb_dir, review.taxonomy))
-    included = all_included(result)
-    result.kb_links = kb.link_records(result.kb_entries, included)
-    result.tags = tag_studies(review, included, result.kb_entries, result.kb_links)
-    if until == "tag":
-        return result
-    data = report_data(review.protocol, review.taxonomy, result, search.search_summary(review))
-    result.written = write_report(data, review.build / "report", [review.templates_dir])
-    if until == "report":
-        return result
-    result.written.append(kb.build(result.kb_entries, result.kb_links, review.build / "kb.sqlite"))
-    result.written.append(_write_clusters(review, result))
-    return result
+        by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
+        result.new_uncertain_pairs = review.dedup.append(result.dedup.uncertain, by_id)
 
 
-def version_path(review: Review, name: str) -> Path:
-    return review.versions_dir / f"{versions.check_name(name)}.yaml"
-
-
-def previous_version(review: Review) -> versions.Version | None:
-    """The frozen version review.yaml's `update_of` names (None for a first version)."""
-    name = review.protocol.update_of
-    return versions.load(version_path(review, name)) if name else None
-
-
-def freeze(review: Review, name: str, today: dt.date) -> Path:
-    """Write data/versions/<name>.yaml: this version's records and included studies.
-
-    Refused while any record awaits a decision: a pending record frozen into a version would
-    never reach the new flow of the update, nor the previous-studies arm.
-    """
-    path = version_path(review, name)
-    if path.exists():
-        raise InputError(path, "this version is already frozen; choose a new name")
-    result = run(review, until="screen", record=False)
-    assert result.prisma is not None and result.screening is not None
-    assert result.dedup is not None
-    pending = result.screening.counts()
-    waiting = pending.pending_ta + pending.pending_ft
-    if waiting:
-        raise ConsistencyError(
-            f"cannot freeze '{name}': {waiting} record(s) await a screening decision "
-            "(see `litsift status`)"
-        )
-    assert result.split is not None
-    included = set(result.screening.included_ids())
-    previous = {c.id for c in result.split.previous}
-    chosen = [c for c in result.dedup.clusters if c.id in included or c.id in previous]
-    return versions.write(
-        path,
-        versions.make_version(
-            name,
-            today,
-            __version__,
-            result.identification.records,
-            (
-                versions.IncludedCluster(c.id, c.study, tuple(m.record_id for m in c.members))
-                for c in chosen
-            ),
-        ),
-    )
-
-
-def citation_seeds(review: Review) -> list[Record | KBEntry]:
-    """The included studies citation chasing starts from: every record included by
-    screening or in the previous version's studies, then the knowledge-base entries linked
-    to none of them (a KB entry can name a study that was never imported)."""
-    result = run(review, until="screen", record=False)
-    assert result.dedup is not None and result.screening is not None
-    assert result.split is not None
-    included = set(result.screening.included_ids())
-    previous = {c.id for c in result.split.previous}
-    records = [c.canonical for c in result.dedup.clusters if c.id in included or c.id in previous]
-    entries = search.included_studies(review)
-    linked = kb.link_records(entries, records)
-    return [*records, *(e for e in entries if e.key not in linked)]
-
-
-def _pairs_path(review: Review) -> Path:
-    return review.dedup_dir / "pairs.yaml"
-
-
-def _clusters_path(review: Review) -> Path:
-    return review.build / "dedup" / "clusters.jsonl"
-
-
-def _aliases(result: dedup.DedupResult) -> dict[str, str]:
+def aliases(result: dedup.DedupResult) -> dict[str, str]:
     """Record id -> cluster id. A cluster id always names its own cluster: two clusters whose
     records share an id (say, two volumes with one title) are 'X' and 'X~2', and a decision
     for 'X' must not slide onto 'X~2'."""
-    aliases = {m.record_id: c.id for c in result.clusters for m in c.members}
-    return aliases | {c.id: c.id for c in result.clusters}
+    out = {m.record_id: c.id for c in result.clusters for m in c.members}
+    return out | {c.id: c.id for c in result.clusters}
+
+
+def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> None:
+    """The reviewers' decisions, the final status of every cluster, and the PRISMA flow."""
+    assert result.dedup is not None
+    clusters = result.dedup.clusters
+    state = review.screening.load(aliases(result.dedup), strict=strict)
+    if record:
+        result.audit_events = review.audit.sync(state, "litsift")
+    result.screening = screen.screen([c.canonical for c in clusters], review.protocol, state)
+    previous_sources = {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
+    records = result.identification.records
+    result.split = versions.split(clusters, records, previous_sources, result.previous_version)
+    meta = review.meta_analysis()
+    result.prisma = prisma_flow(
+        review.protocol,
+        records,
+        clusters,
+        result.screening.statuses,
+        result.split,
+        version=result.previous_version.name if result.previous_version else "",
+        meta=MetaAnalysisInput(*meta) if meta else None,
+    )
+    result.prisma.check()
+
+
+def _tag(review: Review, result: RunResult) -> None:
+    """Link the knowledge base to the included studies and tag them."""
+    result.kb_entries = tuple(review.kb.entries())
+    included = all_included(result)
+    result.kb_links = kb.link_records(result.kb_entries, included)
+    by_record = {result.kb_links[e.key]: e for e in result.kb_entries if e.key in result.kb_links}
+    overrides = review.tags.overrides({r.id for r in included})
+    result.tags = tag.tag_included(included, by_record, overrides, review.taxonomy, review.protocol)
 
 
 def included_records(result: RunResult) -> list[Record]:
     """The included reports of the new flow and of the previous version (canonical records)."""
     return all_included(result)
-
-
-def meta_analysis(review: Review) -> MetaAnalysisInput | None:
-    """The studies of the meta-analysis, when review.yaml `meta_analysis` names a file."""
-    name = review.protocol.meta_analysis
-    if name is None:
-        return None
-    path = review.root / name
-    if not path.is_file():
-        raise InputError(
-            review.protocol_path, f"meta_analysis: no such file '{name}' (list its studies there)"
-        )
-    model = load_model(path, MetaAnalysis)
-    lines = item_lines(path, "studies")
-    return MetaAnalysisInput(review.rel(path), tuple(zip(model.studies, lines, strict=True)))
-
-
-def tag_studies(
-    review: Review, included: Sequence[Record], entries: Sequence[KBEntry], links: dict[str, str]
-) -> dict[str, tag.StudyTags]:
-    """Tag every included study, apply reviewers' overrides from data/tags/, and use the
-    knowledge base's curated classes and families where a study has an entry."""
-    kb_by_record = {links[e.key]: e for e in entries if e.key in links}
-    overrides = tag.load_overrides(
-        review.tags_dir, review.protocol, review.taxonomy, {r.id for r in included}
-    )
-    out = {}
-    for rec in included:
-        entry = kb_by_record.get(rec.id)
-        auto = tag.tag_study(study_text(rec, entry), review.taxonomy)
-        tags = tag.apply_overrides(auto, overrides.get(rec.id, []), review.protocol)
-        out[rec.id] = tag.with_curated(tags, entry) if entry is not None else tags
-    return out
-
-
-def study_text(rec: Record, entry: KBEntry | None) -> tag.StudyText:
-    """What the tagger reads: the record's title, abstract, keywords, and the KB description."""
-    fields = {
-        "title": rec.title or "",
-        "abstract": rec.abstract or "",
-        "keywords": "; ".join(rec.keywords),
-    }
-    if entry is not None:
-        fields |= {
-            "summary": entry.summary,
-            "techniques": "; ".join(entry.techniques),
-            "systems": "; ".join(entry.systems),
-        }
-    return tag.StudyText(rec.id, fields)
-
-
-def _previous_sources(review: Review) -> set[str]:
-    return {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
-
-
-def _write_clusters(review: Review, result: RunResult) -> Path:
-    """build/dedup/clusters.jsonl: every cluster with its members and links."""
-    assert result.dedup is not None
-    path = _clusters_path(review)
-    lines = [c.model_dump_json() for c in result.dedup.clusters]
-    atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
-    return path
-
-
-def check(review: Review) -> list[str]:
-    """Every inconsistency `litsift check` reports (empty when the review is consistent)."""
-    try:
-        result = run(review, until="tag", strict=False, record=False)
-    except ConsistencyError as e:
-        return [str(e)]
-    assert result.screening is not None
-    problems = list(result.screening.problems())
-    problems += screen.verify_audit(review.audit_log)
-    overrides = tag.load_overrides(
-        review.tags_dir, review.protocol, review.taxonomy, set(result.tags)
-    )
-    problems += tag.override_conflicts(overrides, review.protocol)
-    problems += _version_changes(review, result)
-    unlinked = sorted(e.key for e in result.kb_entries if e.key not in result.kb_links)
-    problems += [
-        f"data/kb/{k}.yaml: no included study matches this knowledge-base entry" for k in unlinked
-    ]
-    return problems
-
-
-def _version_changes(review: Review, result: RunResult) -> list[str]:
-    """Decisions that contradict the frozen version an update builds on."""
-    version = result.previous_version
-    if version is None or result.screening is None:
-        return []
-    split = result.split
-    assert split is not None
-    included = set(result.screening.included_ids())
-    where = review.rel(version_path(review, version.name))
-    changed = [
-        f"{c.id}: screened out in version '{version.name}' ({where}) but now included; "
-        "the update's PRISMA flow and tables count it in neither arm"
-        for c in split.earlier
-        if c.id in included
-    ]
-    frozen = versions.previous_keys(version, result.identification.records)
-    changed += [
-        f"{c.id}: included in version '{version.name}' ({where}) but now "
-        f"{result.screening.statuses[c.id].status.value}; the previous-studies arm still "
-        "counts it"
-        for c in split.previous
-        if c.id not in included
-        and any(frozen.get(m.key) for m in c.members)
-        and c.id in result.screening.statuses
-    ]
-    return changed
-
-
-# --------------------------------------------------------------------------- helpers for CLI
-
-
-def evaluate_tagger(review: Review) -> tag.Evaluation:
-    """The automatic tagger (no overrides) against the curated classes in data/kb/."""
-    result = run(review, until="tag", record=False)
-    included = {r.id: r for r in included_records(result)}
-    entries = {e.key: e for e in result.kb_entries}
-    predicted, curated = {}, {}
-    for key, rid in sorted(result.kb_links.items()):
-        if rid not in included:
-            continue
-        auto = tag.tag_study(study_text(included[rid], entries[key]), review.taxonomy)
-        predicted[rid] = auto.class_ids()
-        curated[rid] = entries[key].classes
-    return tag.evaluate(predicted, curated, review.taxonomy.class_ids())
-
-
-def build_kb(review: Review) -> Path:
-    """Rebuild build/kb.sqlite from data/kb/ (linking entries to included records)."""
-    result = run(review, until="tag")
-    return kb.build(result.kb_entries, result.kb_links, review.build / "kb.sqlite")
-
-
-def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str, ...]]]:
-    """KB entries and, per key, the linked record's "Family, Given" author names."""
-    result = run(review, until="tag", record=False)
-    records = {r.id: r for r in included_records(result)}
-    names = {
-        key: records[rid].authors
-        for key, rid in result.kb_links.items()
-        if rid in records and records[rid].authors
-    }
-    return list(result.kb_entries), names
-
-
-def status(review: Review) -> dict[str, object]:
-    """Where the review stands, for `litsift status`."""
-    result = run(review, until="tag", record=False)
-    assert result.dedup is not None and result.prisma is not None
-    assert result.screening is not None
-    p = result.prisma
-    answers = dedup.load_answers(_pairs_path(review))
-    open_pairs = sum(frozenset((u.a, u.b)) not in answers for u in result.dedup.uncertain)
-    included = {
-        "studies": p.included_studies,
-        "reports": p.included_reports,
-        "in knowledge base": len(result.kb_links),
-    }
-    info: dict[str, object] = {
-        "records identified": dict(result.identification.per_source),
-        "after deduplication": {
-            "records": len(result.dedup.clusters),
-            "duplicates removed": result.dedup.duplicates_removed,
-            "uncertain pairs awaiting an answer": open_pairs,
-        },
-        "screening": {
-            "ineligible by automation": p.ineligible_automation,
-            "screened": p.screened,
-            "excluded": p.excluded_screening,
-            "awaiting title/abstract decision": p.pending_screening,
-            "assessed in full text": p.assessed,
-            "awaiting full-text decision": p.pending_full_text,
-        },
-        "included": included,
-    }
-    if p.has_previous_arm:
-        # an updated review: the screening figures above are those of the new records only
-        info["previous version"] = {
-            "name": p.previous_version or "(kind: previous source)",
-            "studies": p.previous_studies,
-            "reports": p.previous_reports,
-            "new records identified": p.identified,
-        }
-        included["total studies"] = p.total_studies
-    info |= result.screening.status_extras()
-    return info
-
-
-EXPORT_STAGES = ("included", "screened", "all")
-
-
-def records_for_stage(review: Review, stage: str) -> tuple[list[Record], dict[str, int | None]]:
-    """Deduplicated records of a stage and their labels (1 included, 0 excluded, None open).
-
-    `all` is every record after deduplication; `screened` leaves out the records the
-    automatic eligibility rules removed; `included` is the included reports.
-    """
-    if stage not in EXPORT_STAGES:
-        raise InputError(review.protocol_path, f"unknown export stage '{stage}'")
-    result = run(review, until="screen", record=False)
-    assert result.dedup is not None and result.screening is not None
-    statuses = result.screening.statuses
-    labels: dict[str, int | None] = {}
-    records = []
-    for cluster in result.dedup.clusters:
-        st = statuses[cluster.id].status
-        label = 1 if st is screen.Status.INCLUDED else 0 if st in _EXCLUDED else None
-        if stage == "included" and label != 1:
-            continue
-        if stage == "screened" and st is screen.Status.INELIGIBLE:
-            continue
-        records.append(cluster.canonical)
-        labels[cluster.id] = label
-    return records, labels
-
-
-_EXCLUDED = frozenset(
-    {
-        screen.Status.INELIGIBLE,
-        screen.Status.TA_EXCLUDED,
-        screen.Status.FT_EXCLUDED,
-        screen.Status.FT_NOT_RETRIEVED,
-    }
-)

@@ -24,10 +24,8 @@ from typing import TYPE_CHECKING
 from pydantic import StrictStr
 
 from litsift.dedup.core import member_key
-from litsift.errors import ConsistencyError, InputError
-from litsift.fileio import atomic_write_text
-from litsift.models import VERSION_NAME, Frozen, Record
-from litsift.yamlio import dump_yaml, load_model
+from litsift.errors import ConsistencyError
+from litsift.models import Frozen, Record
 
 if TYPE_CHECKING:
     from litsift.dedup import Cluster, Member
@@ -78,16 +76,6 @@ def record_key(record: Record) -> tuple[str, str, str]:
     return (record.source, record.batch or NO_BATCH, record.id)
 
 
-def check_name(name: str) -> str:
-    """A version name is used as a file name: letters, digits, '.', '_' and '-' only."""
-    if not VERSION_NAME.fullmatch(name):
-        raise InputError(
-            Path("data/versions") / f"{name}.yaml",
-            f"version name '{name}' must use only letters, digits, '.', '_' and '-'",
-        )
-    return name
-
-
 @dataclass(frozen=True)
 class IncludedCluster:
     """What freezing needs to know of an included cluster."""
@@ -115,7 +103,7 @@ def make_version(
         reports.append(c.id)
         ids.update(c.record_ids)
     return Version(
-        name=check_name(name),
+        name=name,
         frozen=frozen,
         litsift=litsift_version,
         records={
@@ -127,39 +115,6 @@ def make_version(
             for study, (reports, ids) in sorted(studies.items())
         ),
     )
-
-
-def render(version: Version) -> str:
-    header = (
-        f"# Review version '{version.name}', frozen by `litsift freeze` on {version.frozen}.\n"
-        f"# {version.n_records} records identified, {len(version.included)} studies included.\n"
-        "# Do not edit: an updated review (`update_of: "
-        f"{version.name}` in review.yaml) reads it\n"
-        "# to tell the records and studies of this version from new ones.\n"
-    )
-    data = version.model_dump(mode="json")
-    data["records"] = {
-        source: {batch: list(ids) for batch, ids in batches.items()}
-        for source, batches in version.records.items()
-    }
-    return header + dump_yaml(data)
-
-
-def write(path: Path, version: Version) -> Path:
-    """Write a new version file; an existing one is never replaced."""
-    if path.exists():
-        raise InputError(path, "this version is already frozen; choose a new name")
-    atomic_write_text(path, render(version))
-    return path
-
-
-def load(path: Path) -> Version:
-    if not path.is_file():
-        raise InputError(path, "no such frozen version; create it with `litsift freeze NAME`")
-    version = load_model(path, Version)
-    if version.name != path.stem:
-        raise InputError(path, f"name '{version.name}' does not match the file name")
-    return version
 
 
 def check_inputs(path: Path, version: Version, records: Iterable[Record]) -> None:

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import typer
 
-from litsift import runner
 from litsift.errors import InputError
-from litsift.review import Review
-from litsift.search import Settings, explain, run_search
-from litsift.search.sources import SOURCES, get_source
+from litsift.vocab import Api
 
 records_app = typer.Typer(help="Work with records as the APIs return them.", no_args_is_help=True)
 
@@ -47,6 +44,10 @@ def search_command(
     ),
 ) -> None:
     """Search the bibliographic APIs with the review's saved queries (cached, logged)."""
+    from litsift.search import Settings, explain, run_search
+    from litsift.store import Review
+    from litsift.updates import citation_seeds
+
     review = Review.find(root)
     if explain_only:
         for row in explain(review, source or None):
@@ -67,7 +68,7 @@ def search_command(
         sources=source or None,
         max_records=max_records,
         settings=settings,
-        seeds=runner.citation_seeds(review) if citations else None,
+        seeds=citation_seeds(review) if citations else None,
     )
     for e in report.entries:
         typer.echo(
@@ -87,19 +88,19 @@ def search_command(
 @records_app.command("parse")
 def parse_records(
     file: Path = typer.Argument(..., help="A saved raw API response (JSON or Atom XML)."),
-    source: str = typer.Option(
-        ..., "--source", "-s", help=f"The API that returned it: {', '.join(SOURCES)}."
-    ),
+    source: Api = typer.Option(..., "--source", "-s", help="The API that returned it."),
 ) -> None:
     """Print the records of a saved API response as JSON Lines (one record per line)."""
-    api = get_source(source)
+    from litsift.search.sources import get_source
+
+    api = get_source(str(source))
     try:
         body = file.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise InputError(file, "file not found") from e
     except UnicodeDecodeError as e:
         raise InputError(file, f"not UTF-8 text ({e.reason})") from e
-    page = api.parse(_unwrap_cached(body), source)
+    page = api.parse(_unwrap_cached(body), str(source))
     for record in page.records:
         typer.echo(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
 

@@ -16,8 +16,6 @@ from litsift.dedup.core import (
     link_method,
     member_key,
 )
-from litsift.dedup.pairs import append_uncertain, load_answers
-from litsift.dedup.previous import load_previous, load_previous_links
 
 __all__ = [
     "Cluster",
@@ -26,12 +24,8 @@ __all__ = [
     "Link",
     "Member",
     "UncertainPair",
-    "append_uncertain",
     "canonical",
     "deduplicate",
     "link_method",
-    "load_answers",
-    "load_previous",
-    "load_previous_links",
     "member_key",
 ]

@@ -54,7 +54,7 @@ from litsift.dedup.features import (
     id_strength,
     mark_located_errata,
 )
-from litsift.dedup.match import Decision, Thresholds, compare, pages_agree
+from litsift.dedup.match import MatchDecision, Thresholds, compare, pages_agree
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
 
@@ -389,14 +389,14 @@ def _judge(
     for i, j in candidate_pairs(feats, config.max_block, config.window):
         verdict = compare(feats[i], feats[j], th)
         item = (verdict.score, i, j, verdict.reason)
-        if verdict.decision is Decision.MATCH:
+        if verdict.decision is MatchDecision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
             else:
                 (checked if verdict.placed_apart_refuses else matches).append(item)
-        elif verdict.decision is Decision.MAYBE:
+        elif verdict.decision is MatchDecision.MAYBE:
             maybes.append(item)
-        elif verdict.decision is Decision.STUDY:
+        elif verdict.decision is MatchDecision.STUDY:
             study_links.append(item)
         if verdict.hard:
             graph.cannot[i].add(j)

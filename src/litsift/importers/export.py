@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 
 from litsift.errors import LitsiftError
 from litsift.models import Record
+from litsift.vocab import ExportFormat
 
-EXPORT_FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "asreview")
+EXPORT_FORMATS: tuple[str, ...] = tuple(ExportFormat)
 
 Labels = Mapping[str, int | None]
 

@@ -1,7 +1,8 @@
-"""The report stage: PRISMA diagram, tables and the HTML report, written into build/report/.
+"""The report stage: PRISMA diagram, tables, checklists and the HTML report.
 
-`write_report` is the only function here that touches files; everything it writes is a
-pure function of `ReportData`, so two runs on the same review give the same bytes.
+`render_report` is a pure function of `ReportData`: it returns every file of the report
+(paths relative to build/) with its content, which the review's build store writes; two
+runs on the same review give the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 import jinja2
 
 from litsift import __version__
-from litsift.fileio import atomic_write, atomic_write_text
 from litsift.models import KBEntry, Protocol, Taxonomy
 from litsift.report import checklists, plots
 from litsift.report.csvtemplate import prisma_csv
@@ -146,8 +146,9 @@ def environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     )
 
 
-def write_report(data: ReportData, out: Path, template_dirs: Sequence[Path] = ()) -> list[Path]:
-    """Write every report artefact under `out` (build/report) and return their paths."""
+def render_report(data: ReportData, template_dirs: Sequence[Path] = ()) -> dict[str, str | bytes]:
+    """Every report artefact, by path relative to build/ (report/... and included.bib)."""
+    out = Path("report")
     d = diagram(data.prisma)
     drawn = layout(d, data.protocol.title)
     svg = to_svg(drawn)
@@ -188,13 +189,8 @@ def write_report(data: ReportData, out: Path, template_dirs: Sequence[Path] = ()
     files[out / "index.html"] = env.get_template("report.html.j2").render(**context)
     files[out / "prisma.html"] = env.get_template("prisma.html.j2").render(**context)
     files[out / "checklists.html"] = env.get_template("checklists.html.j2").render(**context)
-    files[out.parent / "included.bib"] = data.included_bibtex
-    for path, content in files.items():
-        if isinstance(content, bytes):
-            atomic_write(path, content)
-        else:
-            atomic_write_text(path, content)
-    return list(files)
+    files[Path("included.bib")] = data.included_bibtex
+    return {str(path): content for path, content in files.items()}
 
 
 def _tag_sources(rows: Sequence[IncludedRow]) -> dict[str, int]:

@@ -211,7 +211,7 @@ def _data_collection(f: MethodsFacts) -> str:
         return ""
     return (
         f"{plural(f.kb_studies, 'included study', 'included studies')} "
-        "were abstracted by hand into the knowledge base (data/kb/), each with a record of how "
+        "were abstracted by hand into the review's knowledge base, each with a record of how "
         "its facts were checked"
     )
 

@@ -1,7 +1,7 @@
 """What the report shows, gathered from one run: rows, titles, methods facts, checklists.
 
 `report_data` is pure given the run's result and the review's protocol and logs; the runner
-calls it and hands the result to `write_report`.
+calls it and hands the result to `render_report`.
 """
 
 from __future__ import annotations

@@ -1,13 +1,10 @@
 """The search stage: run the review's saved queries against its API sources.
 
-Layout under data/search/ (Review.search_dir):
-  cache/<api>/<sha256>.json   every response with its request (content-addressed)
-  log/<run-id>.yaml           PRISMA-S log, one per run, all sources
-  records/<source>.jsonl      the normalised records retrieved, sorted by id
-
-A run reads pages from the cache of its *snapshot* and fetches only what is missing, so
-re-running replays the same records and an interrupted run resumes. `update=True` starts
-a new snapshot (fresh responses) and flags what is new; nothing already retrieved changes.
+Responses, logs and records are kept by the review's search store (`review.search`,
+litsift.store.search). A run reads pages from the cache of its *snapshot* and fetches only
+what is missing, so re-running replays the same records and an interrupted run resumes.
+`update=True` starts a new snapshot (fresh responses) and flags what is new; nothing
+already retrieved changes.
 """
 
 from __future__ import annotations
@@ -22,25 +19,23 @@ from typing import Any
 from litsift.errors import InputError, SearchError
 from litsift.models import KBEntry, Record
 from litsift.models import Source as ProtocolSource
-from litsift.review import Review
 from litsift.search import log as searchlog
 from litsift.search.executor import (
-    Cache,
     Executor,
     Identity,
     RetryPolicy,
     Session,
     SuspectPage,
 )
-from litsift.search.query import Query, load_query
+from litsift.search.query import Query
 from litsift.search.sources import get_source
-from litsift.search.sources.base import Page, Request, Source
+from litsift.search.sources.base import ApiSource, Page, Request
 from litsift.search.sources.citations import (
     Seed,
     citation_searches,
     openalex_resolve_requests,
 )
-from litsift.yamlio import load_model
+from litsift.store import Review
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +77,7 @@ class _Outcome:
 
 def review_queries(review: Review) -> list[Query]:
     """The queries review.yaml lists, loaded (errors name file, line and column)."""
-    queries = [load_query(review.root / rel) for rel in review.protocol.queries]
-    if not queries:
-        raise InputError(
-            review.protocol_path,
-            "queries: no query files listed; add queries: [queries/<name>.yaml]",
-        )
-    return queries
+    return review.queries()
 
 
 def api_sources(review: Review, names: Iterable[str] | None = None) -> list[ProtocolSource]:
@@ -145,7 +134,7 @@ def _check_not_empty(retrieved: int) -> Callable[[Page], None]:
 
 def page_through(
     executor: Executor,
-    source: Source,
+    source: ApiSource,
     first: Request,
     parse_as: str,
     entry: searchlog.SourceEntry,
@@ -202,77 +191,6 @@ def page_through(
     return out
 
 
-# --------------------------------------------------------------------------- records files
-
-
-def records_dir(review: Review) -> Path:
-    return review.search_dir / "records"
-
-
-def read_records(path: Path) -> list[Record]:
-    """Records of one records/<source>.jsonl file."""
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append(Record.model_validate_json(line))
-        except ValueError as e:
-            raise InputError(path, f"not a record: {str(e).splitlines()[0]}", n) from e
-    return out
-
-
-def write_records(path: Path, records: Iterable[Record]) -> None:
-    """Write records sorted by (id, origin), one JSON object per line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(records, key=lambda r: (r.id, r.origin))
-    path.write_text("".join(r.model_dump_json() + "\n" for r in ordered), encoding="utf-8")
-
-
-def merge_records(path: Path, retrieved: Iterable[Record], batch: str) -> list[str]:
-    """Add retrieved records not yet in the file (batch = this run); returns new ids."""
-    old = read_records(path) if path.is_file() else []
-    known = {r.origin for r in old}
-    new = [r.model_copy(update={"batch": batch}) for r in retrieved if r.origin not in known]
-    write_records(path, [*old, *new])
-    return sorted({r.id for r in new})
-
-
-def retrieved_records(review: Review) -> dict[str, list[Record]]:
-    """What `litsift run` feeds to dedup: records/*.jsonl by source (empty when none)."""
-    folder = records_dir(review)
-    if not folder.is_dir():
-        return {}
-    return {path.stem: read_records(path) for path in sorted(folder.glob("*.jsonl"))}
-
-
-def search_summary(review: Review) -> list[dict[str, Any]]:
-    """Per source and query, from the latest search log (and citation log): for the report."""
-    if not searchlog.log_dir(review.search_dir).is_dir():
-        return []
-    logs = searchlog.read_logs(review.search_dir)
-    latest = [g for g in logs if g.get("mode") != "citations"][-1:]
-    latest += [g for g in logs if g.get("mode") == "citations"][-1:]
-    rows = []
-    for run in latest:
-        for e in run.get("sources") or []:
-            rows.append(
-                {
-                    "source": e.get("source"),
-                    "platform": e.get("platform"),
-                    "query": e.get("query_name"),
-                    "query_sent": e.get("query_sent"),
-                    "date": e.get("date"),
-                    "hits": e.get("hits"),
-                    "retrieved": e.get("retrieved"),
-                    "kept": e.get("kept"),
-                    "status": e.get("status"),
-                    "run_id": run.get("run_id"),
-                }
-            )
-    return rows
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -280,7 +198,7 @@ def _choose_snapshot(
     review: Review, run_id: str, *, update: bool, offline: bool, citations: bool
 ) -> tuple[str, str]:
     """(snapshot, mode): replay/resume the latest snapshot, or start one for an update."""
-    logs = searchlog.read_logs(review.search_dir) if review.search_dir.is_dir() else []
+    logs = review.search.logs()
     lineage = [g for g in logs if (g.get("mode") == "citations") == citations]
     if update:
         if offline:
@@ -290,24 +208,15 @@ def _choose_snapshot(
         return str(lineage[-1]["snapshot"]), "citations" if citations else "replay"
     if offline:
         raise SearchError(
-            "offline: no earlier search to replay (no data/search/log/*.yaml); "
-            "run `litsift search` with network access first"
+            f"offline: no earlier search to replay (no {review.rel(review.search.log_folder)}"
+            "/*.yaml); run `litsift search` with network access first"
         )
     return run_id, "citations" if citations else "search"
 
 
-def _unique_run_id(review: Review, now: datetime | None) -> str:
-    base = searchlog.new_run_id(now)
-    run_id, n = base, 1
-    while (searchlog.log_dir(review.search_dir) / f"{run_id}.yaml").exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
 def _entry(
     src: ProtocolSource,
-    api: Source,
+    api: ApiSource,
     query: Query,
     review: Review,
     settings: Settings,
@@ -440,7 +349,7 @@ def run_search(
     """
     settings = _with_protocol(settings or Settings(max_records=max_records), review)
     max_records = max_records if max_records is not None else settings.max_records
-    run_id = _unique_run_id(review, now)
+    run_id = review.search.new_run_id(now)
     snapshot, mode = _choose_snapshot(
         review, run_id, update=update, offline=offline, citations=citations
     )
@@ -449,7 +358,7 @@ def run_search(
         run_id=run_id, snapshot=snapshot, mode=mode, offline=offline, started=started
     )
     executor = Executor(
-        Cache(review.search_dir / "cache"),
+        review.search.cache(),
         snapshot=snapshot,
         offline=offline,
         identity=Identity.from_env(settings.mailto),
@@ -458,15 +367,14 @@ def run_search(
         rates=settings.rates,
         **({"sleep": sleep} if sleep is not None else {}),
     )
-    log_path = searchlog.write_log(review.search_dir, run)
+    log_path = review.search.write_log(run)
     if citations:
         chosen = list(seeds) if seeds is not None else included_studies(review)
         per_source, failures = _run_citations(review, chosen, executor, settings, max_records, run)
     else:
         per_source, failures = _run_queries(review, executor, settings, max_records, run, sources)
     new_records = {
-        name: merge_records(records_dir(review) / f"{name}.jsonl", recs, snapshot)
-        for name, recs in per_source.items()
+        name: review.search.merge(name, recs, snapshot) for name, recs in per_source.items()
     }
     for entry in run.entries:
         entry.new = len(set(new_records.get(entry.source, ())))
@@ -474,7 +382,7 @@ def run_search(
         run.mode = "resume"  # pages missing from the snapshot were fetched
     run.status = "failed" if failures else "complete"
     run.finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    searchlog.write_log(review.search_dir, run)
+    review.search.write_log(run)
     report = SearchReport(run_id, snapshot, run.mode, log_path, run.entries, new_records, failures)
     if failures:
         hint = (
@@ -507,11 +415,11 @@ def _run_queries(
             except SearchError as e:
                 run.entries[-1].status, run.entries[-1].error = "failed", str(e)
                 failures.append(str(e))
-                searchlog.write_log(review.search_dir, run)
+                review.search.write_log(run)
                 continue
             entry.status = "complete"
             per_source.setdefault(src.name, []).extend(kept)
-            searchlog.write_log(review.search_dir, run)
+            review.search.write_log(run)
     return per_source, failures
 
 
@@ -519,10 +427,8 @@ def _run_queries(
 
 
 def included_studies(review: Review) -> list[KBEntry]:
-    """Seeds for citation chasing: the included studies of the knowledge base (data/kb)."""
-    if not review.kb_dir.is_dir():
-        return []
-    return [load_model(p, KBEntry) for p in sorted(review.kb_dir.glob("*.yaml"))]
+    """Seeds for citation chasing: the included studies of the knowledge base."""
+    return review.kb.entries(validate=False)
 
 
 def _run_citations(
@@ -552,7 +458,7 @@ def _run_citations(
     if not seeds:
         raise SearchError(
             "citation chasing needs included studies with a DOI or arXiv id (screening "
-            f"decisions or {review.rel(review.kb_dir)}/*.yaml); none found"
+            f"decisions or {review.rel(review.kb.folder)}/*.yaml); none found"
         )
     records: dict[str, Record] = {}
     failures: list[str] = []
@@ -597,7 +503,7 @@ def _run_citations(
         entry.status = "complete"
         for origin, rec in out.records.items():
             records.setdefault(origin, rec)
-        searchlog.write_log(review.search_dir, run)
+        review.search.write_log(run)
     return {CITATIONS: list(records.values())}, failures
 
 
@@ -606,8 +512,5 @@ __all__ = [
     "Settings",
     "explain",
     "included_studies",
-    "load_query",
-    "retrieved_records",
     "run_search",
-    "search_summary",
 ]

@@ -408,7 +408,7 @@ class Query:
 
 
 def build_query(spec: QuerySpec, path: str = "<query>") -> Query:
-    """Parse a spec's query string (errors name only the offset: use load_query for lines)."""
+    """Parse a spec's query string (errors name only the offset: use parse_query_file for lines)."""
     try:
         tree = parse(spec.query)
     except QuerySyntaxError as e:
@@ -416,8 +416,9 @@ def build_query(spec: QuerySpec, path: str = "<query>") -> Query:
     return Query(spec=spec, tree=tree, path=path)
 
 
-def load_query(path: str | Path, text: str | None = None) -> Query:
-    """Load queries/<name>.yaml; syntax errors name the file line and column in that file."""
+def parse_query_file(path: str | Path, text: str) -> Query:
+    """A query file's text (queries/<name>.yaml) as a Query; errors name the file, and the
+    line and column in that file."""
     data, lines = read_yaml(path, text)
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping with name, query, fields, years, types", 1)
@@ -428,8 +429,7 @@ def load_query(path: str | Path, text: str | None = None) -> Query:
     try:
         tree = parse(spec.query)
     except QuerySyntaxError as e:
-        source = text if text is not None else Path(path).read_text(encoding="utf-8")
-        line, col = _source_position(source, lines.node(("query",)), e.pos)
+        line, col = _source_position(text, lines.node(("query",)), e.pos)
         raise InputError(path, e.message, line, col) from e
     return Query(spec=spec, tree=tree, path=str(path))
 

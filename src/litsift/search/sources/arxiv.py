@@ -15,9 +15,9 @@ from litsift.models import Record
 from litsift.search.query import And, DocType, Node, Not, Or, Query, Scope, Term
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     TruncatedBody,
     _Notes,
@@ -38,7 +38,7 @@ _PREFIX = {Scope.TITLE: ("ti",), Scope.ABSTRACT: ("abs",), Scope.TITLE_ABSTRACT:
 _ID_RE = re.compile(r"arxiv\.org/abs/(.+?)(v(\d+))?$")
 
 
-class Arxiv(Source):
+class Arxiv(ApiSource):
     api = "arxiv"
     platform = "arXiv"
     rate = 1 / 3  # documented: no more than one request every three seconds

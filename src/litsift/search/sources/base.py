@@ -78,7 +78,7 @@ class _Notes:
             self.notes.append(note)
 
 
-class Source:
+class ApiSource:
     """Base class of the five API sources."""
 
     api: ClassVar[str]
@@ -248,12 +248,12 @@ def split_not(node: And) -> tuple[list[Node], list[Node]]:
 __all__ = [
     "And",
     "ApiError",
+    "ApiSource",
     "Node",
     "Not",
     "Or",
     "Page",
     "Request",
-    "Source",
     "Term",
     "Translation",
     "TruncatedBody",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from litsift.ids import normalise_arxiv, normalise_doi
-from litsift.search.sources.base import Page, Request, Source
+from litsift.search.sources.base import ApiSource, Page, Request
 from litsift.search.sources.openalex import BASE as OPENALEX_BASE
 from litsift.search.sources.openalex import SELECT, OpenAlex
 from litsift.search.sources.semanticscholar import FIELDS, SemanticScholar
@@ -46,7 +46,7 @@ class Seed(Protocol):
 @dataclass(frozen=True)
 class CitationSearch:
     label: str  # e.g. "references of 10.1234/x (semanticscholar)"
-    source: Source
+    source: ApiSource
     first: Request
 
 

@@ -12,9 +12,9 @@ from litsift.models import Record
 from litsift.search.query import DocType, Not, Query, Term
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     as_int,
     clean,
@@ -51,7 +51,7 @@ def _positive_words(node: Any) -> list[str]:
     return [w for c in node.children for w in _positive_words(c)]
 
 
-class Crossref(Source):
+class Crossref(ApiSource):
     api = "crossref"
     platform = "Crossref"
     rate = 5.0  # public pool; the polite pool (mailto) allows more, 5/s stays safe

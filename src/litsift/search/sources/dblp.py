@@ -13,9 +13,9 @@ from litsift.models import Record
 from litsift.search.query import And, DocType, Node, Not, Or, Query, Term
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     as_int,
     clean,
@@ -63,7 +63,7 @@ def _clauses(node: Node) -> list[str]:
     return [word] if word else []
 
 
-class Dblp(Source):
+class Dblp(ApiSource):
     api = "dblp"
     platform = "DBLP"
     rate = 1.0  # no documented figure; DBLP asks for moderate use and sends 429s

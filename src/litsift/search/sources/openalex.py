@@ -8,9 +8,9 @@ from litsift.models import Record
 from litsift.search.query import And, DocType, Node, Query, Scope, Term, terms
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     _Notes,
     as_int,
@@ -75,7 +75,7 @@ def _scope_of(node: Node, default: Scope) -> Scope | None:
     return scopes.pop() if len(scopes) == 1 else None
 
 
-class OpenAlex(Source):
+class OpenAlex(ApiSource):
     api = "openalex"
     platform = "OpenAlex"
     rate = 10.0  # the API allows 100/s per key; 10/s keeps a search polite

@@ -13,9 +13,9 @@ from litsift.models import Record
 from litsift.search.query import DocType, Query, Scope, Term, terms
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     _Notes,
     as_int,
@@ -48,7 +48,7 @@ def _term(t: Term) -> str:
     return f'"{body}"' if t.phrase else body
 
 
-class SemanticScholar(Source):
+class SemanticScholar(ApiSource):
     api = "semanticscholar"
     platform = "Semantic Scholar"
     rate = 1.0  # documented limit for an API key: 1 request per second
