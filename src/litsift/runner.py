@@ -645,6 +645,10 @@ def check(review: Review) -> list[str]:
     problems += [
         f"data/kb/{k}.yaml: no included study matches this knowledge-base entry" for k in unlinked
     ]
+    problems += [
+        f"data/kb/{k}.yaml: no results and no results_note saying why"
+        for k in kb.missing_results(result.kb_entries)
+    ]
     return problems
 
 
