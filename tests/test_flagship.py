@@ -77,10 +77,13 @@ def test_every_kb_study_is_an_included_record(built):
     assert set(result.kb_links.values()) <= included
 
 
-def test_tagger_reaches_macro_f1_085_on_the_three_classes(built):
+def test_tagger_keeps_its_macro_f1_on_the_three_classes(built):
+    # A regression floor for the keyword tagger, not a quality claim: since issue 18 the
+    # curated keywords name techniques only (no class words), so this figure no longer leaks
+    # the answer. The tagger's honest, cross-validated evaluation belongs to its rewrite.
     ev = runner.evaluate_tagger(Review(built))
     assert ev.studies >= 100
-    assert ev.macro_f1 >= 0.85, ev.per_class
+    assert ev.macro_f1 >= 0.80, ev.per_class
 
 
 def test_taxonomy_keeps_the_seed_classes_and_families():
