@@ -81,7 +81,7 @@ def test_tagger_keeps_its_macro_f1_on_the_three_classes(built):
     # A regression floor for the keyword tagger, not a quality claim: since issue 18 the
     # curated keywords name techniques only (no class words), so this figure no longer leaks
     # the answer. The tagger's honest, cross-validated evaluation belongs to its rewrite.
-    # Measured 0.772 on 209 studies: the serving studies added in issue 18 (query routing,
+    # Measured 0.768 on 226 studies: the serving studies added in issue 18 (query routing,
     # cascades, response caching) use words the serving indicators do not list, and the
     # indicators were deliberately not tuned to the knowledge base they are measured on.
     ev = runner.evaluate_tagger(Review(built))
