@@ -206,7 +206,7 @@ def test_report_in_chromium(browser, built):
     for key, text, items in shown:
         assert heading_count(text) == computed[key], (key, text)
         assert items == listed[key], key
-    assert computed["screened"] == 138 and computed["included"] == 110
+    assert computed["screened"] == 262 and computed["included"] == 226
 
     # clicking a box opens its list of records
     browser.evaluate(
@@ -217,7 +217,7 @@ def test_report_in_chromium(browser, built):
 
     # filtering the included studies by class
     total = browser.evaluate(VISIBLE_ROWS_JS)
-    assert total == len(runner.included_records(result)) == 110
+    assert total == len(runner.included_records(result)) == 226
     serving = sum("serving" in t.class_ids() for t in result.tags.values())
     browser.evaluate(
         "var s = document.getElementById('class-filter'); s.value = 'serving';"
@@ -379,16 +379,16 @@ def test_updated_flagship_report_shows_previous_arm(browser, flagship, tmp_path)
             f.writelines(f"- {{id: {line}}}\n" for line in lines)
     result = runner.run(review, until="report")
     p = result.prisma
-    assert (p.previous_studies, p.identified, p.duplicates_removed, p.screened) == (110, 2, 0, 2)
+    assert (p.previous_studies, p.identified, p.duplicates_removed, p.screened) == (226, 2, 0, 2)
     assert (p.included_reports, p.included_studies) == (1, 0)
-    assert (p.total_studies, p.total_reports) == (110, 111)
+    assert (p.total_studies, p.total_reports) == (226, 227)
     browser.open((review.build / "report" / "index.html").as_uri())
     shown = {key: text for key, text, _ in browser.evaluate(BOXES_JS)}
     computed = p.box_counts()
     assert set(shown) == set(computed)
     for key, text in shown.items():
         assert heading_count(text) == computed[key], (key, text)
-    assert "Total studies included in review (n = 110)" in shown["included"]
+    assert "Total studies included in review (n = 226)" in shown["included"]
     assert browser.evaluate("window.__errors") == []
     # the Mermaid flow of the update renders with its previous arm too
     markdown = (review.build / "report" / "prisma.md").read_text(encoding="utf-8")
