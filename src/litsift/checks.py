@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litsift import runner, tag, versions
+from litsift import kb, runner, tag, versions
 from litsift.errors import ConsistencyError
 from litsift.runner import RunResult
 from litsift.store import Review
@@ -26,6 +26,10 @@ def check(review: Review) -> list[str]:
         f"{review.rel(review.kb.entry_file(k))}: no included study matches this "
         "knowledge-base entry"
         for k in unlinked
+    ]
+    problems += [
+        f"{review.rel(review.kb.entry_file(k))}: no results and no results_note saying why"
+        for k in kb.missing_results(result.kb_entries)
     ]
     return problems
 

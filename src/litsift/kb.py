@@ -19,7 +19,12 @@ from litsift import ids
 from litsift.errors import LitsiftError
 from litsift.models import KBEntry, Record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def missing_results(entries: Iterable[KBEntry]) -> list[str]:
+    """Keys of entries with neither a quantitative result nor a note saying why."""
+    return [e.key for e in entries if not e.results and e.results_note is None]
 
 
 def link_records(entries: Sequence[KBEntry], records: Iterable[Record]) -> dict[str, str]:
@@ -53,7 +58,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE studies (
     key TEXT PRIMARY KEY, record_id TEXT, title TEXT NOT NULL, authors TEXT NOT NULL,
     year INTEGER NOT NULL, venue TEXT, arxiv_id TEXT, doi TEXT, summary TEXT NOT NULL,
-    model_scale TEXT, code_url TEXT, verification TEXT NOT NULL);
+    model_scale TEXT, code_url TEXT, verification TEXT NOT NULL, results_note TEXT);
 CREATE TABLE study_labels (key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE results (key TEXT NOT NULL, metric TEXT NOT NULL, value TEXT NOT NULL,
     unit TEXT, baseline TEXT, setting TEXT);
@@ -91,7 +96,7 @@ def build_database(entries: Sequence[KBEntry], links: Mapping[str, str]) -> byte
 
 def _insert(con: sqlite3.Connection, e: KBEntry, record_id: str | None) -> None:
     con.execute(
-        "INSERT INTO studies VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO studies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             e.key,
             record_id,
@@ -105,6 +110,7 @@ def _insert(con: sqlite3.Connection, e: KBEntry, record_id: str | None) -> None:
             e.model_scale,
             e.code_url,
             json.dumps(e.verification.model_dump(), ensure_ascii=False),
+            json.dumps(e.results_note.model_dump(mode="json")) if e.results_note else None,
         ),
     )
     for kind, values in zip(
@@ -238,6 +244,7 @@ def show(con: sqlite3.Connection, key: str) -> dict[str, object]:
     out: dict[str, object] = dict(row)
     out["authors"] = json.loads(row["authors"])
     out["verification"] = json.loads(row["verification"])
+    out["results_note"] = json.loads(row["results_note"]) if row["results_note"] else None
     for kind, name in _LABEL_NAMES.items():
         out[name] = list(_labels(con, key, kind))
     rows = con.execute(
@@ -260,11 +267,17 @@ def stats(con: sqlite3.Connection) -> dict[str, object]:
         return {r[0]: r[1] for r in rows}
 
     years = con.execute("SELECT year, COUNT(*) FROM studies GROUP BY year ORDER BY year")
+    notes = con.execute(
+        "SELECT json_extract(results_note, '$.status'), COUNT(*) FROM studies"
+        " WHERE results_note IS NOT NULL GROUP BY 1 ORDER BY 1"
+    )
+    with_results = con.execute("SELECT COUNT(DISTINCT key) FROM results").fetchone()[0]
     return {
         "studies": con.execute("SELECT COUNT(*) FROM studies").fetchone()[0],
         "by_class": count("class"),
         "by_family": count("family"),
         "by_year": {str(r[0]): r[1] for r in years},
+        "results": {"reported": with_results} | {r[0]: r[1] for r in notes},
         "systems": sorted(count("system")),
     }
 

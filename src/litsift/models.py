@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -403,6 +404,18 @@ class Verification(Frozen):
     sources: tuple[StrictStr, ...] = ()
 
 
+class ResultsStatus(StrEnum):
+    """Why a knowledge-base entry has no quantitative result."""
+
+    NONE_REPORTED = "none-reported"  # the study itself reports no figure for its claim
+    NOT_VERIFIED = "not-verified"  # the study may report one, but no source seen confirmed it
+
+
+class ResultsNote(Frozen):
+    status: ResultsStatus
+    reason: StrictStr = Field(min_length=1)
+
+
 class KBEntry(Frozen):
     """data/kb/<key>.yaml: one included study of the review, curated by hand."""
 
@@ -422,4 +435,14 @@ class KBEntry(Frozen):
     hardware: tuple[StrictStr, ...] = ()
     model_scale: StrictStr = ""
     results: tuple[Result, ...] = ()
+    results_note: ResultsNote | None = None
     code_url: StrictStr = ""
+
+    @field_validator("results_note")
+    @classmethod
+    def _note_only_without_results(
+        cls, value: ResultsNote | None, info: ValidationInfo
+    ) -> ResultsNote | None:
+        if value is not None and info.data.get("results"):
+            raise ValueError("explains missing results; drop it when results are given")
+        return value

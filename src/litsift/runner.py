@@ -175,16 +175,15 @@ def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
     stand in for the last run."""
     records = result.identification.records
     answers = review.dedup.answers()
-    previous = review.output.previous_clusters()
+    previous, links = dedup.still_valid(
+        review.output.previous_clusters(), review.output.previous_links(), records
+    )
     if not previous and result.previous_version is not None:
         frozen = result.previous_version.keys()
         old = [r for r in records if versions.record_key(r) in frozen]
         previous = dedup.deduplicate(old, answers=answers).assignment()
     result.dedup = dedup.deduplicate(
-        records,
-        answers=answers,
-        previous=previous,
-        previous_links=review.output.previous_links(),
+        records, answers=answers, previous=previous, previous_links=links
     )
     if record and result.dedup.uncertain:
         by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}

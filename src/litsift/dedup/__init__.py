@@ -15,6 +15,7 @@ from litsift.dedup.core import (
     deduplicate,
     link_method,
     member_key,
+    still_valid,
 )
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "deduplicate",
     "link_method",
     "member_key",
+    "still_valid",
 ]

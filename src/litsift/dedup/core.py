@@ -135,6 +135,24 @@ def member_key(record: Record) -> str:
     return f"{record.source}:{record.origin}"
 
 
+def still_valid(
+    previous: Mapping[str, tuple[str, str]],
+    previous_links: Mapping[frozenset[str], tuple[str, float]],
+    records: Sequence[Record],
+) -> tuple[dict[str, str], dict[frozenset[str], tuple[str, float]]]:
+    """The part of the last run's clusters that still describes these records.
+
+    A member key names a record by where it was read (file and line); when an export file
+    is edited, another record can come to sit at a key. The last run's cluster of a key is
+    honoured only while the record there has the same id as then, and a link only while
+    both its ends are honoured.
+    """
+    now = {member_key(r): r.id for r in records}
+    kept = {key: cid for key, (cid, rid) in previous.items() if now.get(key) == rid}
+    links = {pair: v for pair, v in previous_links.items() if pair <= kept.keys()}
+    return kept, links
+
+
 IDENTIFIER_LINK = "a shared identifier"
 FUZZY_LINK = "fuzzy matching"
 REVIEWER_LINK = "a reviewer's answer"

@@ -46,6 +46,11 @@ def load_previous(path: Path) -> dict[str, str]:
     return {m.key: c.id for c in _clusters(path) for m in c.members}
 
 
+def load_previous_members(path: Path) -> dict[str, tuple[str, str]]:
+    """Member key -> (cluster id, the member's record id then); {} when there is none."""
+    return {m.key: (c.id, m.record_id) for c in _clusters(path) for m in c.members}
+
+
 def load_previous_links(path: Path) -> dict[frozenset[str], tuple[str, float]]:
     """{member keys: (reason, score)} of every link of the earlier run, to replay them as made."""
     return {
@@ -63,9 +68,9 @@ class BuildStore:
         self.clusters = self.root / "dedup" / "clusters.jsonl"
         self.cache = self.root / ".cache"
 
-    def previous_clusters(self) -> dict[str, str]:
-        """Member key -> cluster id of the last run ({} on a fresh clone)."""
-        return load_previous(self.clusters)
+    def previous_clusters(self) -> dict[str, tuple[str, str]]:
+        """Member key -> (cluster id, record id) of the last run ({} on a fresh clone)."""
+        return load_previous_members(self.clusters)
 
     def previous_links(self) -> dict[frozenset[str], tuple[str, float]]:
         return load_previous_links(self.clusters)
