@@ -32,12 +32,7 @@ def test_curated_keywords_name_no_class():
 
 def test_curated_keywords_name_no_study():
     review = Review(ROOT)
-    names = {
-        s.lower()
-        for e in review.kb.entries()
-        for s in e.systems
-        if _looks_like_a_name(s)
-    }
+    names = {s.lower() for e in review.kb.entries() for s in e.systems if _looks_like_a_name(s)}
     assert "flexgen" in names and "zero" in names  # the guard sees the names it should
     bad = [
         (where, k)
