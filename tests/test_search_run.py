@@ -89,7 +89,7 @@ def test_log_is_prisma_s(tmp_path: Path) -> None:
     entry = data["sources"][0]
     assert entry["platform"] == "openalex" and entry["hits"] == 12
     assert entry["retrieved"] == 12 and entry["pages"] == 2
-    assert entry["query_sent"].startswith("title_and_abstract.search:")
+    assert entry["query_sent"].startswith("title_and_abstract.search.no_stem:")
     assert "per_page=10" in entry["request"] and "api_key" not in entry["request"]
     assert data["litsift_version"] and entry["date"] == entry["date"].strip()
     assert entry["exact_translation"] is True and entry["status"] == "complete"
