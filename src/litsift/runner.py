@@ -22,6 +22,7 @@ from litsift.report import methods as report_methods
 from litsift.report.prisma import PrismaCounts, SourceCount
 from litsift.report.tables import IncludedRow
 from litsift.review import Review
+from litsift.search.relax import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,10 @@ def identify(review: Review) -> Identification:
                     folder, f"source '{folder.name}' is not declared in review.yaml `sources`"
                 )
             for path in sorted(p for p in folder.iterdir() if _is_export(p)):
-                results.append(importers.read_file(path, source=source.name))
+                result = importers.read_file(path, source=source.name)
+                if source.translate:  # searched with a broader string: apply the query
+                    result = filter_hand_search(review, result, source.translate)
+                results.append(result)
     records: list[Record] = [r for res in results for r in res.records]
     for name, recs in sorted(search.retrieved_records(review).items()):
         if protocol.source(name) is None:
@@ -123,6 +127,18 @@ def identify(review: Review) -> Identification:
     for rec in records:
         per_source[rec.source] = per_source.get(rec.source, 0) + 1
     return Identification(tuple(records), tuple(results), per_source)
+
+
+def filter_hand_search(
+    review: Review, result: importers.ImportResult, target: str
+) -> importers.ImportResult:
+    """An export of a database searched by hand, keeping what the review's queries match."""
+    queries = search.review_queries(review)
+    reason = (
+        f"does not match the review's queries ({', '.join(q.name for q in queries)}); "
+        f"the {target} string is broader, litsift applies the query itself"
+    )
+    return importers.keep_matching(result, search.export_judge(queries), reason)
 
 
 def _is_export(path: Path) -> bool:
@@ -262,6 +278,12 @@ def citation_seeds(review: Review) -> list[Record | KBEntry]:
     entries = search.included_studies(review)
     linked = kb.link_records(entries, records)
     return [*records, *(e for e in entries if e.key not in linked)]
+
+
+def search_vocabulary(review: Review) -> Vocabulary:
+    """Words of every record identified so far (imports and searches): what wildcards expand
+    to on APIs and databases that cannot truncate."""
+    return Vocabulary.from_records(identify(review).records)
 
 
 def _pairs_path(review: Review) -> Path:

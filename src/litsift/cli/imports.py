@@ -161,6 +161,11 @@ def import_files(
         name = source or source_slug(path)
         _check_source(review, name)
         result = importers.read_file(path, source=name, fmt=str(fmt))
+        declared = review.protocol.source(name)
+        if declared is not None and declared.translate:
+            from litsift.runner import filter_hand_search  # the runner imports this module
+
+            result = filter_hand_search(review, result, declared.translate)
         if reviewer and result.format != "asreview":
             raise InputError(path, f"--reviewer needs an ASReview file; this is {result.format}")
         results.append((path, name, result))

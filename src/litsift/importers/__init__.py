@@ -13,7 +13,15 @@ from pathlib import Path
 from litsift.errors import InputError
 from litsift.importers import asreview, bibtex, csvfmt, nbib, ris, wos
 from litsift.importers.asreview import asreview_decisions
-from litsift.importers.base import DOC_TYPES, Draft, FormatError, ImportResult, Rejection, assemble
+from litsift.importers.base import (
+    DOC_TYPES,
+    Draft,
+    FormatError,
+    ImportResult,
+    Rejection,
+    assemble,
+    keep_matching,
+)
 from litsift.importers.detect import decode, normalise_newlines, sniff
 from litsift.importers.export import EXPORT_FORMATS, export_records
 
@@ -26,6 +34,7 @@ __all__ = [
     "Rejection",
     "asreview_decisions",
     "export_records",
+    "keep_matching",
     "read_bytes",
     "read_file",
 ]

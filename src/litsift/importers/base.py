@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -417,3 +417,26 @@ def assemble(
         rejected=tuple(rejected),
         warnings=tuple(notes),
     )
+
+
+def keep_matching(
+    result: ImportResult, judge: Callable[[Record], bool | None], reason: str
+) -> ImportResult:
+    """Move the records `judge` rejects (False) to the rejections, with `reason`.
+
+    For the export of a database searched with a broader string than the query: litsift
+    applies the query itself. A record the judge cannot decide (None: a field is missing)
+    is kept, for screening to decide.
+    """
+    kept, rejected = [], list(result.rejected)
+    for record in result.records:
+        if judge(record) is False:
+            rejected.append(Rejection(result.file, _line_of(record), reason))
+        else:
+            kept.append(record)
+    return replace(result, records=tuple(kept), rejected=tuple(rejected))
+
+
+def _line_of(record: Record) -> int | None:
+    line = record.origin.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else None
