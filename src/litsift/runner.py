@@ -785,23 +785,51 @@ def records_for_stage(review: Review, stage: str) -> tuple[list[Record], dict[st
     `all` is every record after deduplication; `screened` leaves out the records the
     automatic eligibility rules removed; `included` is the included reports.
     """
+    records, labels, _ = export_stage(review, stage)
+    return records, labels
+
+
+def export_stage(
+    review: Review, stage: str
+) -> tuple[list[Record], dict[str, int | None], dict[str, importers.Screened]]:
+    """`records_for_stage`, with each record's decision, reason and stage for the exports."""
     if stage not in EXPORT_STAGES:
         raise InputError(review.protocol_path, f"unknown export stage '{stage}'")
     result = run(review, until="screen", record=False)
     assert result.dedup is not None and result.screening is not None
     statuses = result.screening.statuses
     labels: dict[str, int | None] = {}
+    outcomes: dict[str, importers.Screened] = {}
     records = []
     for cluster in result.dedup.clusters:
-        st = statuses[cluster.id].status
-        label = 1 if st is screen.Status.INCLUDED else 0 if st in _EXCLUDED else None
+        st = statuses[cluster.id]
+        label = 1 if st.status is screen.Status.INCLUDED else 0 if st.status in _EXCLUDED else None
         if stage == "included" and label != 1:
             continue
-        if stage == "screened" and st is screen.Status.INELIGIBLE:
+        if stage == "screened" and st.status is screen.Status.INELIGIBLE:
             continue
         records.append(cluster.canonical)
         labels[cluster.id] = label
-    return records, labels
+        outcomes[cluster.id] = _outcome(st)
+    return records, labels, outcomes
+
+
+def _outcome(st: screen.RecordStatus) -> importers.Screened:
+    """A record's screening status as the exports write it."""
+    if st.status is screen.Status.INCLUDED:
+        return importers.Screened("include", None, "full-text")
+    stage = {
+        screen.Status.INELIGIBLE: "eligibility",
+        screen.Status.TA_EXCLUDED: "title-abstract",
+        screen.Status.TA_PENDING: "title-abstract",
+        screen.Status.TA_CONFLICT: "title-abstract",
+    }.get(st.status, "full-text")
+    if st.status in _EXCLUDED:
+        not_found = st.status is screen.Status.FT_NOT_RETRIEVED
+        return importers.Screened(
+            "exclude", st.reason or ("not-retrieved" if not_found else None), stage
+        )
+    return importers.Screened("undecided", None, stage)
 
 
 _EXCLUDED = frozenset(

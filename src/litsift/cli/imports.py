@@ -97,21 +97,29 @@ def _check_reviewer(review: Review, reviewer: str | None) -> None:
 
 
 def record_decisions(review: Review, reviewer: str, result: ImportResult) -> int:
-    """Append an ASReview file's labels to the reviewer's title-abstract file; returns count."""
+    """Append the decisions a file carries to the reviewer's files; returns how many.
+
+    ASReview labels go to the title-abstract file; a litsift export kept in Zotero (or any
+    litsift export) carries each decision's stage and reason. Records already in the
+    reviewer's file are left as the reviewer wrote them.
+    """
     from litsift.screen.files import append_entries
 
-    path = review.screening_dir / Stage.TITLE_ABSTRACT.value / f"{reviewer}.yaml"
-    written: set[str] = set()
-    if path.exists():
-        data, _ = read_yaml(path, path.read_text(encoding="utf-8"))
-        written = {str(e.get("id")) for e in data or [] if isinstance(e, dict)}
-    decisions = importers.asreview_decisions(result)
-    entries = [
-        Decision(id=rid, decision=verdict, note=f"ASReview label from {result.file}")
-        for rid, verdict in sorted(decisions.items())
-        if rid not in written
-    ]
-    return append_entries(path, entries, header=f"imported from ASReview file {result.file}")
+    count = 0
+    for stage, decisions in sorted(importers.label_decisions(result).items()):
+        path = review.screening_dir / Stage(stage).value / f"{reviewer}.yaml"
+        written: set[str] = set()
+        if path.exists():
+            data, _ = read_yaml(path, path.read_text(encoding="utf-8"))
+            written = {str(e.get("id")) for e in data or [] if isinstance(e, dict)}
+        source = "ASReview label" if result.format == "asreview" else "decision"
+        entries = [
+            Decision(id=rid, decision=verdict, reason=reason, note=f"{source} from {result.file}")
+            for rid, (verdict, reason) in sorted(decisions.items())
+            if rid not in written
+        ]
+        count += append_entries(path, entries, header=f"imported from {result.file}")
+    return count
 
 
 def _report(result: ImportResult, json_out: bool) -> None:
@@ -141,7 +149,10 @@ def import_files(
     ] = None,
     reviewer: Annotated[
         str | None,
-        typer.Option(help="With an ASReview file: record its labels as this reviewer's decisions."),
+        typer.Option(
+            help="Record the file's decisions (ASReview labels, litsift/Zotero notes) as this "
+            "reviewer's."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and report; write nothing.")
@@ -153,7 +164,7 @@ def import_files(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview) as identification sources."""
+    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview, CSL-JSON) as sources."""
     review = Review.find(root)
     _check_reviewer(review, reviewer)
     results = []
@@ -166,8 +177,12 @@ def import_files(
             from litsift.runner import filter_hand_search  # the runner imports this module
 
             result = filter_hand_search(review, result, declared.translate)
-        if reviewer and result.format != "asreview":
-            raise InputError(path, f"--reviewer needs an ASReview file; this is {result.format}")
+        if reviewer and not importers.label_decisions(result):
+            raise InputError(
+                path,
+                f"--reviewer needs a file with decisions (ASReview labels, or litsift-decision "
+                f"notes of a litsift or Zotero export); this {result.format} file has none",
+            )
         results.append((path, name, result))
     for path, name, result in results:
         _report(result, json_out)
@@ -176,7 +191,8 @@ def import_files(
         copy_into(review, name, path)
         if reviewer:
             count = record_decisions(review, reviewer, result)
-            typer.echo(f"  {count} ASReview decisions appended for {reviewer}", err=True)
+            kind = "ASReview decisions" if result.format == "asreview" else "decisions"
+            typer.echo(f"  {count} {kind} appended for {reviewer}", err=True)
 
 
 def export_command(
@@ -191,11 +207,12 @@ def export_command(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Export records of a stage as BibTeX, RIS, CSV or ASReview CSV (with labels)."""
-    from litsift.runner import records_for_stage  # the runner imports this module's stage
+    """Export records of a stage as BibTeX, RIS, CSV, ASReview CSV or CSL-JSON (Zotero),
+    with each record's screening decision, exclusion reason and stage."""
+    from litsift.runner import export_stage  # the runner imports this module's stage
 
-    records, labels = records_for_stage(Review.find(root), str(stage))
-    text = importers.export_records(records, str(fmt), labels)
+    records, labels, outcomes = export_stage(Review.find(root), str(stage))
+    text = importers.export_records(records, str(fmt), labels, outcomes)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from litsift.errors import InputError
-from litsift.importers import asreview, bibtex, csvfmt, nbib, ris, wos
-from litsift.importers.asreview import asreview_decisions
+from litsift.importers import asreview, bibtex, csljson, csvfmt, nbib, ris, wos
+from litsift.importers.asreview import asreview_decisions, label_decisions
 from litsift.importers.base import (
     DOC_TYPES,
     Draft,
@@ -23,7 +23,7 @@ from litsift.importers.base import (
     keep_matching,
 )
 from litsift.importers.detect import decode, normalise_newlines, sniff
-from litsift.importers.export import EXPORT_FORMATS, export_records
+from litsift.importers.export import EXPORT_FORMATS, Screened, export_records
 
 __all__ = [
     "DOC_TYPES",
@@ -32,9 +32,11 @@ __all__ = [
     "IMPORT_FORMATS",
     "ImportResult",
     "Rejection",
+    "Screened",
     "asreview_decisions",
     "export_records",
     "keep_matching",
+    "label_decisions",
     "read_bytes",
     "read_file",
 ]
@@ -46,6 +48,7 @@ _PARSERS: dict[str, Callable[[str], list[Draft]]] = {
     "wos": wos.parse,
     "nbib": nbib.parse,
     "asreview": asreview.parse,
+    "csljson": csljson.parse,
 }
 FORMATS: tuple[str, ...] = tuple(_PARSERS)
 IMPORT_FORMATS: tuple[str, ...] = ("auto", *FORMATS)  # choices of `litsift import --format`

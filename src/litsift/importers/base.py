@@ -344,7 +344,7 @@ def _record_fields(draft: Draft) -> dict[str, Any]:
     for name, value in draft.fields.items():
         if name in _TEXT_FIELDS:
             out[name] = clean(value)
-        elif name in ("authors", "keywords"):
+        elif name in ("authors", "keywords", "mesh_terms", "publication_types"):
             out[name] = [v for v in (clean(x) for x in value or ()) if v]
         else:
             out[name] = value

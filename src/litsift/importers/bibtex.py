@@ -147,6 +147,11 @@ def _draft(entry: model.Entry, draft: Draft) -> Draft:
             if k.strip()
         ],
     )
+    labels = {
+        k: text[f"litsift_{k}"] for k in ("decision", "reason", "stage") if text.get(f"litsift_{k}")
+    }
+    if labels:  # litsift's own export carries the screening outcome
+        draft.fields["labels"] = labels
     if draft.fields["year"] is None and (f.get("year") or "").strip():
         draft.notes.append(f"year {f['year']!r} is not a year; left empty")
     ids_from_urls(draft, [f.get("url"), f.get("doi")])
