@@ -115,6 +115,7 @@ _TYPE_LABELS: dict[str, str] = {
     "ieee early access articles": "article",
     "ieee standards": "report",
     "ieee books": "book",
+    "std": "report",  # RIS standards (IEEE Xplore)
     "j": "article",
     "b": "book",
     "s": "book",
@@ -196,6 +197,18 @@ def parse_year(value: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def known_doc_type(*labels: str | None) -> str | None:
+    """Like `doc_type`, but None (not "other") when no label is a known one."""
+    kind = doc_type(*labels)
+    if kind == "other" and not any(
+        _TYPE_LABELS.get(part.strip().lower()) == "other" or _publisher_collection(part)
+        for label in labels
+        for part in (label or "").split(";")
+    ):
+        return None
+    return kind
+
+
 def doc_type(*labels: str | None) -> str | None:
     """The DOC_TYPES value for a format's type labels (';'-separated parts allowed)."""
     found: list[str] = []
@@ -206,11 +219,32 @@ def doc_type(*labels: str | None) -> str | None:
             seen = seen or bool(key)
             if key in _TYPE_LABELS:
                 found.append(_TYPE_LABELS[key])
+            elif kind := _publisher_collection(key):
+                found.append(kind)
     # "Journal Article; Review" is a review: a specific type beats the generic ones
     specific = [t for t in found if t not in ("article", "other")]
     if specific or found:
         return (specific or found)[0]
     return "other" if seen else None
+
+
+# IEEE Xplore names its collections "<publisher> Journals", "... Conferences": the IEEE
+# ones are listed above, partners' (IBM, VDE, IET ...) follow the same pattern
+_COLLECTIONS = {
+    "journals": "article",
+    "magazines": "article",
+    "conferences": "conference-paper",
+    "books": "book",
+    "standards": "report",
+    "early access articles": "article",
+}
+
+
+def _publisher_collection(label: str) -> str | None:
+    for suffix, kind in _COLLECTIONS.items():
+        if label.endswith(f" {suffix}") and len(label) > len(suffix) + 1:
+            return kind
+    return None
 
 
 # ------------------------------------------------------------------ authors
