@@ -147,13 +147,16 @@ def explain(
     still miss records (`warnings`), and when a source cannot be searched at all (`error`).
     """
     out = []
+    logged = _replayed_expansions(review)
     for query in review_queries(review):
         for src in api_sources(review, sources):
             api = get_source(src.api or "")
             row: dict[str, Any] = {"source": src.name, "platform": api.platform}
             row["query"] = query.name
+            fixed = logged.get((src.name, query.name))
+            v = Vocabulary(vocabulary.counts if vocabulary else {}, fixed) if fixed else vocabulary
             try:
-                tr = api.translate(query, vocabulary)
+                tr = api.translate(query, v)
             except Untranslatable as e:
                 out.append({**row, "error": str(e), "exact": False, "notes": [], "warnings": []})
                 continue
@@ -163,7 +166,7 @@ def explain(
                 "notes": list(tr.notes),
                 "warnings": list(tr.warnings),
                 "expansions": tr.expansions,
-                "request": api.first_request(query, page_size, vocabulary).display(),
+                "request": api.first_request(query, page_size, v).display(),
             }
             out.append(row)
     return out
@@ -706,6 +709,18 @@ def _skipped(
         status="skipped",
         error=reason,
     )
+
+
+def _replayed_expansions(review: Review) -> dict[tuple[str, str], dict[str, list[str] | None]]:
+    """The expansions a plain `litsift search` would replay (those of the latest snapshot)."""
+    if not searchlog.log_dir(review.search_dir).is_dir():
+        return {}
+    runs = [
+        g
+        for g in searchlog.read_logs(review.search_dir)
+        if g.get("mode") not in (CITATIONS, TRANSLATED)
+    ]
+    return _logged_expansions(review, str(runs[-1]["snapshot"])) if runs else {}
 
 
 def _logged_expansions(
