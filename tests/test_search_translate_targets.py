@@ -9,6 +9,7 @@ import contextlib
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -20,6 +21,7 @@ from litsift.cli import app
 from litsift.errors import InputError
 from litsift.ids import fold
 from litsift.models import Record
+from litsift.report import methods
 from litsift.review import Review
 from litsift.search import search_summary
 from litsift.search.query import QuerySpec, Scope, Term, build_query
@@ -299,6 +301,10 @@ def test_translate_logs_the_string_and_the_export_imports_as_that_source(tmp_pat
     assert entry["query_sent"].startswith("TITLE-ABS-KEY(")
     rows = [r for r in search_summary(review) if r["source"] == "scopus"]
     assert rows and rows[0]["query_sent"] == entry["query_sent"]
+    # the methods text records the string per database
+    text = methods.search_paragraph(SimpleNamespace(protocol=review.protocol, searches=rows))
+    assert "Scopus was searched on " in text and "with the string \u201cTITLE-ABS-KEY(" in text
+    assert "export imported as scopus" in text
     # the reviewer's export: one record the query matches, one the broader string let in
     export = review.root / "scopus.ris"
     export.write_text(
