@@ -64,10 +64,11 @@ def test_all_sources_page_to_the_end(tmp_path: Path) -> None:
     assert report.failures == []
     records = retrieved_records(review)
     assert sorted(records) == sorted(APIS)
-    # exact translations keep all 35; crossref and dblp are post-filtered to the 28 matches
+    # exact translations keep all 35; crossref, dblp and semantic scholar (it stems every
+    # word, so it also finds other forms) are post-filtered to the 28 matches
     counts = {e.source: (e.retrieved, e.matching, e.kept, e.pages) for e in report.entries}
     assert counts["openalex"] == (35, 28, 35, 4)
-    assert counts["semanticscholar"][:3] == (35, 28, 35)
+    assert counts["semanticscholar"][:3] == (35, 28, 28)
     assert counts["arxiv"] == (35, 28, 35, 4)
     assert counts["crossref"][:3] == (35, 28, 28)
     assert counts["dblp"][:3] == (35, 28, 28)

@@ -236,6 +236,15 @@ class _Relaxer:
                     f"{scope.value} terms are searched in the {sent.value} ({self.d.name} "
                     f"cannot search the {scope.value}); the query is applied locally"
                 )
+            if self.d.stemmed and not term.wildcard:
+                self.out.note(
+                    f"{self.d.name} stems words, so it also finds other forms of them; "
+                    "the query is applied locally"
+                )
+            if self.d.stopwords & set(term.words):
+                self.out.note(
+                    f"{label}: {self.d.name} ignores its stop words; the query is applied locally"
+                )
             return self.shape(replace(term, scope=sent), True, label)
         if scope not in self.d.negatable:
             self.out.note(
