@@ -331,3 +331,18 @@ def test_translate_a_replay_lineage_is_not_disturbed(tmp_path: Path) -> None:
     CliRunner().invoke(app, ["search", "--translate", "all", "--root", str(review.root)])
     offline = CliRunner().invoke(app, ["search", "--offline", "--root", str(review.root)])
     assert offline.exit_code == 2 and "no earlier search to replay" in offline.output
+
+
+def test_review_yaml_names_the_same_databases_and_apis_as_the_code() -> None:
+    """models.Source can't import the search package: its closed lists must stay in step."""
+    import typing
+
+    from litsift.models import Source
+    from litsift.search.sources import SOURCES
+
+    def literal(name: str) -> set[str]:
+        annotation = Source.model_fields[name].annotation
+        return {a for arg in typing.get_args(annotation) for a in typing.get_args(arg)}
+
+    assert literal("translate") == set(TARGETS)
+    assert literal("api") == set(SOURCES)
