@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from litsift.ids import fold
@@ -212,8 +212,26 @@ def check_superset(api: str, text: str, pairs: list[tuple[str, str]]) -> None:
     )
 
 
+# the cases the issue found, always tried besides the random ones
+KNOWN = [
+    ("model NOT models", [("model fast", ""), ("models fast", ""), ("fast", "model")]),
+    ("llm NOT title:survey", [("llm", "we survey"), ("llm survey", ""), ("llm surveys", "")]),
+    ('gpu NOT "language model*"', [("gpu", "language modeling"), ("gpu language", "model")]),
+    ('gpu NOT "state of the art"', [("gpu state in the art", ""), ("gpu state of the art", "")]),
+    ("gpu AND (llm OR NOT survey)", [("gpu", ""), ("gpu survey", ""), ("gpu llm survey", "")]),
+    ("trai* AND NOT abstract:fast", [("training fast", ""), ("trained", "fast")]),
+]
+
+
+def known_examples(test):
+    for text, pairs in KNOWN:
+        test = example(text=text, pairs=pairs)(test)
+    return test
+
+
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(text=trees(), pairs=corpora)
+@known_examples
 def test_every_source_translation_is_never_narrower(text: str, pairs: list) -> None:
     for api in MODELS:
         check_superset(api, text, pairs)

@@ -32,6 +32,7 @@ from test_search_translate_superset import corpora as corpora_strategy
 from test_search_translate_superset import (
     evaluate,
     fields,
+    known_examples,
     phrase_in,
     records,
     stem,
@@ -176,8 +177,9 @@ def target_term(key: str):
     return match
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(text=trees(), pairs=corpora_strategy)
+@known_examples
 def test_every_database_string_is_never_narrower(text: str, pairs: list) -> None:
     query = q(text)
     recs = records(pairs)
