@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from litsift import ids
-from litsift.vocab import Api, Stage
+from litsift.vocab import Api, Stage, TranslateTarget
 
 __all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
@@ -60,6 +60,10 @@ class Record(Frozen):
     doc_type: str | None = None
     url: str | None = None
     keywords: tuple[str, ...] = ()
+    # controlled vocabulary and types as the database gives them (PubMed, Europe PMC)
+    mesh_terms: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    cited_by_count: int | None = None  # citations the source counted (citation chasing caps)
     source_key: str | None = None  # the id the source itself uses (BibTeX key, W123, ...)
     batch: str | None = None  # identification batch: a search run id or an imported file name
     labels: dict[str, str] = Field(default_factory=dict)  # e.g. ASReview label on import
@@ -134,6 +138,9 @@ class Source(Frozen):
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Api | None = None
+    # a database searched by hand with the string `litsift search --translate` prints;
+    # its export is imported as this source
+    translate: TranslateTarget | None = None
 
     @field_validator("kind", mode="before")
     @classmethod
@@ -191,6 +198,19 @@ class Screening(Frozen):
 VERSION_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
+class CitationLimits(Frozen):
+    """review.yaml `search: citations:`: what citation chasing keeps before screening.
+
+    Landmark studies are cited tens of thousands of times; these limits keep screening
+    manageable, and the search log counts what each one dropped.
+    """
+
+    years: YearRange | None = None  # default: the protocol's date_range
+    eligibility: bool = True  # apply review.yaml `eligibility:` rules to chased records
+    per_seed: Annotated[StrictInt, Field(ge=1)] | None = None  # cap per seed and direction
+    keep: Literal["most-cited", "most-similar"] = "most-cited"  # which ones the cap keeps
+
+
 class SearchSettings(Frozen):
     """review.yaml `search:`: polite identification and caps for `litsift search`.
 
@@ -201,6 +221,7 @@ class SearchSettings(Frozen):
     mailto: StrictStr | None = None
     max_records: Annotated[StrictInt, Field(ge=1)] | None = None  # per source and query
     max_pages: Annotated[StrictInt, Field(ge=1)] | None = None
+    citations: CitationLimits = CitationLimits()
 
     @field_validator("mailto")
     @classmethod

@@ -103,7 +103,7 @@ class RunResult:
 def identify(review: Review) -> Identification:
     """Every export file under data/imports/<source>/ and every retrieved search record."""
     protocol = review.protocol
-    results = review.imports.read_all()
+    results = [_hand_searched(review, res) for res in review.imports.read_all()]
     records: list[Record] = [r for res in results for r in res.records]
     for name, recs in sorted(review.search.records().items()):
         if protocol.source(name) is None:
@@ -116,6 +116,16 @@ def identify(review: Review) -> Identification:
     for rec in records:
         per_source[rec.source] = per_source.get(rec.source, 0) + 1
     return Identification(tuple(records), tuple(results), per_source)
+
+
+def _hand_searched(review: Review, result: importers.ImportResult) -> importers.ImportResult:
+    """An export of a database searched by hand (`translate:`) keeps what the queries match."""
+    source = review.protocol.source(result.records[0].source) if result.records else None
+    if source is None or source.translate is None:
+        return result
+    from litsift import search
+
+    return search.filter_hand_search(review.queries(), result, source.translate)
 
 
 def run(

@@ -46,6 +46,7 @@ class ImportFormat(StrEnum):
     WOS = "wos"
     NBIB = "nbib"
     ASREVIEW = "asreview"
+    CSLJSON = "csljson"
 
 
 class ExportFormat(StrEnum):
@@ -55,6 +56,7 @@ class ExportFormat(StrEnum):
     RIS = "ris"
     CSV = "csv"
     ASREVIEW = "asreview"
+    CSLJSON = "csljson"
 
 
 class KBExportFormat(StrEnum):
@@ -80,3 +82,17 @@ class Api(StrEnum):
     ARXIV = "arxiv"
     SEMANTICSCHOLAR = "semanticscholar"
     DBLP = "dblp"
+    PUBMED = "pubmed"
+    EUROPEPMC = "europepmc"
+
+
+class TranslateTarget(StrEnum):
+    """Subscription databases `litsift search --translate` writes a search string for."""
+
+    SCOPUS = "scopus"
+    WOS = "wos"
+    PUBMED = "pubmed"
+    EMBASE = "embase"
+    IEEE = "ieee"
+    ACM = "acm"
+    SCHOLAR = "scholar"

@@ -155,6 +155,9 @@ def test_csv_export_columns_and_cells():
         "arxiv_id",
         "url",
         "source",
+        "decision",
+        "reason",
+        "stage",
     ]
     first = next(r for r in rows if r["doi"].startswith("10.1002/(sici)"))
     assert first["authors"] == "Smith and Sons, Ltd.; Müller, Jörg"
@@ -217,12 +220,12 @@ def test_export_command_writes_the_stage_records_with_labels(flagship, tmp_path,
 
     calls = []
 
-    def fake_records_for_stage(review, stage):
+    def fake_export_stage(review, stage):
         calls.append((review.root, stage))
-        return TRICKY, {TRICKY[0].id: 1, TRICKY[1].id: 0}
+        return TRICKY, {TRICKY[0].id: 1, TRICKY[1].id: 0}, {}
 
-    # litsift.views owns records_for_stage; this test pins only how the command uses it
-    monkeypatch.setattr(litsift.views, "records_for_stage", fake_records_for_stage)
+    # litsift.views owns export_stage; this test pins only how the command uses it
+    monkeypatch.setattr(litsift.views, "export_stage", fake_export_stage)
     out = tmp_path / "screened.csv"
     result = CliRunner().invoke(
         cli_app,

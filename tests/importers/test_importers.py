@@ -545,7 +545,7 @@ def test_cli_reviewer_needs_an_asreview_file(flagship):
             str(flagship),
         ]
     )
-    assert result.exit_code == 2 and "--reviewer needs an ASReview file" in result.output
+    assert result.exit_code == 2 and "--reviewer needs a file with decisions" in result.output
 
 
 # ------------------------------------------------------------------ fuzzing

@@ -68,19 +68,27 @@ def _check_reviewer(review: Review, reviewer: str | None) -> None:
 
 
 def record_decisions(review: Review, reviewer: str, result: ImportResult) -> int:
-    """Append an ASReview file's labels to the reviewer's title-abstract file; returns count."""
+    """Append the decisions a file carries to the reviewer's files; returns how many.
+
+    ASReview labels go to the title-abstract file; a litsift export kept in Zotero (or any
+    litsift export) carries each decision's stage and reason. Records already in the
+    reviewer's file are left as the reviewer wrote them.
+    """
     from litsift import importers
     from litsift.models import Decision
 
-    written = review.screening.written_ids(Stage.TITLE_ABSTRACT, reviewer)
-    decisions = importers.asreview_decisions(result)
-    entries = [
-        Decision(id=rid, decision=verdict, note=f"ASReview label from {result.file}")
-        for rid, verdict in sorted(decisions.items())
-        if rid not in written
-    ]
-    header = f"imported from ASReview file {result.file}"
-    return review.screening.append(Stage.TITLE_ABSTRACT, reviewer, entries, header=header)
+    count = 0
+    for stage, decisions in sorted(importers.label_decisions(result).items()):
+        written = review.screening.written_ids(Stage(stage), reviewer)
+        source = "ASReview label" if result.format == "asreview" else "decision"
+        entries = [
+            Decision(id=rid, decision=verdict, reason=reason, note=f"{source} from {result.file}")
+            for rid, (verdict, reason) in sorted(decisions.items())
+            if rid not in written
+        ]
+        header = f"imported from {result.file}"
+        count += review.screening.append(Stage(stage), reviewer, entries, header=header)
+    return count
 
 
 def _report(result: ImportResult, json_out: bool) -> None:
@@ -110,7 +118,10 @@ def import_files(
     ] = None,
     reviewer: Annotated[
         str | None,
-        typer.Option(help="With an ASReview file: record its labels as this reviewer's decisions."),
+        typer.Option(
+            help="Record the file's decisions (ASReview labels, litsift/Zotero notes) as this "
+            "reviewer's."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and report; write nothing.")
@@ -122,7 +133,9 @@ def import_files(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview) as identification sources."""
+    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview, CSL-JSON) as sources."""
+    from litsift import importers
+    from litsift.search import filter_hand_search
     from litsift.store import Review
     from litsift.store.imports import read_file
 
@@ -133,8 +146,15 @@ def import_files(
         name = source or source_slug(path)
         _check_source(review, name)
         result = read_file(path, source=name, fmt=str(fmt))
-        if reviewer and result.format != "asreview":
-            raise InputError(path, f"--reviewer needs an ASReview file; this is {result.format}")
+        declared = review.protocol.source(name)
+        if declared is not None and declared.translate:
+            result = filter_hand_search(review.queries(), result, declared.translate)
+        if reviewer and not importers.label_decisions(result):
+            raise InputError(
+                path,
+                f"--reviewer needs a file with decisions (ASReview labels, or litsift-decision "
+                f"notes of a litsift or Zotero export); this {result.format} file has none",
+            )
         results.append((path, name, result))
     for path, name, result in results:
         _report(result, json_out)
@@ -143,7 +163,8 @@ def import_files(
         review.imports.add(name, path)
         if reviewer:
             count = record_decisions(review, reviewer, result)
-            typer.echo(f"  {count} ASReview decisions appended for {reviewer}", err=True)
+            kind = "ASReview decisions" if result.format == "asreview" else "decisions"
+            typer.echo(f"  {count} {kind} appended for {reviewer}", err=True)
 
 
 def export_command(
@@ -158,13 +179,14 @@ def export_command(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Export records of a stage as BibTeX, RIS, CSV or ASReview CSV (with labels)."""
+    """Export records of a stage as BibTeX, RIS, CSV, ASReview CSV or CSL-JSON (Zotero),
+    with each record's screening decision, exclusion reason and stage."""
     from litsift import importers
     from litsift.store import Review
-    from litsift.views import records_for_stage
+    from litsift.views import export_stage
 
-    records, labels = records_for_stage(Review.find(root), stage)
-    text = importers.export_records(records, str(fmt), labels)
+    records, labels, outcomes = export_stage(Review.find(root), stage)
+    text = importers.export_records(records, str(fmt), labels, outcomes)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -11,11 +11,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from litsift.errors import InputError
-from litsift.importers import asreview, bibtex, csvfmt, nbib, ris, wos
-from litsift.importers.asreview import asreview_decisions
-from litsift.importers.base import DOC_TYPES, Draft, FormatError, ImportResult, Rejection, assemble
+from litsift.importers import asreview, bibtex, csljson, csvfmt, nbib, ris, wos
+from litsift.importers.asreview import asreview_decisions, label_decisions
+from litsift.importers.base import (
+    DOC_TYPES,
+    Draft,
+    FormatError,
+    ImportResult,
+    Rejection,
+    assemble,
+    keep_matching,
+)
 from litsift.importers.detect import decode, normalise_newlines, sniff
-from litsift.importers.export import EXPORT_FORMATS, export_records
+from litsift.importers.export import EXPORT_FORMATS, Screened, export_records
 from litsift.vocab import ImportFormat
 
 __all__ = [
@@ -25,8 +33,11 @@ __all__ = [
     "IMPORT_FORMATS",
     "ImportResult",
     "Rejection",
+    "Screened",
     "asreview_decisions",
     "export_records",
+    "keep_matching",
+    "label_decisions",
     "read_bytes",
 ]
 
@@ -37,6 +48,7 @@ _PARSERS: dict[str, Callable[[str], list[Draft]]] = {
     "wos": wos.parse,
     "nbib": nbib.parse,
     "asreview": asreview.parse,
+    "csljson": csljson.parse,
 }
 FORMATS: tuple[str, ...] = tuple(_PARSERS)
 IMPORT_FORMATS: tuple[str, ...] = tuple(ImportFormat)  # "auto" and every parser

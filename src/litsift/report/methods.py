@@ -128,6 +128,9 @@ def _search_sentence(r: Mapping[str, Any]) -> str:
     where = r.get("platform") or r.get("source")
     when = r.get("date") or "an unrecorded date"
     query = r.get("query_sent") or r.get("query")
+    if r.get("status") == "translated":  # a string litsift printed, searched by hand
+        found = f"searched through the database's own interface; export imported as {r['source']}"
+        return f"{where} was searched on {when} with the string \u201c{query}\u201d ({found})"
     hits, got = int(r.get("hits") or 0), int(r.get("retrieved") or 0)
     found = f"{plural(hits, 'hit')}, {plural(got, 'record')} retrieved"
     return f"{where} was searched on {when} with the query \u201c{query}\u201d ({found})"

@@ -199,7 +199,8 @@ class Executor:
 
     def _limiter(self, source: ApiSource) -> RateLimiter:
         if source.api not in self.limiters:
-            rate = self.rates.get(source.api, source.rate)
+            keyed = source.key_rate and source.key_env and os.environ.get(source.key_env)
+            rate = self.rates.get(source.api, source.key_rate if keyed else source.rate)
             self.limiters[source.api] = RateLimiter(rate, self.clock, self.sleep)
         return self.limiters[source.api]
 

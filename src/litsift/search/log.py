@@ -14,6 +14,7 @@ from typing import Any
 from litsift import __version__
 
 SCHEMA_VERSION = 1
+TRANSLATED = "translated"  # mode of a log that records strings printed for hand searches
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -62,6 +63,10 @@ class SourceEntry:
     status: str = "running"  # running | complete | failed
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # citation chasing: records each limit dropped before screening, by reason
+    dropped: dict[str, int] = field(default_factory=dict)
+    # wildcard stem -> the words it was expanded to (a replay sends the same request)
+    expansions: dict[str, list[str] | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,12 +83,14 @@ class RunLog:
     entries: list[SourceEntry] = field(default_factory=list)
     # citation chasing: included studies offered as seeds, chased, skipped without an id
     seeds: dict[str, int] | None = None
+    citation_limits: list[str] | None = None  # the limits applied to chased records
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         entries = data.pop("entries")
-        if data["seeds"] is None:
-            del data["seeds"]
+        for key in ("seeds", "citation_limits"):
+            if data[key] is None:
+                del data[key]
         for entry in entries:
             entry["wait_seconds"] = round(entry["wait_seconds"], 3)
         return {"schema_version": data.pop("schema_version"), **data, "sources": entries}

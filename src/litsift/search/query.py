@@ -99,6 +99,7 @@ class Or:
 @dataclass(frozen=True)
 class Not:
     child: Node
+    pos: int = field(default=0, compare=False)  # offset of the NOT in the query string
 
 
 Node = Term | And | Or | Not
@@ -242,7 +243,7 @@ class _Parser:
             raise QuerySyntaxError(len(self.text.rstrip()), "query ends after an operator")
         if tok.kind == "OP" and tok.value == "NOT":
             self.take()
-            return Not(self.parse_unary(scope))
+            return Not(self.parse_unary(scope), pos=tok.pos)
         return self.parse_primary(scope)
 
     def parse_primary(self, scope: Scope | None) -> Node:
@@ -406,6 +407,12 @@ class Query:
         """The whole query: boolean tree, year range and document types."""
         return self.in_limits(record) and self.matches_text(record)
 
+    def judges(self, record: Record) -> bool:
+        """Whether the record has the fields the query searches (else it cannot be judged)."""
+        scopes = {t.scope or self.scope for t in terms(self.tree)}
+        needs_abstract = bool(scopes & {Scope.ABSTRACT, Scope.TITLE_ABSTRACT})
+        return bool(record.title) and (bool(record.abstract) or not needs_abstract)
+
 
 def build_query(spec: QuerySpec, path: str = "<query>") -> Query:
     """Parse a spec's query string (errors name only the offset: use parse_query_file for lines)."""
@@ -429,12 +436,12 @@ def parse_query_file(path: str | Path, text: str) -> Query:
     try:
         tree = parse(spec.query)
     except QuerySyntaxError as e:
-        line, col = _source_position(text, lines.node(("query",)), e.pos)
+        line, col = query_position(text, lines.node(("query",)), e.pos)
         raise InputError(path, e.message, line, col) from e
     return Query(spec=spec, tree=tree, path=str(path))
 
 
-def _source_position(
+def query_position(
     source: str, node: yaml.Node | None, offset: int
 ) -> tuple[int | None, int | None]:
     """Map an offset in a YAML scalar's value back to (line, column) in the file.

@@ -20,7 +20,7 @@ import yaml
 from litsift.errors import InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import Record
-from litsift.search.log import RunLog, new_run_id
+from litsift.search.log import TRANSLATED, RunLog, new_run_id
 from litsift.search.sources.base import Request
 from litsift.yamlio import dump_yaml
 
@@ -125,8 +125,16 @@ class SearchStore:
         """Per source and query, from the latest search log (and citation log): for the
         report's methods text and checklists."""
         logs = self.logs()
-        latest = [g for g in logs if g.get("mode") != "citations"][-1:]
+        latest = [g for g in logs if g.get("mode") not in ("citations", TRANSLATED)][-1:]
         latest += [g for g in logs if g.get("mode") == "citations"][-1:]
+        # strings searched by hand: the latest per database source and query
+        by_hand: dict[tuple[str, str], dict[str, Any]] = {}
+        for g in logs:
+            if g.get("mode") == TRANSLATED:
+                for e in g.get("sources") or []:
+                    key = (str(e.get("source")), str(e.get("query_name")))
+                    by_hand[key] = {**g, "sources": [e]}
+        latest += sorted(by_hand.values(), key=lambda g: str(g.get("run_id")))
         rows = []
         for run in latest:
             for e in run.get("sources") or []:

@@ -1,4 +1,4 @@
-"""The five API sources; each builds requests and parses responses, purely."""
+"""The API sources; each builds requests and parses responses, purely."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from litsift.search.sources.arxiv import Arxiv
 from litsift.search.sources.base import ApiError, ApiSource, Page, Request, Translation
 from litsift.search.sources.crossref import Crossref
 from litsift.search.sources.dblp import Dblp
+from litsift.search.sources.europepmc import EuropePmc
 from litsift.search.sources.openalex import OpenAlex
+from litsift.search.sources.pubmed import PubMed
 from litsift.search.sources.semanticscholar import SemanticScholar
 from litsift.vocab import Api
 
 SOURCES: dict[str, ApiSource] = {
-    s.api: s for s in (OpenAlex(), Crossref(), Arxiv(), SemanticScholar(), Dblp())
+    s.api: s
+    for s in (OpenAlex(), Crossref(), Arxiv(), SemanticScholar(), Dblp(), PubMed(), EuropePmc())
 }
 assert set(SOURCES) == set(Api), "every litsift.vocab.Api has a source, and only those"
 
