@@ -144,7 +144,9 @@ def test_import_reviewer_records_the_library_decisions(flagship: Path, tmp_path:
     lib.write_text(export_records(recs, "csljson", outcomes=outcomes(recs)))
     text = (flagship / "review.yaml").read_text()
     (flagship / "review.yaml").write_text(
-        text.replace("sources:\n", "sources:\n  - {name: zotero, kind: website, platform: Zotero}\n")
+        text.replace(
+            "sources:\n", "sources:\n  - {name: zotero, kind: website, platform: Zotero}\n"
+        )
     )
     result = CliRunner().invoke(
         app,
