@@ -274,8 +274,14 @@ class Protocol(Frozen):
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
 
-    def exclusion_codes(self) -> tuple[str, ...]:
-        return tuple(c.code for c in self.criteria if c.kind is CriterionKind.EXCLUDE)
+    def exclusion_codes(self, stage: Stage | None = None) -> tuple[str, ...]:
+        """Codes of the exclusion criteria (of those that apply at `stage`, when given)."""
+        return tuple(
+            c.code
+            for c in self.criteria
+            if c.kind is CriterionKind.EXCLUDE
+            and (stage is None or c.stage in ("any", Stage(stage).value))
+        )
 
 
 class MetaAnalysis(Frozen):

@@ -160,7 +160,7 @@ def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState)
     combined = {stage.value: _combine_stage(state, stage, protocol) for stage in Stage}
     statuses = {rid: _status(rid, ineligible, combined) for rid in ids}
     issues = list(state.problems)
-    issues += _decision_issues(state, protocol, set(ids), statuses)
+    issues += _decision_issues(state, set(ids), statuses)
     issues += _status_issues(statuses, combined)
     agree = {stage.value: _agreement(state, stage, set(ids) - set(ineligible)) for stage in Stage}
     sequence = _screening_sequence(state, statuses)
@@ -233,7 +233,8 @@ def criteria_header(protocol: Protocol, stage: Stage) -> str:
     verdicts = "include | exclude | maybe" + (
         " | not-retrieved" if stage is Stage.FULL_TEXT else ""
     )
-    lines = [f"fill in decision ({verdicts}) and, to exclude, reason (a criterion code)"]
+    codes = ", ".join(protocol.exclusion_codes(stage))
+    lines = [f"fill in decision ({verdicts}) and, to exclude, reason (one of {codes})"]
     lines += [
         f"{c.code} ({c.kind.value}): {c.text}"
         for c in protocol.criteria
@@ -351,7 +352,7 @@ def _status(
 
 
 def _decision_issues(
-    state: ScreeningState, protocol: Protocol, ids: set[str], statuses: Mapping[str, RecordStatus]
+    state: ScreeningState, ids: set[str], statuses: Mapping[str, RecordStatus]
 ) -> list[str]:
     issues = []
     ft_allowed = {
@@ -373,11 +374,6 @@ def _decision_issues(
                 issues.append(
                     f"{where}: full-text decision for {e.written_id}, which is not "
                     "included at title/abstract"
-                )
-            if e.decision is Verdict.EXCLUDE and not e.reason:
-                issues.append(
-                    f"{where}: exclusion of {e.written_id} has no reason (one of "
-                    f"{', '.join(protocol.exclusion_codes())})"
                 )
     return issues
 

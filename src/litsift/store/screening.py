@@ -37,8 +37,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def allowed_reasons(protocol: Protocol, stage: Stage) -> tuple[str, ...]:
-    """Criterion codes a reviewer may give as a reason at this stage."""
-    return tuple(c.code for c in protocol.criteria if c.stage in ("any", stage.value))
+    """Exclusion codes a reviewer may give as a reason at this stage (an inclusion
+    criterion is never a reason to exclude)."""
+    return protocol.exclusion_codes(stage)
 
 
 def parse_reviewer_file(
@@ -131,16 +132,35 @@ def _entry(
             "decision: not-retrieved is only allowed at the full-text stage",
             lines.line((index, "decision")),
         )
-    if dec.reason is not None:
-        codes = allowed_reasons(protocol, stage)
-        if dec.reason not in codes:
-            raise InputError(
-                path,
-                f"reason: {dec.reason!r} is not a criterion code for stage "
-                f"{stage.value} (one of {', '.join(codes)})",
-                lines.line((index, "reason")),
-            )
+    where = (index, "reason") if dec.reason is not None else (index, "decision")
+    _check_reason(path, stage, protocol, dec, lines.line(where) or line)
     return Entry(record_id, dec.id, dec.decision, dec.reason, dec.note, line)
+
+
+def _check_reason(path: Path, stage: Stage, protocol: Protocol, dec: Decision, line: int) -> None:
+    """An exclusion needs a reason from the closed list; nothing else carries one."""
+    codes = allowed_reasons(protocol, stage)
+    choices = ", ".join(codes) or "none declared: add exclude criteria to review.yaml"
+    if dec.decision is Verdict.EXCLUDE and dec.reason is None:
+        raise InputError(
+            path, f"exclusion of {dec.id} has no reason (reason: one of {choices})", line
+        )
+    if dec.reason is None:
+        return
+    if dec.decision in (Verdict.INCLUDE, Verdict.MAYBE):
+        raise InputError(
+            path,
+            f"reason: {dec.reason!r} on a decision of {dec.decision.value}: only an exclusion "
+            "takes a reason (change the decision to exclude, or remove the reason)",
+            line,
+        )
+    if dec.reason not in codes:
+        raise InputError(
+            path,
+            f"reason: {dec.reason!r} is not an exclusion code for stage {stage.value} "
+            f"(one of {choices})",
+            line,
+        )
 
 
 def load_reviewer_file(
