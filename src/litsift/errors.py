@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """`text` safe to quote in a one-line message: control and other unprintable characters
+    escaped (\\x1b, \\u200b), cut after `limit` characters with a count of the rest."""
+    out = []
+    for ch in text[:limit]:
+        if unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029":
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    rest = len(text) - limit
+    return "".join(out) + (f"... ({rest} more characters)" if rest > 0 else "")
 
 
 class LitsiftError(Exception):

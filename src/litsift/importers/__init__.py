@@ -63,10 +63,12 @@ def read_bytes(
     fmt: str = "auto",
     batch: str | None = None,
     where: str | Path | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Parse the bytes of one export file called `name` (read by litsift.store.imports).
 
-    `where` (default `name`) is the path that error messages name.
+    `where` (default `name`) is the path that error messages name; `encoding` (default:
+    detected) decodes the bytes.
     """
     where = where or name
     if fmt not in IMPORT_FORMATS:
@@ -74,7 +76,7 @@ def read_bytes(
             where, f"unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}"
         )
     try:
-        text, encoding, notes = decode(data)
+        text, encoding, notes = decode(data, encoding)
         text, repaired = normalise_newlines(text)
         notes += repaired
         actual = sniff(text) if fmt == "auto" else fmt

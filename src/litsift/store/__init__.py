@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from litsift.store.dedup import DedupStore
     from litsift.store.imports import ImportsStore
     from litsift.store.kb import KBStore
+    from litsift.store.lock import ReviewLock
     from litsift.store.screening import ScreeningStore
     from litsift.store.search import SearchStore
     from litsift.store.tags import TagsStore
@@ -115,6 +116,13 @@ class Review:
         model = load_model(path, MetaAnalysis)
         lines = item_lines(path, "studies")
         return self.rel(path), tuple(zip(model.studies, lines, strict=True))
+
+    def lock(self, timeout: float = 0.0) -> ReviewLock:
+        """The review's write lock: every command that writes the review holds it
+        (`with review.lock(): ...`; it nests, and a killed holder frees it)."""
+        from litsift.store.lock import ReviewLock
+
+        return ReviewLock(self.root, timeout=timeout)
 
     # ----------------------------------------------------------------- folders
 
