@@ -75,3 +75,18 @@ def reviewer_file(root: Path, reviewer: str = "ann", stage: str = "title-abstrac
     path = root / "data" / "screening" / stage / f"{reviewer}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def twin_bibtex(k: int) -> str:
+    """`k` pairs of records a year apart with one title and authors and no identifier:
+    each pair is an uncertain duplicate pair for a reviewer."""
+    out = []
+    for i in range(k):
+        for year in (2021, 2022):
+            out.append(
+                f"@inproceedings{{t{i}y{year},\n  title = {{Minitrack {i} on crowdsourcing "
+                f"{TOPICS[i % 4]} and the gig economy edition {i * 31}}},\n"
+                f"  author = {{Deng{i}, Xuefei and Taylor, Joseph}},\n  year = {{{year}}},\n"
+                "  booktitle = {Hawaii International Conference on System Sciences}\n}\n"
+            )
+    return "".join(out)

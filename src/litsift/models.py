@@ -189,6 +189,16 @@ class Eligibility(Frozen):
     require_title: bool = True
 
 
+class DedupSettings(Frozen):
+    """review.yaml `dedup:`: how many uncertain duplicate pairs a reviewer is asked about.
+
+    At most `max_pairs` pairs are written to data/dedup/pairs.yaml, the likeliest
+    duplicates first; the others are kept apart by rule, and the run says how many.
+    """
+
+    max_pairs: Annotated[StrictInt, Field(ge=0)] = 500
+
+
 class Screening(Frozen):
     reviewers_per_record: Annotated[int, Field(ge=1, le=5)] = 1
     maybe: Literal["include", "exclude", "conflict"] = "include"
@@ -243,6 +253,7 @@ class Protocol(Frozen):
     reviewers: tuple[Reviewer, ...]
     eligibility: Eligibility = Eligibility()
     screening: Screening = Screening()
+    dedup: DedupSettings = DedupSettings()
     search: SearchSettings = SearchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()

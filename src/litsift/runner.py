@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from litsift import dedup, importers, kb, screen, tag, versions
-from litsift.errors import InputError
+from litsift.errors import InputError, LitsiftError
 from litsift.models import KBEntry, Record, SourceKind
 from litsift.report import render_report
 from litsift.report.counts import MetaAnalysisInput, prisma_flow
 from litsift.report.data import all_included, report_data
 from litsift.report.flow import PrismaFlow
 from litsift.store import Review
+from litsift.store.dedup import PairPlan
 from litsift.vocab import PipelineStage
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,10 @@ class RunResult:
     new_uncertain_pairs: int = 0
     audit_events: int = 0
     previous_version: versions.Version | None = None  # review.yaml `update_of`
+    pairs: PairPlan | None = None  # what became of the uncertain pairs
+    problems: list[str] = field(default_factory=list)  # input errors a lenient run listed
+    warnings: list[str] = field(default_factory=list)  # files under data/ nothing reads
+    query_warnings: list[str] = field(default_factory=list)  # lint (`litsift check` shows)
 
     def summary(self) -> list[tuple[str, str]]:
         """(stage, one-line count summary) for the CLI."""
@@ -75,7 +81,8 @@ class RunResult:
                 (
                     "dedup",
                     f"{len(d.clusters)} records after removing {d.duplicates_removed} "
-                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs",
+                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs"
+                    + (f" ({self.pairs.describe()})" if self.pairs and d.uncertain else ""),
                 )
             )
         if self.prisma:
@@ -137,19 +144,29 @@ def run(
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
-    With `strict=False` a bad entry in a screening file is skipped and listed among the
-    screening problems instead of stopping the run (what `litsift check` needs). With
-    `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
-    read-only commands such as check, status and export leave the review as it was.
+    With `strict=False` a bad entry in a screening file (or an unread file, a bad query,
+    an answer naming an unknown record) is listed among the problems instead of stopping
+    the run (what `litsift check` needs). With `record=False` nothing is appended under
+    data/ (new uncertain pairs, audit events), so read-only commands such as check, status
+    and export leave the review as it was; a run that writes holds the review's lock.
     """
+    writes = record or _stage(review, until) >= ORDER.index(PipelineStage.REPORT)
+    with review.lock() if writes else nullcontext():
+        return _run(review, until, strict=strict, record=record)
+
+
+def _run(
+    review: Review, until: PipelineStage | str | None, *, strict: bool, record: bool
+) -> RunResult:
     last = _stage(review, until)
     result = RunResult(identify(review), previous_version=review.versions.previous())
+    _check_inputs(review, result, strict)
     if result.previous_version is not None:
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
     if last <= ORDER.index(PipelineStage.SEARCH):
         return result
-    _deduplicate(review, result, record)
+    _deduplicate(review, result, record, strict)
     if last == ORDER.index(PipelineStage.DEDUP):
         return result
     _screen(review, result, strict, record)
@@ -169,6 +186,41 @@ def run(
     return result
 
 
+def _check_inputs(review: Review, result: RunResult, strict: bool) -> None:
+    """Files under data/ that nothing reads, and the queries (parsed and linted)."""
+    from litsift import search
+
+    errors: list[LitsiftError] = []
+    for item in review.unread():
+        if item.error:
+            errors.append(InputError(review.rel(item.path), item.message))
+        else:
+            result.warnings.append(item.line(review.rel(item.path)))
+    if not review.protocol.queries:
+        where = review.rel(review.protocol_path)
+        result.query_warnings.append(f"{where}: warning: queries: none listed")
+    else:
+        try:
+            review.queries()
+            findings = search.lint_queries(review)
+        except InputError as e:
+            findings, errors = [], [*errors, e]
+        errors += [
+            InputError(f.path, f"{f.message} [{f.code}]", f.line, f.col)
+            for f in findings
+            if f.level == "error"
+        ]
+        result.query_warnings += [str(f) for f in findings if f.level != "error"]
+    _report(errors, result, strict)
+
+
+def _report(errors: list[LitsiftError], result: RunResult, strict: bool) -> None:
+    """A strict run stops at the first error; a lenient one lists them all."""
+    if errors and strict:
+        raise errors[0]
+    result.problems += [str(e) for e in errors]
+
+
 def _stage(review: Review, until: PipelineStage | str | None) -> int:
     if until is None:
         return len(ORDER) - 1
@@ -178,13 +230,15 @@ def _stage(review: Review, until: PipelineStage | str | None) -> int:
         raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
 
 
-def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
+def _deduplicate(review: Review, result: RunResult, record: bool, strict: bool) -> None:
     """Cluster the records. The clusters of the last run are honoured, so an update never
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
     stand in for the last run."""
     records = result.identification.records
     answers = review.dedup.answers()
+    unknown = review.dedup.unknown_ids({r.id for r in records})
+    _report(list(unknown), result, strict)
     previous, links = dedup.still_valid(
         review.output.previous_clusters(), review.output.previous_links(), records
     )
@@ -195,9 +249,10 @@ def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
     result.dedup = dedup.deduplicate(
         records, answers=answers, previous=previous, previous_links=links
     )
-    if record and result.dedup.uncertain:
+    result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
+    if record and result.pairs.new:
         by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
-        result.new_uncertain_pairs = review.dedup.append(result.dedup.uncertain, by_id)
+        result.new_uncertain_pairs = review.dedup.append(result.pairs.new, by_id)
 
 
 def aliases(result: dedup.DedupResult) -> dict[str, str]:

@@ -36,6 +36,8 @@ def run(
     result = runner.run(Review.find(root), until=until)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
 
 
 def report(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
@@ -70,12 +72,15 @@ def status(
 
 def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Exit 1 listing every inconsistency (missing reasons, conflicts, broken audit, ...)."""
-    from litsift.checks import check as review_check
+    from litsift.checks import check_review
     from litsift.store import Review
 
-    problems = review_check(Review.find(root))
+    report = check_review(Review.find(root))
+    problems = report.problems
     for problem in problems:
         typer.echo(problem)
+    for warning in report.warnings:
+        typer.echo(warning, err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s)", err=True)
         raise typer.Exit(1)

@@ -9,12 +9,13 @@ already retrieved changes.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 from litsift import importers
 from litsift.errors import InputError, SearchError
@@ -47,6 +48,7 @@ from litsift.search.translate import DatabaseString
 from litsift.store import Review
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
 
 CITATIONS = "citations"
 TRANSLATED = searchlog.TRANSLATED
@@ -481,6 +483,30 @@ def _with_protocol(settings: Settings, review: Review) -> Settings:
     )
 
 
+def _holding_lock(
+    search: Callable[Concatenate[Review, _P], SearchReport],
+) -> Callable[Concatenate[Review, _P], SearchReport]:
+    """A search holds the review's write lock; under it, the log of a search that was
+    killed part-way (still `status: running`) is marked interrupted."""
+
+    @functools.wraps(search)
+    def locked(review: Review, *args: _P.args, **kwargs: _P.kwargs) -> SearchReport:
+        with review.lock():
+            for path in review.search.mark_interrupted():
+                log.warning("%s: an earlier search was interrupted", review.rel(path))
+            try:
+                return search(review, *args, **kwargs)
+            except KeyboardInterrupt:
+                review.search.mark_interrupted()
+                raise
+            except BaseException as e:  # the log says how the search ended, then it goes on
+                review.search.mark_interrupted("failed", str(e) or type(e).__name__)
+                raise
+
+    return locked
+
+
+@_holding_lock
 def run_search(
     review: Review,
     *,

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from litsift.store.screening import ScreeningStore
     from litsift.store.search import SearchStore
     from litsift.store.tags import TagsStore
+    from litsift.store.unread import Unread
     from litsift.store.versions import VersionsStore
 
 PROTOCOL_FILE = "review.yaml"
@@ -123,6 +124,39 @@ class Review:
         from litsift.store.lock import ReviewLock
 
         return ReviewLock(self.root, timeout=timeout)
+
+    def unread(self) -> list[Unread]:
+        """Every file under data/ that litsift does not read: errors where decisions or
+        answers would be missed, warnings otherwise (see store/unread.py)."""
+        from litsift.store import unread
+
+        stores = {
+            s.folder: s
+            for s in (
+                self.imports,
+                self.search,
+                self.dedup,
+                self.screening,
+                self.audit,
+                self.tags,
+                self.kb,
+                self.versions,
+            )
+        }
+        declared = {(self.root / self.protocol.taxonomy).resolve()}
+        if self.protocol.meta_analysis:
+            declared.add((self.root / self.protocol.meta_analysis).resolve())
+        out: list[Unread] = []
+        for path in unread.visible(self.data):
+            if path in stores:
+                out += stores[path].unread()
+            elif path.resolve() in declared or unread.is_doc(path):
+                continue
+            elif path.is_file() and path.suffix.lower() == ".yml":
+                out.append(unread.yml(path))
+            else:
+                out.append(unread.other(path, "litsift does not read it"))
+        return out
 
     # ----------------------------------------------------------------- folders
 

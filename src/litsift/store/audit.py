@@ -27,6 +27,7 @@ from litsift.errors import ConsistencyError, InputError
 from litsift.fileio import atomic_write
 from litsift.models import AuditEvent
 from litsift.screen.state import ADJUDICATION, ReviewerFile, ScreeningState
+from litsift.store.unread import Unread, scan
 
 if TYPE_CHECKING:
     from litsift.store import Review
@@ -231,6 +232,10 @@ class AuditStore:
         self.review = review
         self.folder = review.data / FOLDER
         self.log = self.folder / LOG
+
+    def unread(self) -> list[Unread]:
+        """Files under data/audit/ that litsift does not read."""
+        return scan(self.folder, [self.log, head_path(self.log)])
 
     def events(self) -> list[AuditEvent]:
         return read_events(self.log)

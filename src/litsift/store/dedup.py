@@ -8,7 +8,8 @@ blanking or flipping an answer undoes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 from litsift.dedup.core import ANSWERS, UncertainPair
 from litsift.errors import InputError
 from litsift.models import Frozen, Record
+from litsift.store.unread import Unread, scan
 from litsift.yamlio import dump_yaml, item_lines, load_list
 
 if TYPE_CHECKING:
@@ -88,6 +90,66 @@ def load_answers(path: Path) -> dict[frozenset[str], str]:
     return answers
 
 
+@dataclass(frozen=True)
+class PairPlan:
+    """What a run does with its uncertain pairs: at most `cap` pairs go to pairs.yaml (the
+    likeliest duplicates first); the rest are kept apart by rule."""
+
+    new: tuple[UncertainPair, ...]  # to append, highest score first
+    waiting: tuple[int, ...]  # lines of unanswered pairs in the file still uncertain
+    by_rule: int  # uncertain pairs over the cap: kept apart, never asked
+    cap: int
+
+    @property
+    def awaiting(self) -> int:
+        """Pairs a reviewer must answer: unanswered in the file, or about to be written."""
+        return len(self.new) + len(self.waiting)
+
+    def describe(self) -> str:
+        text = f"{self.awaiting} await an answer in data/{FOLDER}/{PAIRS}"
+        if self.by_rule:
+            text += f", {self.by_rule} kept apart by rule (over the cap of {self.cap} pairs)"
+        return text
+
+
+def plan_pairs(
+    uncertain: Sequence[UncertainPair], entries: Sequence[tuple[PairEntry, int]], cap: int
+) -> PairPlan:
+    """Rank the uncertain pairs not yet in the file (highest score first: the rule keeps
+    them apart, so those are where it most likely errs) and keep what fits under the cap."""
+    present = {frozenset((e.a, e.b)): (e, line) for e, line in entries}
+    waiting = sorted(
+        present[key][1]
+        for p in uncertain
+        if (key := frozenset((p.a, p.b))) in present and not present[key][0].answer
+    )
+    fresh = sorted(
+        (p for p in uncertain if frozenset((p.a, p.b)) not in present),
+        key=lambda p: (-p.score, p.a, p.b),
+    )
+    room = max(cap - len(entries), 0)
+    return PairPlan(tuple(fresh[:room]), tuple(waiting), len(fresh) - min(room, len(fresh)), cap)
+
+
+def unknown_ids(
+    path: Path, entries: Sequence[tuple[PairEntry, int]], known: Collection[str]
+) -> list[InputError]:
+    """An error for every answered pair naming a record id no source holds."""
+    errors = []
+    for entry, line in entries:
+        missing = [rid for rid in (entry.a, entry.b) if rid not in known]
+        if entry.answer and missing:
+            errors.append(
+                InputError(
+                    path,
+                    f"answer for {entry.a} / {entry.b} names unknown record id {missing[0]!r} "
+                    "(no import or search holds it; correct the id or remove the entry)",
+                    line,
+                )
+            )
+    return errors
+
+
 def append_uncertain(
     path: Path, pairs: Sequence[UncertainPair], records: Mapping[str, Record]
 ) -> int:
@@ -127,11 +189,22 @@ class DedupStore:
         self.folder = review.data / FOLDER
         self.pairs = self.folder / PAIRS
 
+    def unread(self) -> list[Unread]:
+        """Files under data/dedup/ that no run reads (answers elsewhere are errors)."""
+        return scan(self.folder, [self.pairs], yaml_is_error=True, what=f"answers go in {PAIRS}")
+
     def answers(self) -> dict[frozenset[str], str]:
         return load_answers(self.pairs)
 
     def entries(self) -> list[tuple[PairEntry, int]]:
         return read_entries(self.pairs)
+
+    def plan(self, uncertain: Sequence[UncertainPair], cap: int) -> PairPlan:
+        return plan_pairs(uncertain, self.entries(), cap)
+
+    def unknown_ids(self, known: Collection[str]) -> list[InputError]:
+        """Answers naming a record id that no import or search holds."""
+        return unknown_ids(self.pairs, self.entries(), known)
 
     def append(self, pairs: Sequence[UncertainPair], records: Mapping[str, Record]) -> int:
         return append_uncertain(self.pairs, pairs, records)

@@ -27,6 +27,7 @@ from litsift.errors import InputError
 from litsift.fileio import atomic_write, atomic_write_text
 from litsift.importers import ImportResult
 from litsift.models import Frozen
+from litsift.store.unread import Unread, is_doc, other, visible
 from litsift.vocab import ImportFormat
 from litsift.yamlio import dump_yaml, load_model
 
@@ -133,6 +134,38 @@ class ImportsStore:
 
     def files(self, folder: Path) -> list[Path]:
         return sorted(p for p in folder.iterdir() if _is_export(p))
+
+    def unread(self) -> list[Unread]:
+        """Files under data/imports/ that no run reads (see store/unread.py)."""
+        out = []
+        for path in visible(self.folder):
+            if path.is_dir():
+                out += self._unread_in(path)
+            elif not is_doc(path):
+                out.append(
+                    Unread(
+                        path,
+                        "not in a source folder (data/imports/<source>/), so not read",
+                        error=True,
+                    )
+                )
+        return out
+
+    def _unread_in(self, folder: Path) -> list[Unread]:
+        out = []
+        for path in visible(folder):
+            if path.is_dir():
+                out.append(
+                    Unread(path, "a folder in a source folder: its files are not read", error=True)
+                )
+            elif path.name.startswith("."):
+                out.append(other(path))
+        present = {p.name for p in self.files(folder)}
+        out += [
+            Unread(self.formats_file(folder.name), f"an entry for {name}, which is not here")
+            for name in sorted(set(self.formats(folder.name)) - present)
+        ]
+        return out
 
     def formats_file(self, source: str) -> Path:
         return self.folder / source / FORMATS

@@ -14,6 +14,7 @@ from litsift import ids
 from litsift.errors import InputError
 from litsift.kb_eval import EvalSet, check_labels
 from litsift.models import KBEntry, Taxonomy
+from litsift.store.unread import Unread, scan
 from litsift.yamlio import load_model, read_yaml
 
 if TYPE_CHECKING:
@@ -33,6 +34,14 @@ class KBStore:
 
     def entry_file(self, key: str) -> Path:
         return self.folder / f"{key}.yaml"
+
+    def unread(self) -> list[Unread]:
+        """Files under data/kb/ that litsift does not read (a `.yml` entry is an error)."""
+        eval_folder = self.eval_file.parent
+        entries = [*self.folder.glob("*.yaml"), eval_folder]
+        return scan(self.folder, entries, yaml_is_error=True) + scan(
+            eval_folder, [self.eval_file], yaml_is_error=True
+        )
 
     def entries(self, *, validate: bool = True) -> list[KBEntry]:
         """Every entry, sorted by key. With `validate` (what the review itself needs), the

@@ -117,6 +117,27 @@ def read_holder(path: Path) -> Holder | None:
         return None
 
 
+def locked_by(root: Path) -> Holder | None:
+    """Who holds the review's lock now, when another process does (None when it is free,
+    or held by this process); takes nothing."""
+    path = Path(root) / LOCK_FILE
+    if is_held(root) or not path.exists():
+        return None
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return read_holder(path) or Holder(0, "litsift", "unknown")
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 def is_held(root: Path) -> bool:
     """Whether this process holds the review's lock (for asserts in writers)."""
     with _guard:

@@ -21,6 +21,7 @@ from litsift.errors import InputError
 from litsift.fileio import atomic_write
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
+from litsift.store.unread import YAML, Unread, is_doc, other, scan, visible
 from litsift.yamlio import LineMap, read_yaml, validation_error
 
 if TYPE_CHECKING:
@@ -303,6 +304,27 @@ class ScreeningStore:
 
     def files(self, stage: Stage) -> list[Path]:
         return stage_files(self.stage_folder(stage))
+
+    def unread(self) -> list[Unread]:
+        """Files under data/screening/ that no run reads: decisions in a misspelled stage
+        folder, a `.yml` file, a reviewer file outside a stage folder are errors."""
+        stages = {self.stage_folder(s): s for s in Stage}
+        names = ", ".join(s.value for s in Stage)
+        out: list[Unread] = []
+        for path in visible(self.folder):
+            if path in stages:
+                out += scan(path, self.files(stages[path]), yaml_is_error=True)
+            elif path.is_dir():
+                out.append(
+                    Unread(path, f"not a screening stage ({names}): its files are not read", True)
+                )
+            elif path.suffix.lower() in YAML:
+                out.append(
+                    Unread(path, "reviewer files go in data/screening/<stage>/: not read", True)
+                )
+            elif not is_doc(path):
+                out.append(other(path))
+        return out
 
     def load(
         self, aliases: Mapping[str, str], known: Iterable[str] = (), *, strict: bool = True
