@@ -54,5 +54,17 @@ class SearchError(LitsiftError):
     """A source could not be searched; the message names the source and URL (never a key)."""
 
 
+class ChangedError(LitsiftError):
+    """A file changed on disk (saved in an editor) while litsift was rewriting it; nothing
+    was written."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"{path}: changed while litsift was writing it (saved in an editor?); nothing "
+            "was written: run the command again"
+        )
+
+
 class ConsistencyError(LitsiftError):
     """Derived numbers do not add up (PRISMA arithmetic, dangling references)."""

@@ -98,8 +98,9 @@ def evaluate_tagger(review: Review) -> tag.Evaluation:
 
 def build_kb(review: Review) -> Path:
     """Rebuild build/kb.sqlite from data/kb/ (linking entries to included records)."""
-    result = runner.run(review, until=PipelineStage.TAG)
-    return review.output.write_kb(kb.build_database(result.kb_entries, result.kb_links))
+    with review.lock():
+        result = runner.run(review, until=PipelineStage.TAG)
+        return review.output.write_kb(kb.build_database(result.kb_entries, result.kb_links))
 
 
 def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str, ...]]]:

@@ -17,6 +17,7 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from litsift.dedup.core import ANSWERS, UncertainPair
 from litsift.errors import InputError
+from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Frozen, Record
 from litsift.store.unread import Unread, scan
 from litsift.yamlio import dump_yaml, item_lines, load_list
@@ -153,17 +154,19 @@ def unknown_ids(
 def append_uncertain(
     path: Path, pairs: Sequence[UncertainPair], records: Mapping[str, Record]
 ) -> int:
-    """Append pairs not yet in the file, with both records' details; returns how many."""
+    """Append pairs not yet in the file, with both records' details; returns how many.
+
+    The file is replaced atomically with its old bytes and the new pairs, and only if the
+    reviewer did not save it in the meantime (ChangedError otherwise)."""
+    old = read_or_empty(path)
     present = {frozenset((e.a, e.b)) for e, _ in read_entries(path)}
     new = [p for p in pairs if frozenset((p.a, p.b)) not in present]
     if not new:
         return 0
     text = "".join(dump_yaml([_entry(p, records)]) for p in new)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    prefix = HEADER if not existing else ("" if existing.endswith("\n") else "\n")
-    with path.open("a", encoding="utf-8") as out:
-        out.write(prefix + text)
+    existing = old or b""
+    prefix = HEADER if not existing else ("" if existing.endswith(b"\n") else "\n")
+    atomic_write(path, existing + (prefix + text).encode("utf-8"), unchanged=old)
     return len(new)
 
 

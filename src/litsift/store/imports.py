@@ -24,7 +24,7 @@ from pydantic import RootModel, field_validator
 
 from litsift import importers
 from litsift.errors import InputError
-from litsift.fileio import atomic_write, atomic_write_text
+from litsift.fileio import atomic_write, read_or_empty
 from litsift.importers import ImportResult
 from litsift.models import Frozen
 from litsift.store.unread import Unread, is_doc, other, visible
@@ -214,9 +214,12 @@ class ImportsStore:
         return dest
 
     def _record(self, source: str, name: str, how: FileFormat) -> None:
+        path = self.formats_file(source)
+        old = read_or_empty(path)
         formats = self.formats(source)
         if formats.get(name) == how:
             return
         formats[name] = how
         data = {k: v.model_dump(mode="json", exclude_none=True) for k, v in sorted(formats.items())}
-        atomic_write_text(self.formats_file(source), FORMATS_HEADER + dump_yaml(data))
+        text = FORMATS_HEADER + dump_yaml(data)
+        atomic_write(path, text.encode("utf-8"), unchanged=old)  # an edit meanwhile wins

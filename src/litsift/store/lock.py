@@ -53,7 +53,7 @@ class ReviewLock:
     def __init__(self, root: Path, *, timeout: float = 0.0, command: str | None = None) -> None:
         self.path = Path(root) / LOCK_FILE
         self.timeout = timeout
-        self.command = command or " ".join(["litsift", *sys.argv[1:2]]).strip()
+        self.command = command or _command_line()
 
     def __enter__(self) -> ReviewLock:
         with _guard:
@@ -106,6 +106,16 @@ class ReviewLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, (record + "\n").encode("utf-8"), 0)
         return fd
+
+
+def _command_line() -> str:
+    """'litsift screen next': the command words of this process (its options left out)."""
+    words = []
+    for arg in sys.argv[1:]:
+        if arg.startswith("-") or len(words) == 2:
+            break
+        words.append(arg)
+    return " ".join(["litsift", *words])
 
 
 def read_holder(path: Path) -> Holder | None:

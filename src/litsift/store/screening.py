@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import ValidationError
 
-from litsift.errors import InputError
-from litsift.fileio import atomic_write
+from litsift.errors import ChangedError, InputError
+from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
 from litsift.store.unread import YAML, Unread, is_doc, other, scan, visible
@@ -177,16 +177,26 @@ def load_reviewer_file(
 # --------------------------------------------------------------------------- writing
 
 
-def atomic_append(path: Path, text: str, check: Callable[[str], object] | None = None) -> None:
+def atomic_append(
+    path: Path,
+    text: str,
+    check: Callable[[str], object] | None = None,
+    old: bytes | bool | None = False,
+) -> None:
     """Append `text` to the file, leaving existing bytes untouched; `check(new_text)` may
-    validate the result before it replaces the original."""
-    old = path.read_bytes() if path.exists() else b""
-    if old and not old.endswith(b"\n"):
-        old += b"\n"
-    new = old + text.encode("utf-8")
+    validate the result before it replaces the original. `old` is what the file held when
+    the text was made (read now when not given): if the file changed since (saved in an
+    editor), ChangedError is raised and nothing is written."""
+    if old is False:
+        old = read_or_empty(path)
+    assert not isinstance(old, bool)
+    base = old or b""
+    if base and not base.endswith(b"\n"):
+        base += b"\n"
+    new = base + text.encode("utf-8")
     if check is not None:
         check(new.decode("utf-8"))
-    atomic_write(path, new)
+    atomic_write(path, new, unchanged=old)
 
 
 def _sequence_indent(path: Path, text: str) -> int:
@@ -245,16 +255,28 @@ def render_entry(fields: Mapping[str, object], indent: int = 0) -> str:
 
 
 def append_entries(
-    path: Path, entries: Sequence[Decision | Mapping[str, object]], header: str = ""
+    path: Path,
+    entries: Sequence[Decision | Mapping[str, object]],
+    header: str = "",
+    expected_sha256: str | None = None,
 ) -> int:
     """Append entries as new text at the end of a reviewer file; returns how many.
 
     `header` (comment lines, without '#') is written before the batch. The existing file is
     never re-serialised; the combined text must parse before it replaces the original.
+    `expected_sha256` is the file the entries were chosen from (the sha256 of b"" for a
+    file that did not exist): a file changed since is not written (ChangedError), and
+    neither is one that changes while it is written.
     """
     if not entries:
         return 0
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    old = read_or_empty(path)
+    if expected_sha256 is not None and sha256_bytes(old or b"") != expected_sha256:
+        raise ChangedError(path)
+    try:
+        existing = (old or b"").decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, f"not UTF-8 text ({e.reason})") from e
     try:
         indent = _sequence_indent(path, existing)
     except yaml.YAMLError as e:
@@ -267,7 +289,11 @@ def append_entries(
         parts.append(render_entry(fields, indent))
     if existing and not existing.endswith("\n"):
         existing += "\n"
-    atomic_append(path, "".join(parts), check=lambda t: _check_appended(path, t, existing))
+
+    def check(text: str) -> None:
+        _check_appended(path, text, existing)
+
+    atomic_append(path, "".join(parts), check=check, old=old)
     return len(entries)
 
 
@@ -376,6 +402,13 @@ class ScreeningStore:
         reviewer: str,
         entries: Sequence[Decision | Mapping[str, object]],
         header: str = "",
+        based_on: ScreeningState | None = None,
     ) -> int:
-        """Append entries to a reviewer's file (see `append_entries`)."""
-        return append_entries(self.reviewer_file(stage, reviewer), entries, header)
+        """Append entries to a reviewer's file (see `append_entries`). With `based_on`, the
+        state the entries were chosen from, a file edited since is left alone."""
+        path = self.reviewer_file(stage, reviewer)
+        expected = None
+        if based_on is not None:
+            loaded = next((f for f in based_on.files if f.path == path), None)
+            expected = loaded.sha256 if loaded is not None else sha256_bytes(b"")
+        return append_entries(path, entries, header, expected)
