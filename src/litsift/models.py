@@ -166,6 +166,9 @@ class Reviewer(Frozen):
     id: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: StrictStr = ""
     role: Literal["reviewer", "adjudicator"] = "reviewer"
+    # the fingerprint of the reviewer's audit signing key (`litsift audit key` prints it):
+    # pinned here, a key the log registers for them must be this one
+    key: StrictStr | None = Field(default=None, pattern=r"^ed25519:[0-9a-f]{16}$")
 
 
 class YearRange(Frozen):
@@ -413,7 +416,7 @@ class AuditEvent(Frozen):
     seq: int
     at: str  # ISO 8601 UTC
     actor: str
-    action: str  # decision | tag | dedup | import
+    action: str  # decision | key (a reviewer's public key, in `new`)
     stage: str | None = None
     record: str | None = None
     old: str | None = None
@@ -424,6 +427,10 @@ class AuditEvent(Frozen):
     version: str
     prev: str
     hash: str = ""
+    # signed mode (schema_version 2): the signer's key fingerprint, covered by the hash,
+    # and the Ed25519 signature of the hash (litsift.signing)
+    key: str | None = None
+    signature: str | None = None
 
 
 # --------------------------------------------------------------------------- knowledge base
