@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from litsift import importers
+from litsift import importers, progress
 from litsift.errors import InputError
 from litsift.importers import ImportResult
 from litsift.models import Decision, Verdict
@@ -125,13 +125,16 @@ def prepare(review: Review, files: list[Path], options: Options) -> list[Prepare
     """Read and check every file; the first problem raises, before anything is written."""
     _check_reviewer(review, options.reviewer)
     out = []
-    for path in files:
-        name = options.source or source_slug(path)
-        _check_source(review, name, options.source is not None)
-        result = require_records(path, _read(review, path, name, options))
-        if options.reviewer:
-            _check_decisions(review, path, result, options)
-        out.append(Prepared(path, name, result))
+    with progress.task("import", total=len(files)) as task:
+        for path in files:
+            task.describe(f"import {path.name}")
+            name = options.source or source_slug(path)
+            _check_source(review, name, options.source is not None)
+            result = require_records(path, _read(review, path, name, options))
+            if options.reviewer:
+                _check_decisions(review, path, result, options)
+            out.append(Prepared(path, name, result))
+            task.advance()
     return out
 
 

@@ -22,7 +22,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from litsift import dedup, importers, kb, screen, tag, versions
+from litsift import dedup, importers, kb, progress, screen, tag, versions
 from litsift.errors import InputError, LitsiftError
 from litsift.models import KBEntry, Record, SourceKind
 from litsift.report import render_report
@@ -246,9 +246,10 @@ def _deduplicate(review: Review, result: RunResult, record: bool, strict: bool) 
         frozen = result.previous_version.keys()
         old = [r for r in records if versions.record_key(r) in frozen]
         previous = dedup.deduplicate(old, answers=answers).assignment()
-    result.dedup = dedup.deduplicate(
-        records, answers=answers, previous=previous, previous_links=links
-    )
+    with progress.task(f"dedup {len(records):,} records"):
+        result.dedup = dedup.deduplicate(
+            records, answers=answers, previous=previous, previous_links=links
+        )
     result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
     if record and result.pairs.new:
         by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
@@ -294,7 +295,10 @@ def _tag(review: Review, result: RunResult) -> None:
     result.kb_links = kb.link_records(result.kb_entries, included)
     by_record = {result.kb_links[e.key]: e for e in result.kb_entries if e.key in result.kb_links}
     overrides = review.tags.overrides({r.id for r in included})
-    result.tags = tag.tag_included(included, by_record, overrides, review.taxonomy, review.protocol)
+    with progress.task(f"tag {len(included):,} studies"):
+        result.tags = tag.tag_included(
+            included, by_record, overrides, review.taxonomy, review.protocol
+        )
 
 
 def included_records(result: RunResult) -> list[Record]:

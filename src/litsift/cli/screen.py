@@ -55,6 +55,7 @@ def next_command(
 ) -> None:
     """Append the next batch of undecided records, most relevant first, to the reviewer's
     file data/screening/<stage>/<reviewer>.yaml."""
+    from litsift import progress
     from litsift import screen as stage
     from litsift.store import Review
 
@@ -62,7 +63,8 @@ def next_command(
     with review.lock():  # two at once would hand out the same records
         records, state = _load(review, record=True)
         review.audit.sync(state, reviewer)
-        batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
+        with progress.task(f"rank {len(records):,} records"):
+            batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
         path = review.screening.reviewer_file(stage_, reviewer)
         header = f"next {len(batch)} records, most relevant first\n"
         header += stage.criteria_header(review.protocol, stage_)

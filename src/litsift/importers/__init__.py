@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from litsift.errors import InputError
+from litsift.gcpause import paused
 from litsift.importers import asreview, bibtex, csljson, csvfmt, nbib, ris, wos
 from litsift.importers.asreview import asreview_decisions, label_decisions
 from litsift.importers.base import (
@@ -75,6 +76,19 @@ def read_bytes(
         raise InputError(
             where, f"unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}"
         )
+    with paused():
+        return _read(data, name, source, fmt, batch, where, encoding)
+
+
+def _read(
+    data: bytes,
+    name: str,
+    source: str,
+    fmt: str,
+    batch: str | None,
+    where: str | Path,
+    encoding: str | None,
+) -> ImportResult:
     try:
         text, encoding, notes = decode(data, encoding)
         text, repaired = normalise_newlines(text)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -179,14 +178,19 @@ _WS = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
 
+# control characters (Unicode category Cc) but tab and line feed
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean(value: object) -> str | None:
     """Whitespace collapsed, HTML entities decoded, blank -> None."""
     if value is None:
         return None
-    text = html.unescape(str(value)).replace("\u00a0", " ").replace("\ufeff", "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c in "\t\n")
-    text = _WS.sub(" ", text).strip()
-    return text or None
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _CONTROL.sub("", text.replace("\u00a0", " ").replace("\ufeff", ""))
+    return " ".join(text.split()) or None  # str.split and re's \s: the same whitespace
 
 
 def parse_year(value: object) -> int | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from litsift.errors import InputError
+from litsift.gcpause import paused
 from litsift.models import Protocol, Record, Stage, Verdict
 from litsift.screen import eligibility
 from litsift.screen.agreement import AgreementReport, Estimate
@@ -155,6 +156,13 @@ def tally(statuses: Mapping[str, RecordStatus]) -> ScreeningCounts:
 
 def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState) -> ScreeningResult:
     """The pure screening stage over deduplicated (canonical) records."""
+    with paused():  # one status per record: no cycles, and collections cost seconds at 50k
+        return _screen(records, protocol, state)
+
+
+def _screen(
+    records: Sequence[Record], protocol: Protocol, state: ScreeningState
+) -> ScreeningResult:
     ineligible = eligibility.apply(list(records), protocol.eligibility)
     ids = sorted({r.id for r in records})
     combined = {stage.value: _combine_stage(state, stage, protocol) for stage in Stage}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec
 
-from litsift import importers
+from litsift import importers, progress
 from litsift.errors import InputError, SearchError
 from litsift.ids import normalise_doi
 from litsift.models import CitationLimits, KBEntry, Record
@@ -294,6 +294,20 @@ def page_through(
     cap: int | None,
 ) -> _Outcome:
     """Follow a search's pages to the end (or the cap); each record kept once."""
+    with progress.task(f"search {parse_as}") as task:
+        return _page_through(executor, source, first, parse_as, entry, settings, cap, task)
+
+
+def _page_through(
+    executor: Executor,
+    source: ApiSource,
+    first: Request,
+    parse_as: str,
+    entry: searchlog.SourceEntry,
+    settings: Settings,
+    cap: int | None,
+    task: progress.Task,
+) -> _Outcome:
     out = _Outcome()
     request: Request | None = first
     while request is not None:
@@ -304,6 +318,7 @@ def page_through(
             source, request, parse_as, _check_not_empty(len(out.records))
         )
         out.pages += 1
+        task.advance()
         if out.hits is None:
             out.hits = page.total
         for record in page.records:

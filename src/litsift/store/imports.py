@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import RootModel, field_validator
 
-from litsift import importers
+from litsift import importers, progress
 from litsift.errors import InputError
 from litsift.fileio import atomic_write, read_or_empty
 from litsift.importers import ImportResult
@@ -180,7 +180,7 @@ class ImportsStore:
     def read_all(self) -> list[ImportResult]:
         """Every export file of every source folder, read as recorded at import; a folder
         must name a declared source."""
-        results = []
+        jobs = []
         for folder in self.source_folders():
             source = self.review.protocol.source(folder.name)
             if source is None:
@@ -188,11 +188,15 @@ class ImportsStore:
                     folder, f"source '{folder.name}' is not declared in review.yaml `sources`"
                 )
             recorded = self.formats(folder.name)
-            for path in self.files(folder):
-                how = recorded.get(path.name)
+            jobs += [(path, source.name, recorded.get(path.name)) for path in self.files(folder)]
+        results = []
+        with progress.task("import", total=len(jobs)) as task:
+            for path, source_name, how in jobs:
+                task.describe(f"import {self.review.rel(path)}")
                 fmt = str(how.format) if how else "auto"
                 encoding = how.encoding if how else None
-                results.append(read_file(path, source=source.name, fmt=fmt, encoding=encoding))
+                results.append(read_file(path, source=source_name, fmt=fmt, encoding=encoding))
+                task.advance()
         return results
 
     def add(self, source: str, path: Path, fmt: str, encoding: str | None = None) -> Path | None:
