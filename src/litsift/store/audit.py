@@ -136,12 +136,12 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _replay(events: Iterable[AuditEvent]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-    """Last recorded (decision, reason) per (file, record)."""
-    state: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+def _replay(events: Iterable[AuditEvent]) -> dict[tuple[str, str], AuditEvent]:
+    """The last recorded decision event per (file, record)."""
+    state: dict[tuple[str, str], AuditEvent] = {}
     for e in events:
         if e.action == "decision" and e.file and e.record:
-            state[(e.file, e.record)] = (e.new, e.reason)
+            state[(e.file, e.record)] = e
     return state
 
 
@@ -180,10 +180,14 @@ def sync_audit(
     seq = events[-1].seq if events else 0
     new: list[AuditEvent] = []
     for key in sorted(set(current) | set(recorded)):
-        old_value = recorded.get(key, (None, None))
-        decision, reason, stage, actor, sha = current.get(
-            key, (None, None, None, actor_default, None)
-        )
+        last = recorded.get(key)
+        old_value = (last.new, last.reason) if last else (None, None)
+        if key in current:
+            decision, reason, stage, actor, sha = current[key]
+        else:  # withdrawn: the entry is gone from its file, at the stage it was made
+            decision, reason, sha = None, None, None
+            stage = last.stage if last else None
+            actor = last.actor if last else actor_default
         if (decision, reason) == old_value:
             continue
         seq += 1
