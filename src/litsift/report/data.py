@@ -127,6 +127,7 @@ def methods_facts(
         duplicate_reasons=_duplicate_reasons(result.prisma),
         agreement=result.screening.status_extras(),
         screeners=screeners(result.screening),
+        double_screened=double_screened(result.screening),
         adjudicated=result.screening.adjudicated(),
         with_abstract=sum(bool(r.abstract) for r in screened),
         classes=len(taxonomy.classes),
@@ -171,6 +172,16 @@ def screeners(result: screen.ScreeningResult) -> dict[str, tuple[str, ...]]:
                     if entry.decision is not None
                 }
             )
+        )
+        for stage, combined in result.combined.items()
+    }
+
+
+def double_screened(result: screen.ScreeningResult) -> dict[str, int]:
+    """Stage -> the records two or more reviewers decided there."""
+    return {
+        stage: sum(
+            sum(e.decision is not None for e in c.votes.values()) >= 2 for c in combined.values()
         )
         for stage, combined in result.combined.items()
     }

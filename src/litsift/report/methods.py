@@ -51,6 +51,7 @@ class MethodsFacts:
     duplicate_reasons: Mapping[str, int] = field(default_factory=dict)
     agreement: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     screeners: Mapping[str, Sequence[str]] = field(default_factory=dict)  # stage -> reviewers
+    double_screened: Mapping[str, int] = field(default_factory=dict)  # stage -> records
     adjudicated: Mapping[str, int] = field(default_factory=dict)  # stage -> records
     with_abstract: int = 0  # records screened that had an abstract
     classes: int = 0
@@ -229,13 +230,13 @@ def screening_paragraph(f: MethodsFacts) -> str:
     on = _screened_on(f.with_abstract, p.screened)
     parts.append(
         f"{plural(p.screened, 'record')} {_were(p.screened)} screened {on} "
-        f"{screeners_phrase(f.screeners.get('title-abstract', ()), per)} against "
+        f"{_screeners(f, 'title-abstract')} against "
         f"{plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
         f"{p.excluded_screening} {_were(p.excluded_screening)} excluded."
     )
     parts.append(
         f"{plural(p.assessed, 'report')} {_were(p.assessed)} assessed in full text "
-        f"{screeners_phrase(f.screeners.get('full-text', ()), per)}, "
+        f"{_screeners(f, 'full-text')}, "
         f"{p.excluded_full_text} excluded with reasons, and "
         f"{plural(p.included_studies, 'study', 'studies')} "
         f"({plural(p.included_reports, 'report')}) {_were(p.included_studies)} included."
@@ -327,8 +328,15 @@ def _agreement_sentence(f: MethodsFacts) -> str:
     return "No record was rated by two reviewers, so no agreement figure is reported."
 
 
-def screeners_phrase(reviewers: Sequence[str], per: int) -> str:
-    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'."""
+def _screeners(f: MethodsFacts, stage: str) -> str:
+    per = f.protocol.screening.reviewers_per_record
+    return screeners_phrase(f.screeners.get(stage, ()), per, f.double_screened.get(stage, 0))
+
+
+def screeners_phrase(reviewers: Sequence[str], per: int, double: int = 0) -> str:
+    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'; with one
+    reviewer per record, `double` says how many records a second reviewer also screened
+    (a sample checked for agreement)."""
     if not reviewers:
         return "(no reviewer decision recorded yet)"
     names = ", ".join(reviewers)
@@ -337,7 +345,8 @@ def screeners_phrase(reviewers: Sequence[str], per: int) -> str:
             f"by {plural(len(reviewers), 'reviewer')} ({names}; {per} per record, "
             "blind, conflicts adjudicated)"
         )
-    return f"by {plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record)"
+    sample = f", {double} of them also by a second reviewer, independently" if double else ""
+    return f"by {plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record{sample})"
 
 
 # --------------------------------------------------------------------------- tagging
