@@ -225,7 +225,6 @@ def dedup_paragraph(f: MethodsFacts) -> str:
 def screening_paragraph(f: MethodsFacts) -> str:
     """Automatic eligibility, who screened what on which text, and the flow per arm."""
     pr, p = f.protocol, f.prisma
-    per = pr.screening.reviewers_per_record
     parts = [_automation_sentence(f)]
     on = _screened_on(f.with_abstract, p.screened)
     parts.append(
