@@ -69,7 +69,7 @@ def test_metrics_on_a_hand_made_order() -> None:
 def test_simulation_on_a_separable_set_finds_everything_early() -> None:
     texts = [f"{ON} {i}" for i in range(10)] + [f"{OFF[i % 4]} {i}" for i in range(190)]
     labels = np.array([1] * 10 + [0] * 190)
-    sim = P.simulate(texts, labels, seed=2)
+    sim = P.simulate(P.LabelledSet("t.csv", tuple(texts), labels), seed=2)
     assert sim.n == 200 and sim.screened_all <= 12 and sim.wss95 > 0.85
 
 
@@ -79,7 +79,7 @@ def test_load_labelled_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="missing column"):
         P.load_labelled(path)
     path.write_text("title,abstract,label_included\na,b,0\nc,d,0\n")
-    with pytest.raises(InputError, match="at least one included"):
+    with pytest.raises(InputError, match=r"x\.csv: no inclusion"):
         P.load_labelled(path)
 
 
@@ -92,7 +92,7 @@ def test_stopping_estimate() -> None:
 
 @pytest.mark.shared
 def test_realworld_simulation_beats_random_by_far() -> None:
-    texts, labels = P.load_labelled(realworld_file("screening/Nagtegaal_2019.SUBSET.csv"))
-    assert len(labels) == 891 and labels.sum() == 101
-    sim = P.simulate(texts, labels, seed=1)
+    data = P.load_labelled(realworld_file("screening/Nagtegaal_2019.SUBSET.csv"))
+    assert len(data.labels) == 891 and data.included == 101
+    sim = P.simulate(data, seed=1)
     assert sim.wss95 > 0.5 and sim.recall10 > 0.3

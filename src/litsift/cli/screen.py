@@ -127,13 +127,14 @@ def simulate_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
-    texts, labels = prioritise.load_labelled(path)
-    sim = prioritise.simulate(texts, labels, seed)
+    data = prioritise.load_labelled(path)
+    sim = prioritise.simulate(data, seed)
     if json_out:
         typer.echo(json.dumps(sim.as_dict(), sort_keys=True))
         return
-    typer.echo(f"records {sim.n}, included {int(labels.sum())}, seed {seed}")
+    typer.echo(f"records {sim.n}, included {data.included}, seed {seed}, priors {sim.priors}")
     typer.echo(f"WSS@95 {sim.wss95:.3f}")
+    typer.echo(f"WSS@100 {sim.wss100:.3f}")
     typer.echo(f"recall after 10% screened {sim.recall10:.3f}")
     typer.echo(f"screened to find all inclusions {sim.screened_all}")
     typer.echo(f"seconds {sim.seconds:.1f}")

@@ -137,48 +137,89 @@ def rank(
 
 
 @dataclass(frozen=True)
+class LabelledSet:
+    """A fully labelled set read from CSV: one text (title + abstract) and label per row."""
+
+    path: str
+    texts: tuple[str, ...]
+    labels: np.ndarray  # 0/1 per row, from the column label_included
+
+    @property
+    def included(self) -> int:
+        return int(self.labels.sum())
+
+
+@dataclass(frozen=True)
 class Simulation:
-    """What `screen simulate` prints."""
+    """What `screen simulate` prints for one replay."""
 
     wss95: float
+    wss100: float
     recall10: float
     screened_all: int
     n: int
     seconds: float
+    priors: tuple[int, int] = (0, 0)  # row indexes of the included and the excluded prior
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def load_labelled(path: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and 0/1 labels from a CSV with title, abstract, label_included."""
+LABEL = "label_included"
+_LABEL_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+
+
+def load_labelled(path: Path) -> LabelledSet:
+    """A labelled CSV with columns title, abstract and label_included (0 or 1).
+
+    The file must hold at least one inclusion and one exclusion; any other problem is an
+    InputError naming the file (and the line of a bad label).
+    """
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError(path, f"cannot read CSV: {e}") from e
-    missing = [c for c in ("title", "abstract", "label_included") if c not in frame.columns]
+    missing = [c for c in ("title", "abstract", LABEL) if c not in frame.columns]
     if missing:
         raise InputError(path, f"missing column(s): {', '.join(missing)}", 1)
-    labels = frame["label_included"].str.strip()
-    bad = labels[~labels.isin(["0", "1", "0.0", "1.0"])]
+    labels = frame[LABEL].str.strip()
+    bad = labels[~labels.isin(list(_LABEL_VALUES))]
     if len(bad):
         row = int(bad.index[0]) + 2  # header is line 1
-        raise InputError(path, f"label_included must be 0 or 1, not {bad.iloc[0]!r}", row)
-    y = labels.astype(float).astype(int).to_numpy()
-    if y.sum() == 0 or y.sum() == len(y):
-        raise InputError(path, "needs at least one included and one excluded record")
-    texts = (frame["title"] + " " + frame["abstract"]).str.strip().tolist()
-    return texts, y
+        raise InputError(path, f"{LABEL} must be 0 or 1, not {bad.iloc[0]!r}", row)
+    y = labels.map(_LABEL_VALUES).to_numpy(dtype=int)
+    if y.sum() == 0:
+        raise InputError(path, f"no inclusion: every {LABEL} is 0")
+    if y.sum() == len(y):
+        raise InputError(path, f"no exclusion: every {LABEL} is 1")
+    texts = (frame["title"] + " " + frame["abstract"]).str.strip()
+    return LabelledSet(str(path), tuple(texts), y)
 
 
-def replay(x: sparse.csr_matrix, y: np.ndarray, seed: int, model: Model = DEFAULT) -> list[int]:
-    """Screening order (row indexes, priors excluded) of a simulated review."""
+def choose_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
+    """One included and one excluded row, drawn with `seed` (the same for every tool)."""
     rng = np.random.default_rng(seed)
-    prior = [int(rng.choice(np.flatnonzero(y == 1))), int(rng.choice(np.flatnonzero(y == 0)))]
+    included = int(rng.choice(np.flatnonzero(labels == 1)))
+    return included, int(rng.choice(np.flatnonzero(labels == 0)))
+
+
+def replay(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    priors: tuple[int, int],
+    seed: int = 0,
+    model: Model = DEFAULT,
+) -> list[int]:
+    """Screening order (row indexes, priors excluded) of a simulated review.
+
+    The replay stops once every inclusion is found: what follows changes no metric.
+    """
+    rng = np.random.default_rng(seed)
     seen = np.zeros(len(y), dtype=bool)
-    seen[prior] = True
-    labelled, order = list(prior), []
-    while len(labelled) < len(y):
+    seen[list(priors)] = True
+    labelled, order = list(priors), []
+    left = int(y.sum()) - int(y[list(priors)].sum())
+    while len(labelled) < len(y) and left:
         idx = np.array(labelled)
         s = scores(x, idx, y[idx], rng, model)
         s[seen] = -np.inf
@@ -188,30 +229,48 @@ def replay(x: sparse.csr_matrix, y: np.ndarray, seed: int, model: Model = DEFAUL
                 seen[i] = True
                 labelled.append(int(i))
                 order.append(int(i))
+                left -= int(y[i])
     return order
+
+
+def complete(order: Sequence[int], n: int, priors: Sequence[int] = ()) -> list[int]:
+    """`order` followed by the rows it does not list (priors left out), in row order."""
+    listed = set(order) | set(priors)
+    return list(order) + [i for i in range(n) if i not in listed]
 
 
 def metrics(found: np.ndarray) -> tuple[float, float, int]:
     """WSS@95, recall after 10% screened, screened to find all, from labels in screening order."""
     n, total = len(found), int(found.sum())
     hits = np.cumsum(found)
-    at95 = int(np.searchsorted(hits, math.ceil(0.95 * total))) + 1
-    wss95 = (n - at95) / n - 0.05
     recall10 = hits[max(math.ceil(0.1 * n), 1) - 1] / total
     screened_all = int(np.searchsorted(hits, total)) + 1
-    return round(wss95, 4), round(float(recall10), 4), screened_all
+    return wss(found, 0.95), round(float(recall10), 4), screened_all
+
+
+def wss(found: np.ndarray, recall: float) -> float:
+    """Work saved over sampling at `recall`: share of records not screened, minus 1 - recall."""
+    n, hits = len(found), np.cumsum(found)
+    at = int(np.searchsorted(hits, math.ceil(recall * int(hits[-1])))) + 1
+    return round((n - at) / n - (1 - recall), 4)
 
 
 def simulate(
-    texts: Sequence[str], labels: np.ndarray, seed: int = 1, model: Model = DEFAULT
+    data: LabelledSet,
+    seed: int = 1,
+    model: Model = DEFAULT,
+    priors: tuple[int, int] | None = None,
 ) -> Simulation:
-    """Replay a labelled set from one included and one excluded record."""
+    """Replay a labelled set from one included and one excluded record (drawn with `seed`)."""
     start = time.perf_counter()
-    x = vectorise(texts)
-    order = replay(x, labels, seed, model)
-    wss95, recall10, screened_all = metrics(labels[order])
+    priors = priors or choose_priors(data.labels, seed)
+    x = vectorise(data.texts)
+    order = complete(replay(x, data.labels, priors, seed, model), len(data.labels), priors)
+    found = data.labels[order]
+    wss95, recall10, screened_all = metrics(found)
+    seconds = round(time.perf_counter() - start, 2)
     return Simulation(
-        wss95, recall10, screened_all, len(labels), round(time.perf_counter() - start, 2)
+        wss95, wss(found, 1.0), recall10, screened_all, len(data.labels), seconds, priors
     )
 
 
