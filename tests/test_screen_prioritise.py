@@ -83,13 +83,6 @@ def test_load_labelled_errors(tmp_path: Path) -> None:
         P.load_labelled(path)
 
 
-def test_stopping_estimate() -> None:
-    est = P.stopping_estimate([True, True, False, True] + [False] * 30, undecided=100)
-    assert est.since_last_include == 30 and est.included == 3 and est.screened == 34
-    assert est.recent_rate == pytest.approx(4 / 36, abs=1e-4)  # (3 + 1) / (34 + 2)
-    assert est.expected_relevant_left == pytest.approx(100 * 4 / 36, abs=0.01)
-
-
 @pytest.mark.shared
 def test_realworld_simulation_beats_random_by_far() -> None:
     data = P.load_labelled(realworld_file("screening/Nagtegaal_2019.SUBSET.csv"))

@@ -592,6 +592,7 @@ def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsF
         imports=imports,
         dedup_links=dict(links),
         agreement=result.screening.status_extras(),
+        stopping=result.screening.stopping,
         screeners=_screeners(result.screening),
         classes=len(review.taxonomy.classes),
         families=len(review.taxonomy.families),

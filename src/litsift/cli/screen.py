@@ -57,6 +57,9 @@ def next_command(
     records, state = _load(review)
     stage.sync_audit(review, state, reviewer)
     batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
+    stopping = stage.screen(records, review.protocol, state).stopping
+    if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
+        typer.echo(stopping.line(), err=True)
     path = review.screening_dir / stage_.value / f"{reviewer}.yaml"
     header = f"next {len(batch)} records, most relevant first\n"
     header += stage.criteria_header(review.protocol, stage_)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litsift.models import Protocol, SourceKind
 from litsift.report.prisma import PrismaCounts
 from litsift.report.tables import Table
+
+if TYPE_CHECKING:
+    from litsift.screen.stopping import StopTest
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class MethodsFacts:
     families: int = 0
     # the frozen version an updated review updates: (name, date frozen, records it had)
     previous_version: tuple[str, str, int] | None = None
+    stopping: StopTest | None = None  # the stopping test where screening stands (issue 13)
 
 
 def _join(items: Sequence[str]) -> str:
@@ -189,6 +193,7 @@ def methods_paragraphs(f: MethodsFacts) -> list[str]:
         other_methods_paragraph(f),
         dedup_paragraph(f),
         screening_paragraph(f),
+        f.stopping.sentence() if f.stopping and f.stopping.configured else "",
         tagging_paragraph(f),
     ]
     if f.prisma.has_previous_arm:
