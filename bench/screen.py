@@ -39,6 +39,7 @@ import tempfile
 import time
 import venv
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 from statistics import mean
 
@@ -212,6 +213,8 @@ def main(out: Path) -> int:
             results["datasets"][path.name] = entry
             print(f"{path.name}: done", file=sys.stderr)
     results["means"] = means(results["datasets"])
+    results["stopping"] = stopping(results["datasets"])
+    results["litsift_model"] = asdict(prioritise.DEFAULT)
     (out / "screen.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
     (out / "screen.md").write_text(markdown(results))
     return 0
@@ -245,7 +248,9 @@ def markdown(results: dict) -> str:
         f"{results['seeds'][0]}-{results['seeds'][-1]}, the same one included + one "
         "excluded prior for both tools)",
         "",
-        f"Means over seeds; L = litsift, A = {results['asreview']} (default model elas_u4).",
+        f"Means over seeds; L = litsift (`prioritise.DEFAULT`, chosen by "
+        f"bench/screen_select.py: see screen-select.md), A = {results['asreview']} (its "
+        "default model elas_u4).",
         "",
         "| dataset | n | incl. | WSS@95 L | WSS@95 A | WSS@100 L | WSS@100 A | recall@10% L "
         "| recall@10% A | screened to find all L | A | seconds L | A |",
@@ -277,9 +282,56 @@ def markdown(results: dict) -> str:
             if "asreview" in e
         )
         lines.append(f"litsift's mean WSS@95 is at least ASReview's on {wins} of {len(rows)} sets.")
+    lines += ["", *stop_lines(results)]
     if not str(results["asreview_status"]).startswith("installed"):
         lines.append(f"ASReview not run: {results['asreview_status']}")
     return "\n".join(lines) + "\n"
+
+
+def stopping(datasets: dict) -> dict[str, float]:
+    """The stopping rule over every set and seed: how often it kept its promise, work saved."""
+    runs = [r for e in datasets.values() for r in e["litsift"]]
+    if not runs:
+        return {}
+    met = [r["stop_recall"] >= r["stop"]["recall"] for r in runs]
+    return {
+        "runs": len(runs),
+        "share_reaching_target": round(sum(met) / len(runs), 4),
+        "work_saved_mean": round(mean(r["stop_work_saved"] for r in runs), 4),
+        "work_saved_worst": min(r["stop_work_saved"] for r in runs),
+        "recall_mean": round(mean(r["stop_recall"] for r in runs), 4),
+        "recall_worst": min(r["stop_recall"] for r in runs),
+    }
+
+
+def stop_lines(results: dict) -> list[str]:
+    s = results.get("stopping")
+    if not s:
+        return []
+    rule = next(iter(results["datasets"].values()))["litsift"][0]["stop"]
+    lines = [
+        f"### Stopping rule (hypergeometric test, target recall {rule['recall']}, "
+        f"confidence {rule['confidence']}), litsift's runs",
+        "",
+        "| dataset | recall at stop: mean | worst | work saved at stop: mean | worst |",
+        "|---|---|---|---|---|",
+    ]
+    for name, entry in results["datasets"].items():
+        rows = entry["litsift"]
+        lines.append(
+            f"| {name} | {mean(r['stop_recall'] for r in rows):.3f} | "
+            f"{min(r['stop_recall'] for r in rows):.3f} | "
+            f"{mean(r['stop_work_saved'] for r in rows):.3f} | "
+            f"{min(r['stop_work_saved'] for r in rows):.3f} |"
+        )
+    lines += [
+        "",
+        f"Over all {s['runs']} runs the rule stopped at a recall of at least "
+        f"{rule['recall']} in {s['share_reaching_target']:.1%} of them (target: at least "
+        f"{rule['confidence']:.0%}); work saved at the stop: mean {s['work_saved_mean']:.3f}, "
+        f"worst {s['work_saved_worst']:.3f}.",
+    ]
+    return lines
 
 
 def _row(name: str, n: object, incl: object, lit: dict, asr: dict | None) -> str:

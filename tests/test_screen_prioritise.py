@@ -88,4 +88,4 @@ def test_realworld_simulation_beats_random_by_far() -> None:
     data = P.load_labelled(realworld_file("screening/Nagtegaal_2019.SUBSET.csv"))
     assert len(data.labels) == 891 and data.included == 101
     sim = P.simulate(data, seed=1)
-    assert sim.wss95 > 0.5 and sim.recall10 > 0.3
+    assert sim.wss95 > 0.5 and sim.recall10 > 0.25  # random: 0 and 0.1

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from litsift import screen as stage
-from litsift.models import Record, Stage
+from litsift.models import Record, Stage, StopRule
 from litsift.review import Review
 from litsift.screen import files, prioritise
 
@@ -123,15 +124,25 @@ def simulate_command(
     path: Annotated[
         Path,
         typer.Argument(
-            help="Labelled CSV: title, abstract, label_included.", exists=True, dir_okay=False
+            help="Labelled CSV: title, abstract, label_included (0/1), optional keywords.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed choosing the prior records.")] = 1,
+    recall: Annotated[
+        float, typer.Option("--recall", min=0, max=1, help="Stopping rule: target recall.")
+    ] = 0.95,
+    confidence: Annotated[
+        float, typer.Option("--confidence", min=0, max=1, help="Stopping rule: confidence.")
+    ] = 0.95,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
+    """Replay prioritised screening on a fully labelled set; print WSS@95, recall, and
+    the recall reached and work saved where the stopping rule said stop."""
     data = prioritise.load_labelled(path)
-    sim = prioritise.simulate(data, seed)
+    rule = _stop_rule(recall, confidence)
+    sim = prioritise.simulate(data, seed, stop=rule)
     if json_out:
         typer.echo(json.dumps(sim.as_dict(), sort_keys=True))
         return
@@ -140,4 +151,17 @@ def simulate_command(
     typer.echo(f"WSS@100 {sim.wss100:.3f}")
     typer.echo(f"recall after 10% screened {sim.recall10:.3f}")
     typer.echo(f"screened to find all inclusions {sim.screened_all}")
+    typer.echo(
+        f"stopping rule (recall {rule.recall:g}, confidence {rule.confidence:g}): stop after "
+        f"{sim.stop_at} of {sim.n} records, recall reached {sim.stop_recall:.3f}, "
+        f"work saved {sim.stop_work_saved:.3f}"
+    )
     typer.echo(f"seconds {sim.seconds:.1f}")
+
+
+def _stop_rule(recall: float, confidence: float) -> StopRule:
+    try:
+        return StopRule(recall=recall, confidence=confidence)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise typer.BadParameter(f"--{first['loc'][0]}: {first['msg']}") from None

@@ -1,22 +1,21 @@
 """Prioritised screening: rank undecided records by predicted relevance, and simulate it.
 
-The model is TF-IDF over title and abstract with a linear SVM trained on the decisions so
-far, the family ASReview's default uses. Three choices, measured on the labelled sets of
-bench/screen.py, make it rank better and faster:
-- word uni-, bi- and trigrams (sublinear term frequency, every n-gram kept: dropping the
-  rare ones costs several points of WSS@95);
-- inclusions weigh `ratio` times what balancing the classes needs (30 rather than
-  ASReview's 9.8), with weights scaled to mean 1, so the few inclusions steer the model;
-- the model is retrained after every record only while fewer than 1/`batch_fraction`
-  records are screened, then after batches of that fraction of the records screened so
-  far, which keeps a replay of thousands of records to seconds.
-Optionally a random sample of undecided records joins training as presumed exclusions
-(most records of a search are irrelevant). With no decisions of one kind, records are
-ranked by cosine similarity to the review question and to what is included.
+The ranker is the recipe of ASReview's default model (elas_u4) reproduced exactly:
+TF-IDF of word uni- and bigrams (sublinear term frequency, terms in more than 95% of the
+records dropped) and a linear SVM (C 0.11) whose inclusions weigh `ratio` (9.8) times
+what balancing the classes needs, retrained after every decision; on the labelled sets
+its screening order is the one `asreview simulate` gives from the same priors. On top of
+it, only what bench/screen_select.py measured to help when judged leave-one-dataset-out
+(see `DEFAULT` and that script's docstring for the procedure and the table):
+- a record's keywords (MeSH terms, author keywords) join its text when it has them;
+- further options (`Model`) that the selection measured and did not keep by default.
+With no decisions of one kind, records are ranked by cosine similarity to the review
+question and to what is included.
 
-`simulate` replays a fully labelled set (columns title, abstract, label_included) from one
-included and one excluded record and reports WSS@95, recall after 10% screened, and how many
-records were screened to find every inclusion.
+`simulate` replays a fully labelled set (columns title, abstract, label_included, and
+keywords when present) from one included and one excluded record, reports WSS@95,
+WSS@100, recall after 10% screened, records screened to find every inclusion, and where
+the stopping rule (screen/stopping.py) said stop: the recall reached and the work saved.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,45 +31,57 @@ import pandas as pd
 from scipy import sparse
 
 from litsift.errors import InputError
-from litsift.models import Record
+from litsift.models import Record, StopRule
+from litsift.screen.stopping import first_stop
 
 
 @dataclass(frozen=True)
 class Model:
-    """Settings of the ranking model (defaults chosen on the simulation benchmark)."""
+    """Settings of the ranking model. `DEFAULT` is the setting bench/screen_select.py chose."""
 
-    c: float = 0.11
-    ratio: float = 30.0  # inclusions weigh this times what balancing the classes needs
-    batch_fraction: float = 0.02  # retrain after this fraction of the records screened so far
+    ngrams: int = 2  # word n-grams 1..ngrams
+    keywords: bool = True  # add a record's keywords to its text
+    c: float = 0.11  # SVM regularisation
+    ratio: float = 9.8  # inclusions weigh this times what balancing the classes needs
+    batch_fraction: float = 0.0  # retrain after this fraction of the records screened (0: each)
+    second: str = ""  # "" or "logistic": a logistic regression joins the SVM (mean z-score)
     presumed_negatives: int = 0  # random undecided records trained on as exclusions
     tol: float = 1e-4  # liblinear stopping tolerance
 
+    def batch(self, screened: int) -> int:
+        """Records screened before the model is retrained (and the stopping rule checked)."""
+        return max(1, int(screened * self.batch_fraction))
+
 
 DEFAULT = Model()
+ASREVIEW_U4 = Model(keywords=False)  # ASReview 3's elas_u4, for comparison
 
 
-def vectorise(texts: Sequence[str]) -> sparse.csr_matrix:
-    """TF-IDF features (word 1-3 grams) of the texts (title + abstract).
-
-    Hashing the n-grams avoids building a vocabulary dictionary, which took 2-3 s of a
-    simulation on the shared sets; the space is large (2**24) so few n-grams collide, and
-    unused columns are dropped so the linear model works on the n-grams that occur.
-    """
+def vectorise(texts: Sequence[str], model: Model = DEFAULT) -> sparse.csr_matrix:
+    """TF-IDF features (word 1..`model.ngrams` grams, sublinear tf, max_df 0.95) of the texts."""
     # scikit-learn is imported where it is used: it costs ~2 s, and most commands never rank
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    hashed = HashingVectorizer(
-        ngram_range=(1, 3), alternate_sign=False, norm=None, n_features=2**24
-    ).transform(texts)
-    columns = hashed.tocsc()
-    used = np.flatnonzero(np.diff(columns.indptr))
-    if not len(used):  # every text empty: no features
+    vectoriser = TfidfVectorizer(ngram_range=(1, model.ngrams), sublinear_tf=True, max_df=0.95)
+    try:
+        return vectoriser.fit_transform(texts).tocsr()
+    except ValueError:  # no term at all (every text empty): no features
         return sparse.csr_matrix((len(texts), 1), dtype=np.float64)
-    return TfidfTransformer(sublinear_tf=True).fit_transform(columns[:, used]).tocsr()
 
 
-def record_text(record: Record) -> str:
-    return f"{record.title or ''} {record.abstract or ''}".strip()
+def record_text(record: Record, model: Model = DEFAULT) -> str:
+    """Title and abstract, and the keywords when the model uses them."""
+    parts = [record.title or "", record.abstract or ""]
+    if model.keywords and record.keywords:
+        parts.append("; ".join(record.keywords))
+    return " ".join(p for p in parts if p).strip()
+
+
+def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
+    """ASReview's balanced sample weights: inclusions weigh `ratio` x balance, mean 1."""
+    n_pos = int(y.sum())
+    weights = np.where(y == 1, 1.0, n_pos / (ratio * max(len(y) - n_pos, 1)))
+    return weights * (len(weights) / weights.sum())
 
 
 def scores(
@@ -81,19 +92,28 @@ def scores(
     model: Model = DEFAULT,
 ) -> np.ndarray:
     """Relevance score of every row of `x`, learned from the labelled rows."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     unlabelled = np.setdiff1d(np.arange(x.shape[0]), labelled)
     n_pn = min(model.presumed_negatives, len(unlabelled))
     presumed = rng.choice(unlabelled, n_pn, replace=False) if n_pn else unlabelled[:0]
     rows = np.concatenate([labelled, presumed])
     y = np.concatenate([labels, np.zeros(len(presumed), dtype=int)])
-    n_pos = int(y.sum())
-    weights = np.where(y == 1, model.ratio * (len(y) - n_pos) / max(n_pos, 1), 1.0)
-    weights *= len(weights) / weights.sum()
-    from sklearn.svm import LinearSVC
-
+    weights = _weights(y, model.ratio)
     svm = LinearSVC(C=model.c, tol=model.tol, random_state=0)
-    svm.fit(x[rows], y, sample_weight=weights)
-    return svm.decision_function(x)
+    s = svm.fit(x[rows], y, sample_weight=weights).decision_function(x)
+    if model.second != "logistic":
+        return s
+    logistic = LogisticRegression(solver="liblinear")
+    t = logistic.fit(x[rows], y, sample_weight=weights).decision_function(x)
+    return _zscore(s, unlabelled) + _zscore(t, unlabelled)
+
+
+def _zscore(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    values = s[rows] if len(rows) else s
+    spread = values.std()
+    return (s - values.mean()) / (spread if spread > 0 else 1.0)
 
 
 def similarity(x: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -117,8 +137,8 @@ def rank(
     (when the model uses them). Ties keep the records' id order.
     """
     ordered = sorted(records, key=lambda r: r.id)
-    texts = [record_text(r) for r in ordered] + ([query] if query else [])
-    x = vectorise(texts)
+    texts = [record_text(r, model) for r in ordered] + ([query] if query else [])
+    x = vectorise(texts, model)
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
     labels = np.array([int(decisions[ordered[i].id]) for i in done], dtype=int)
@@ -141,12 +161,19 @@ class LabelledSet:
     """A fully labelled set read from CSV: one text (title + abstract) and label per row."""
 
     path: str
-    texts: tuple[str, ...]
+    texts: tuple[str, ...]  # title + abstract
     labels: np.ndarray  # 0/1 per row, from the column label_included
+    keywords: tuple[str, ...] = ()  # per row when the file has a keywords column
 
     @property
     def included(self) -> int:
         return int(self.labels.sum())
+
+    def model_texts(self, model: Model = DEFAULT) -> list[str]:
+        """The text the model reads per row (keywords added when it uses them)."""
+        if not (model.keywords and self.keywords):
+            return list(self.texts)
+        return [f"{t} {k}".strip() for t, k in zip(self.texts, self.keywords, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -160,9 +187,13 @@ class Simulation:
     n: int
     seconds: float
     priors: tuple[int, int] = (0, 0)  # row indexes of the included and the excluded prior
+    stop: StopRule = field(default_factory=StopRule)
+    stop_at: int = 0  # records screened (priors included) when the stopping rule said stop
+    stop_recall: float = 0.0  # recall reached there
+    stop_work_saved: float = 0.0  # share of the records left unscreened there
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return asdict(self) | {"stop": self.stop.model_dump()}
 
 
 LABEL = "label_included"
@@ -193,7 +224,8 @@ def load_labelled(path: Path) -> LabelledSet:
     if y.sum() == len(y):
         raise InputError(path, f"no exclusion: every {LABEL} is 1")
     texts = (frame["title"] + " " + frame["abstract"]).str.strip()
-    return LabelledSet(str(path), tuple(texts), y)
+    keywords = tuple(frame["keywords"]) if "keywords" in frame.columns else ()
+    return LabelledSet(str(path), tuple(texts), y, keywords)
 
 
 def choose_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
@@ -223,8 +255,7 @@ def replay(
         idx = np.array(labelled)
         s = scores(x, idx, y[idx], rng, model)
         s[seen] = -np.inf
-        batch = max(1, int(len(labelled) * model.batch_fraction))  # 0: retrain every record
-        for i in np.argsort(-s, kind="stable")[:batch]:
+        for i in np.argsort(-s, kind="stable")[: model.batch(len(labelled))]:
             if not seen[i]:
                 seen[i] = True
                 labelled.append(int(i))
@@ -255,20 +286,54 @@ def wss(found: np.ndarray, recall: float) -> float:
     return round((n - at) / n - (1 - recall), 4)
 
 
+def check_points(n: int, start: int, model: Model = DEFAULT, most: int = 200) -> list[int]:
+    """Records screened at each look of the stopping rule in a simulation.
+
+    A reviewer looks after each batch; here after each retraining batch of the model, and
+    at most `most` times (every n/`most` records at least), which keeps the looks cheap
+    while moving the stop by under 1/`most` of the records.
+    """
+    ends, screened = [], start
+    every = math.ceil(n / most)
+    while screened < n:
+        screened = min(n, screened + max(model.batch(screened), every))
+        ends.append(screened)
+    return ends
+
+
 def simulate(
     data: LabelledSet,
     seed: int = 1,
     model: Model = DEFAULT,
     priors: tuple[int, int] | None = None,
+    stop: StopRule | None = None,
 ) -> Simulation:
-    """Replay a labelled set from one included and one excluded record (drawn with `seed`)."""
+    """Replay a labelled set from one included and one excluded record (drawn with `seed`).
+
+    The stopping rule (`stop`, default recall 0.95 at confidence 0.95) is checked on the
+    outcomes in screening order, priors first, as `litsift status` checks a review.
+    """
+    stop = stop or StopRule()
     start = time.perf_counter()
     priors = priors or choose_priors(data.labels, seed)
-    x = vectorise(data.texts)
-    order = complete(replay(x, data.labels, priors, seed, model), len(data.labels), priors)
+    x = vectorise(data.model_texts(model), model)
+    n = len(data.labels)
+    order = complete(replay(x, data.labels, priors, seed, model), n, priors)
     found = data.labels[order]
     wss95, recall10, screened_all = metrics(found)
+    outcomes = data.labels[[*priors, *order]]
+    at = first_stop(outcomes, n, stop, check_points(n, len(priors), model)) or n
     seconds = round(time.perf_counter() - start, 2)
     return Simulation(
-        wss95, wss(found, 1.0), recall10, screened_all, len(data.labels), seconds, priors
+        wss95,
+        wss(found, 1.0),
+        recall10,
+        screened_all,
+        n,
+        seconds,
+        priors,
+        stop,
+        at,
+        round(float(outcomes[:at].sum() / data.included), 4),
+        round(1 - at / n, 4),
     )

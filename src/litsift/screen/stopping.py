@@ -24,7 +24,7 @@ i.e. passed title/abstract screening) and the number of records to screen.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
@@ -217,12 +217,16 @@ def stop_test(
 
 
 def first_stop(
-    outcomes: Sequence[bool] | np.ndarray, total: int, rule: StopRule, every: int = 1
+    outcomes: Sequence[bool] | np.ndarray,
+    total: int,
+    rule: StopRule,
+    checks: Iterable[int] | None = None,
 ) -> int | None:
-    """Records screened when the rule first says stop, checked every `every` records."""
+    """Records screened when the rule first says stop, looking after each of `checks`
+    records screened (every record when None)."""
     seq = np.asarray(outcomes, dtype=bool)
     alpha = 1 - rule.confidence
-    for end in range(every, len(seq) + 1, every):
-        if p_value(seq[:end], total, rule.recall) < alpha:
+    for end in checks if checks is not None else range(1, len(seq) + 1):
+        if 0 < end <= len(seq) and p_value(seq[:end], total, rule.recall) < alpha:
             return end
     return None
