@@ -9,7 +9,13 @@ two rows: litsift through `prioritise.simulate`, ASReview 3.0.8 through its own 
 (`asreview simulate --prior-idx I E`, its default model elas_u4). Both screening orders are
 scored by the same functions: WSS@95, WSS@100, recall after 10% screened and records
 screened to find every inclusion. ASReview reads a copy of each set reduced to title,
-abstract and label_included, so it scores the same labels as litsift.
+abstract and label_included, so it scores the same labels as litsift. litsift runs its
+shipped default (`prioritise.DEFAULT`, chosen by bench/screen_select.py leave-one-dataset-
+out; that script writes the procedure and its table to screen-select.md).
+
+The stopping rule (hypergeometric test, target recall 0.95, confidence 0.95) is checked in
+each litsift run; the table gives the recall reached and the work saved where it said
+stop, and over every set and seed the share of runs that stopped at recall >= 0.95.
 
 Seconds: litsift's are measured in-process (features + replay); ASReview's are the wall
 time of its CLI (start-up included) and, beside them, the time its own log spans from the

@@ -89,3 +89,15 @@ def test_realworld_simulation_beats_random_by_far() -> None:
     assert len(data.labels) == 891 and data.included == 101
     sim = P.simulate(data, seed=1)
     assert sim.wss95 > 0.5 and sim.recall10 > 0.25  # random: 0 and 0.1
+
+
+def test_blend_adds_a_model_without_keywords_only_when_records_have_them() -> None:
+    recs = records()
+    decisions = {"on0": True, "off0": False, "off1": False}
+    blend = P.Model(blend=True)
+    # without keywords the blend is the single model
+    assert P.rank(recs, decisions, model=blend) == P.rank(recs, decisions)
+    tagged = [r.model_copy(update={"keywords": ("Inference",)}) for r in recs]
+    ranked = P.rank(tagged, decisions, model=blend)
+    assert {rid for rid, _ in ranked[:5]} == {f"on{i}" for i in range(1, 6)}
+    assert [s for _, s in ranked] != [s for _, s in P.rank(tagged, decisions)]

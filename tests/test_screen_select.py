@@ -65,3 +65,16 @@ def test_shipped_default_is_a_candidate_and_the_baseline_is_asreview_recipe(sele
     assert select.CANDIDATES["elas_u4"] == P.ASREVIEW_U4
     u4 = P.ASREVIEW_U4
     assert (u4.ngrams, u4.c, u4.ratio, u4.batch_fraction, u4.keywords) == (2, 0.11, 9.8, 0, False)
+
+
+def test_only_fast_candidates_may_be_chosen(select) -> None:
+    scores = {
+        "replica": {"a": 0.5, "b": 0.5},
+        "slow but good": {"a": 0.9, "b": 0.9},
+        "fast": {"a": 0.6, "b": 0.55},
+    }
+    allowed = select.fast_enough({"replica": 10.0, "slow but good": 20.0, "fast": 2.0}, "replica")
+    assert allowed == ["fast"]
+    folds, chosen = select.leave_one_group_out(scores, "replica", allowed)
+    assert chosen == "fast" and all(f.chosen == "fast" for f in folds)
+    assert all(f.best == "slow but good" for f in folds)  # the oracle still sees everything
