@@ -33,7 +33,7 @@ def _inputs(review: Review) -> tuple[list[Record], dict[str, str]]:
 
     result = runner.run(review, until=PipelineStage.DEDUP)
     assert result.dedup is not None
-    return [c.canonical for c in result.dedup.clusters], runner.aliases(result.dedup)
+    return [c.canonical for c in result.dedup.clusters], result.aliases()
 
 
 def _load(review: Review, strict: bool = True) -> tuple[list[Record], ScreeningState]:

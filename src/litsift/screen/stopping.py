@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.special import gammaln
 
 from litsift.models import StopRule
 
@@ -84,6 +83,8 @@ def _tail(
 
 
 def _log_pmf(k: np.ndarray, m: np.ndarray, big_k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    from scipy.special import gammaln  # here: reading a cached StopTest needs no scipy
+
     def log_choose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
 
