@@ -58,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         return lambda train: tag.LearnedTagger(taxonomy, settings).fit(train)
 
     terms = mean_scores(examples, taxonomy, lambda _t: tag.TermTagger(taxonomy), args.repeats)
-    print(f"terms                                          classes {terms[0]:.4f}  "
-          f"families {terms[1]:.4f}")
+    print(
+        f"terms                                          classes {terms[0]:.4f}  "
+        f"families {terms[1]:.4f}"
+    )
     rows = []
     for c, pairs, venue, indicators in itertools.product(
         (0.3, 1.0, 3.0, 10.0), (False, True), (False, True), (False, True)
@@ -67,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         s = tag.Settings(c=c, pairs=pairs, venue=venue, indicators=indicators)
         rows.append((mean_scores(examples, taxonomy, learned(s), args.repeats), s))
         (cls, fam), _ = rows[-1]
-        print(f"C={c:<5} pairs={pairs!s:<5} venue={venue!s:<5} terms={indicators!s:<5}  "
-              f"classes {cls:.4f}  families {fam:.4f}")
+        print(
+            f"C={c:<5} pairs={pairs!s:<5} venue={venue!s:<5} terms={indicators!s:<5}  "
+            f"classes {cls:.4f}  families {fam:.4f}"
+        )
     best = max(rows, key=lambda r: r[0][0])[1]  # max keeps the first of equals
     print(f"stage 1 best: {best}")
     second = []

@@ -37,7 +37,9 @@ def load_model() -> Any:
     try:
         return WordLlama.load(cache_dir=folder, disable_download=True)
     except FileNotFoundError as e:
-        raise LitsiftError(f"kb search --semantic: wordllama's packaged model is missing: {e}") from e
+        raise LitsiftError(
+            f"kb search --semantic: wordllama's packaged model is missing: {e}"
+        ) from e
 
 
 def search(index: Index, query: str, filters: Filters | None, limit: int = 20) -> list[Hit]:

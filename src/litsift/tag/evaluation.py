@@ -177,8 +177,8 @@ def assign_folds(examples: Sequence[Example], k: int, seed: str) -> dict[str, in
         for c in e.classes:
             freq[c] = freq.get(c, 0) + 1
 
-    def rarest(i: str) -> int:
-        return min((freq[c] for c in by_id[i].classes), default=0)
+    def rarest(i: str) -> tuple[int, str]:
+        return min(((freq[c], c) for c in by_id[i].classes), default=(0, ""))
 
     ordered = sorted(ids, key=rarest)  # stable: the shuffle decides among equals
     return {i: n % k for n, i in enumerate(ordered)}
