@@ -154,10 +154,10 @@ def test_cli_search_with_filters_reads_the_built_database(tmp_path):
 
 def test_semantic_search_runs_offline_from_the_wheel(index, monkeypatch):
     pytest.importorskip("wordllama")
-    from litsift import semantic
-
     # any attempt to reach the network fails loudly
     import socket
+
+    from litsift import semantic
 
     def refuse(*args, **kwargs):
         raise AssertionError("semantic search tried to open a network connection")

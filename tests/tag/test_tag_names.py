@@ -88,7 +88,6 @@ def test_technique_terms_are_allowed(tmp_path, term):
 
 def test_the_flagship_taxonomy_names_no_study():
     from conftest import ROOT
-
     from litsift.store import Review
 
     review = Review(ROOT)
