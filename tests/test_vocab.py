@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litsift.importers import DOC_TYPES, read_bytes
+from litsift.importers import DOC_TYPES, csljson, export, read_bytes
 from litsift.importers import base as importer_base
-from litsift.importers import csljson, export
 from litsift.search.query import parse_query_file
 from litsift.search.sources import SOURCES
 from litsift.vocab import DocType
