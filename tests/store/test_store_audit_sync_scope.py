@@ -37,7 +37,10 @@ def test_a_scoped_sync_records_only_the_entries_named(review: Review) -> None:
     assert review.audit.sync(load(review), "lead", NOW, scope=[(alice, "r2")]) == 1
     (event,) = read_events(review.audit_log)
     assert (event.file, event.record, event.new) == (alice, "r2", "exclude")
-    assert review.audit.sync(load(review), "lead", NOW) == 3  # the rest, once
+    bob = "data/screening/title-abstract/bob.yaml"
+    assert review.audit.sync(load(review), "lead", NOW, files=[bob]) == 2
+    assert {e.actor for e in read_events(review.audit_log)} == {"alice", "bob"}
+    assert review.audit.sync(load(review), "lead", NOW) == 1  # the rest, once
     assert verify_audit(review.audit_log) == []
 
 

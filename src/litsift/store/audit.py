@@ -232,14 +232,16 @@ def sync_audit(
     now: str | None = None,
     *,
     scope: Collection[tuple[str, str]] | None = None,
+    files: Collection[str] | None = None,
 ) -> int:
     """Append one event per new, changed or withdrawn decision; returns how many.
 
     With `scope` ((file relative to the root, id as written) pairs), only those entries are
-    compared: a writer that changed one entry records it without reading every file.
+    compared: a writer that changed one entry records it without reading every file. With
+    `files` (relative paths), only the entries of those files.
     """
     with ReviewLock(review.root, timeout=LOCK_WAIT):
-        return _sync(review, state, actor_default, now, scope)
+        return _sync(review, state, actor_default, now, scope, files)
 
 
 def _sync(
@@ -248,6 +250,7 @@ def _sync(
     actor_default: str,
     now: str | None,
     scope: Collection[tuple[str, str]] | None,
+    files: Collection[str] | None,
 ) -> int:
     path = review.audit.log
     view = review.audit.view()
@@ -265,6 +268,8 @@ def _sync(
     keys = set(current) | set(recorded)
     if scope is not None:
         keys &= set(scope)
+    if files is not None:
+        keys = {k for k in keys if k[0] in files}
     stale = _changed_since_loaded(review, state, {k: recorded[k] for k in keys if k in recorded})
     at = now or _now()
     prev = last.hash if last else GENESIS
@@ -346,7 +351,8 @@ class AuditStore:
         now: str | None = None,
         *,
         scope: Collection[tuple[str, str]] | None = None,
+        files: Collection[str] | None = None,
     ) -> int:
         """Append an event for each decision that changed since the last sync (`scope`:
-        only these (file, written id) entries)."""
-        return sync_audit(self.review, state, actor_default, now, scope=scope)
+        only these (file, written id) entries; `files`: only these files' entries)."""
+        return sync_audit(self.review, state, actor_default, now, scope=scope, files=files)

@@ -140,12 +140,17 @@ def write_decision(
     return _updated(snap, tuple(lines), data, start, end, len(new_lines), entry)
 
 
-def _check_unchanged(snap: FileSnapshot) -> None:
+def unchanged(snap: FileSnapshot) -> bool:
+    """Whether the file on disk still holds the bytes of the snapshot (absent = empty)."""
     try:
-        now = _digest(snap.path.read_bytes())
+        data = snap.path.read_bytes()
     except FileNotFoundError:
-        now = _digest(b"")
-    if now != snap.sha256:
+        data = b""
+    return _digest(data) == snap.sha256
+
+
+def _check_unchanged(snap: FileSnapshot) -> None:
+    if not unchanged(snap):
         raise FileChangedError(f"{snap.path}: changed on disk since it was read; nothing written")
 
 
@@ -252,9 +257,9 @@ def edit_entry(path: Path, text: str, values: Mapping[str, str | None]) -> str:
         value = values[key]
         if key in present:
             k, v = present[key]
-            current = None if v.tag.endswith(":null") else v.value
-            if current == value and v.tag.endswith((":str", ":null")):
-                continue
+            blank = v.tag.endswith(":null") or (v.tag.endswith(":str") and v.value == "")
+            if (value is None and blank) or (value == v.value and v.tag.endswith(":str")):
+                continue  # already says so: leave the bytes alone
             first, last = k.start_mark.line, _last_line(v)
             prefix = lines[first][: k.start_mark.column]
             tail = lines[last][v.end_mark.column :] if last == v.end_mark.line else "\n"
