@@ -180,7 +180,7 @@ def state_view(session: Session) -> dict[str, object]:
 
 
 def progress_view(session: Session) -> dict[str, object]:
-    info = session.progress_info
+    info = session.refresh_progress()
     return {
         "counts": session.counts(),
         "stopping": info.stopping,

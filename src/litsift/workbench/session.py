@@ -232,9 +232,11 @@ class Session:
             return set()
         return {rid for rid, e in snap.entries.items() if e.decision is not None}
 
-    def _rerank_later(self) -> None:
+    def _rerank_later(self, *, now: bool = False) -> None:
+        """Rank again in the worker after `rerank_every` decisions (`now`: after any)."""
         with self._lock:
-            if self.decisions - self.progress_info.ranked_at < self.rerank_every:
+            due = self.rerank_every if not now else 1
+            if self.decisions - self.progress_info.ranked_at < due:
                 return
             if self._ranking is not None and not self._ranking.done():
                 return
@@ -252,6 +254,11 @@ class Session:
             log.exception("ranking failed")
         finally:
             self._applied.set()
+
+    def refresh_progress(self) -> Progress:
+        """The progress figures, asking for fresh ones when decisions were made since."""
+        self._rerank_later(now=True)
+        return self.progress_info
 
     def wait_for_ranking(self, timeout: float = 120) -> bool:
         """Wait until a ranking in progress has been applied (for tests, bench)."""

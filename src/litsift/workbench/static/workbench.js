@@ -238,6 +238,9 @@
         body.appendChild(agree);
       }
       body.appendChild(el("p", "ranked " + data.ranked_decisions_ago + " decision(s) ago", "meta"));
+      if (data.ranked_decisions_ago > 0 && progressShown) {
+        window.setTimeout(function () { if (progressShown) { loadProgress(); } }, 1500);
+      }
     });
   }
 
