@@ -402,7 +402,8 @@ class Session:
             decided = [e for e in entries if e.decision is not None]
             out = {v.value: sum(e.decision is v for e in decided) for v in Verdict}
             out["screened"] = len(decided)
-            out["left"] = len([rid for rid in self.queue if rid not in self._decided()])
+            done = self._decided()
+            out["left"] = sum(rid not in done for rid in self.queue)
             return out
 
     def votes(self, record_id: str) -> list[dict[str, object]]:
