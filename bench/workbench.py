@@ -5,7 +5,8 @@
 Builds a synthetic review of 10,000 records (tests/workbench/synthetic.py) whose reviewer
 already decided 2,000 of them (so the reviewer file and the audit log are not small), starts
 `litsift screen serve`, opens it in headless Chromium and screens 300 records with the
-keyboard. The round trip of a decision is measured in the page, from the keydown event to
+keyboard (after 100 decisions posted by an HTTP client, timed too: the server's share
+of the round trip). The round trip of a decision is measured in the page, from the keydown event to
 the moment the server's answer (sent after the YAML file and the audit log are written and
 fsynced) is on screen: the `litsift-decision` performance measure the page records. The
 ranking of 10,000 records runs in the session's worker process after every 10 decisions,
@@ -28,14 +29,15 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests" / "workbench"))
 
 from devtools import Browser, chromium  # noqa: E402
+from helpers_workbench import Server  # noqa: E402
 from synthetic import make_review  # noqa: E402
 
-from conftest import Server  # noqa: E402
 from litsift.store.screening import render_entry  # noqa: E402
 
 RECORDS = 10_000
 PRIOR = 2_000
 DECISIONS = 300
+HTTP_DECISIONS = 100
 TARGET_MS = 50.0
 
 
@@ -79,10 +81,10 @@ def in_browser(server: Server, binary: str) -> list[float]:
         browser.close()
 
 
-def over_http(server: Server) -> list[float]:
+def over_http(server: Server, n: int) -> list[float]:
     state = server.http.get("/api/state").json()
     out = []
-    for i in range(DECISIONS):
+    for i in range(n):
         rid = state["record"]["id"]
         body = (
             {"id": rid, "decision": "include"}
@@ -104,7 +106,8 @@ def main(out: Path) -> None:
     startup = time.perf_counter() - started
     binary = chromium()
     try:
-        times = in_browser(server, binary) if binary else over_http(server)
+        http = over_http(server, HTTP_DECISIONS)  # the server's share, without a browser
+        times = in_browser(server, binary) if binary else over_http(server, DECISIONS)
     finally:
         server.stop()
     ann = root / "data" / "screening" / "title-abstract" / "ann.yaml"
@@ -117,6 +120,10 @@ def main(out: Path) -> None:
         "p50 ms": round(statistics.median(times), 1),
         "p95 ms": round(percentile(times, 0.95), 1),
         "max ms": round(max(times), 1),
+        f"HTTP client alone, {HTTP_DECISIONS} decisions before: p50 ms": round(
+            statistics.median(http), 1
+        ),
+        "HTTP client alone: p95 ms": round(percentile(http, 0.95), 1),
         "target p95 ms": TARGET_MS,
         "startup s (load, dedup, first ranking)": round(startup, 1),
         "reviewer file KB at the end": ann.stat().st_size // 1024,

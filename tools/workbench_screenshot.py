@@ -17,10 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "workbench"))
 
 from devtools import Browser, chromium  # noqa: E402
+from helpers_workbench import Server  # noqa: E402
 from PIL import Image  # noqa: E402
 from synthetic import make_review  # noqa: E402
-
-from conftest import Server  # noqa: E402
 
 
 def main(out: Path) -> None:

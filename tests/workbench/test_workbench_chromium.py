@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from devtools import Browser, chromium
+from helpers_workbench import Server
 from synthetic import make_review
 
-from conftest import Server
 from litsift.models import Stage
 from litsift.store import Review
 from litsift.store.audit import read_events

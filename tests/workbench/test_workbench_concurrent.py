@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from helpers_workbench import Server
 from synthetic import make_review
 
-from conftest import Server
 from litsift import runner
 from litsift.models import Stage
 from litsift.store import Review

@@ -5,17 +5,34 @@ adjudicator's queue."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from helpers_workbench import TOKEN, client_for, open_session
+from starlette.testclient import TestClient
 from synthetic import make_review
 
-from conftest import TOKEN, client_for, open_session
 from litsift.errors import InputError
 from litsift.models import Stage
 from litsift.store import Review
 from litsift.store.audit import read_events
+from litsift.workbench.session import Session
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def small_review(tmp_path: Path) -> Review:
+    return Review.find(make_review(tmp_path / "review", 40))
+
+
+@pytest.fixture
+def workbench(small_review: Review) -> Iterator[tuple[Session, TestClient]]:
+    session = open_session(small_review)
+    with client_for(session) as client:
+        yield session, client
+    session.close()
 
 
 def ann_file(review: Review, stage: Stage = Stage.TITLE_ABSTRACT):

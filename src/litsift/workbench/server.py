@@ -69,4 +69,8 @@ def serve(
         flush=True,
     )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        session.close()
+        sock.close()

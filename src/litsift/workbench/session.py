@@ -20,8 +20,10 @@ every reviewer's decision and reason, and writes the stage's adjudication.yaml.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -198,7 +200,9 @@ class Session:
             global _INPUT
             _INPUT = (list(self.records.values()), dict(self.aliases))
             context = multiprocessing.get_context("fork")
-            self._executor = ProcessPoolExecutor(1, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                1, mp_context=context, initializer=_background_priority
+            )
         return self._executor
 
     def _job(self) -> Future[Ranking]:
@@ -241,9 +245,14 @@ class Session:
             if self._ranking is not None and not self._ranking.done():
                 return
             made = self.decisions
+            try:
+                job = self._job()
+            except Exception:  # the worker is gone (BrokenProcessPool): keep the order
+                log.exception("cannot rank again; the current order stays")
+                return
             self._applied.clear()
-            self._ranking = self._job()
-        self._ranking.add_done_callback(lambda f: self._ranked(f, made))
+            self._ranking = job
+        job.add_done_callback(lambda f: self._ranked(f, made))
 
     def _ranked(self, future: Future[Ranking], made: int) -> None:
         try:
@@ -314,6 +323,8 @@ class Session:
             snap = self._writable()
             if record_id not in self.records:
                 raise Refused(f"unknown record {record_id}")
+            if self.adjudicator and record_id not in self.queue:
+                raise Refused(f"{record_id} is not an unresolved conflict of this stage")
             before = snap.entries.get(record_id)
             if before is not None and before.decision is not None:
                 raise Refused(
@@ -431,6 +442,12 @@ def replace_made(progress: Progress, made: int) -> Progress:
 
 # the records and aliases of the session, set before the worker is forked (so it has them)
 _INPUT: tuple[list[Record], Mapping[str, str]] = ([], {})
+
+
+def _background_priority() -> None:
+    """The ranking worker yields the processor to the server answering keypresses."""
+    with contextlib.suppress(OSError):
+        os.nice(10)
 
 
 def _rank_job(root: Path, stage: Stage, reviewer: str, adjudicator: bool) -> Ranking:

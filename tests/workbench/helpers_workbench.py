@@ -1,4 +1,4 @@
-"""Fixtures of the workbench tests: a synthetic review, a session, an HTTP client, a server."""
+"""Helpers of the workbench tests (and its benchmark): sessions, HTTP clients, a server."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from starlette.testclient import TestClient
-from synthetic import make_review
 
 from litsift.models import Stage
 from litsift.store import Review
@@ -21,11 +18,6 @@ from litsift.workbench.app import Access, create_app
 from litsift.workbench.session import Session
 
 TOKEN = "test-token-0123456789"
-
-
-@pytest.fixture
-def review(tmp_path: Path) -> Review:
-    return Review.find(make_review(tmp_path / "review", 40))
 
 
 def open_session(review: Review, reviewer: str = "ann", stage: Stage = Stage.TITLE_ABSTRACT):
@@ -37,14 +29,6 @@ def open_session(review: Review, reviewer: str = "ann", stage: Stage = Stage.TIT
 def client_for(session: Session) -> TestClient:
     access = Access(TOKEN, frozenset({"testserver"}), "litsift_token_test")
     return TestClient(create_app(session, access), headers={"x-litsift-token": TOKEN})
-
-
-@pytest.fixture
-def workbench(review: Review) -> Iterator[tuple[Session, TestClient]]:
-    session = open_session(review)
-    with client_for(session) as client:
-        yield session, client
-    session.close()
 
 
 class Server:
