@@ -19,6 +19,7 @@ Writes build/bench/workbench.json and build/bench/workbench.md. Target: p95 < 50
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -98,8 +99,23 @@ def over_http(server: Server, n: int) -> list[float]:
     return out
 
 
+def write_floor(out: Path) -> list[float]:
+    """Milliseconds of one durable atomic write of 1 KB (fsync of file and folder): a
+    decision makes three (reviewer file, audit log, its head), so this bounds it below."""
+    from litsift.fileio import atomic_write
+
+    probe, times = out / ".fsync-probe", []
+    for _ in range(50):
+        start = time.perf_counter()
+        atomic_write(probe, b"x" * 1024)
+        times.append((time.perf_counter() - start) * 1000)
+    probe.unlink()
+    return times
+
+
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    floor = write_floor(out)
     root = build(out / "workbench-review")
     started = time.perf_counter()
     server = Server(root, "ann")
@@ -125,6 +141,9 @@ def main(out: Path) -> None:
         ),
         "HTTP client alone: p95 ms": round(percentile(http, 0.95), 1),
         "target p95 ms": TARGET_MS,
+        "one atomic write of 1 KB: p50 ms": round(statistics.median(floor), 1),
+        "one atomic write of 1 KB: p95 ms": round(percentile(floor, 0.95), 1),
+        "load average (1 min) at the end": round(os.getloadavg()[0], 1),
         "startup s (load, dedup, first ranking)": round(startup, 1),
         "reviewer file KB at the end": ann.stat().st_size // 1024,
         "audit log events at the end": len(log.read_text().splitlines()),
