@@ -21,9 +21,12 @@ every reviewer's decision and reason, and writes the stage's adjudication.yaml.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -201,7 +204,7 @@ class Session:
             _INPUT = (list(self.records.values()), dict(self.aliases))
             context = multiprocessing.get_context("fork")
             self._executor = ProcessPoolExecutor(
-                1, mp_context=context, initializer=_background_priority
+                1, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
             )
         return self._executor
 
@@ -444,10 +447,16 @@ def replace_made(progress: Progress, made: int) -> Progress:
 _INPUT: tuple[list[Record], Mapping[str, str]] = ([], {})
 
 
-def _background_priority() -> None:
-    """The ranking worker yields the processor to the server answering keypresses."""
+def _worker_init(parent: int) -> None:
+    """The ranking worker yields the processor to the server answering keypresses, and
+    dies with the server (even one killed with SIGKILL, which runs no clean-up)."""
     with contextlib.suppress(OSError):
         os.nice(10)
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    if os.getppid() != parent:  # the server died before the line above took effect
+        os._exit(0)
 
 
 def _rank_job(root: Path, stage: Stage, reviewer: str, adjudicator: bool) -> Ranking:
