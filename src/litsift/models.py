@@ -221,6 +221,70 @@ class Screening(Frozen):
         return value
 
 
+# the actions of the screening workbench that a key triggers (digits pick a reason)
+WORKBENCH_ACTIONS = (
+    "include",
+    "exclude",
+    "maybe",
+    "not_retrieved",
+    "undo",
+    "skip",
+    "note",
+    "progress",
+)
+
+
+class WorkbenchKeys(Frozen):
+    """review.yaml `workbench: keys:`: one character per action (digits pick a reason)."""
+
+    include: StrictStr = "i"
+    exclude: StrictStr = "x"
+    maybe: StrictStr = "m"
+    not_retrieved: StrictStr = "r"  # full text only
+    undo: StrictStr = "u"
+    skip: StrictStr = "s"
+    note: StrictStr = "n"
+    progress: StrictStr = "p"
+
+    @field_validator("*")
+    @classmethod
+    def _one_key(cls, value: str) -> str:
+        if len(value) != 1 or value.isspace() or value.isdigit():
+            raise ValueError(
+                f"{value!r} is not one key: give one character, not a digit (digits pick "
+                "an exclusion reason) nor a space"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WorkbenchKeys:
+        seen: dict[str, str] = {}
+        for action in WORKBENCH_ACTIONS:
+            key = getattr(self, action)
+            if key in seen:
+                raise ValueError(f"key {key!r} is given to both {seen[key]} and {action}")
+            seen[key] = action
+        return self
+
+    def as_map(self) -> dict[str, str]:
+        """action -> key, in the order the workbench shows them."""
+        return {action: getattr(self, action) for action in WORKBENCH_ACTIONS}
+
+
+class WorkbenchSettings(Frozen):
+    """review.yaml `workbench:`: keys and highlighted terms of `litsift screen serve`.
+
+    `highlight` maps `include`, `exclude` or a criterion code to terms (words, "phrases",
+    a trailing * for any ending): inclusion terms are marked in one colour, exclusion terms
+    in another (a criterion's terms in its kind's colour). With `query_terms`, the query
+    files' terms are marked too: those under NOT as exclusion terms, the others as inclusion.
+    """
+
+    keys: WorkbenchKeys = WorkbenchKeys()
+    highlight: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
+    query_terms: bool = True
+
+
 # a frozen version's name, also its file name under data/versions/
 VERSION_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
@@ -271,6 +335,7 @@ class Protocol(Frozen):
     eligibility: Eligibility = Eligibility()
     screening: Screening = Screening()
     search: SearchSettings = SearchSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""
@@ -296,6 +361,13 @@ class Protocol(Frozen):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"duplicate {label}: {', '.join(dupes)}")
+        codes = {c.code for c in self.criteria}
+        for group in self.workbench.highlight:
+            if group not in ("include", "exclude") and group not in codes:
+                raise ValueError(
+                    f"workbench.highlight: {group!r} is neither include, exclude nor a "
+                    f"criterion code ({', '.join(sorted(codes))})"
+                )
         return self
 
     def source(self, name: str) -> Source | None:

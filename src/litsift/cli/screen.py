@@ -71,6 +71,29 @@ def next_command(
     typer.echo(str(path))
 
 
+@app.command("serve")
+def serve_command(
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Reviewer id from review.yaml.")
+    ],
+    stage_: StageOption = Stage.TITLE_ABSTRACT,
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (this machine only by default).")
+    ] = "127.0.0.1",
+    root: RootOption = Path("."),
+) -> None:
+    """Screen in the browser: a local workbench writing the reviewer's YAML file; prints the
+    URL to open (with its one-run token)."""
+    from litsift.store import Review
+    from litsift.workbench.server import serve
+
+    def echo(url: str) -> None:
+        typer.echo(url)
+
+    serve(Review.find(root), stage_, reviewer, host, port, echo)
+
+
 @app.command("conflicts")
 def conflicts_command(
     write: Annotated[

@@ -6,8 +6,9 @@ a killed command (kill -9, a crash, a power cut) is never in the way: the next c
 it. The file also records who holds the lock (pid, command, start time), for the message the
 waiting command prints: "another litsift command is running (pid N: litsift run, since ...)".
 
-Locks nest within a process (a command that runs another step keeps one lock), and a
-command may wait for the lock (`timeout`) rather than fail at once.
+Locks nest within a thread (a command that runs another step keeps one lock); two threads
+of one process (the workbench's request handlers) each take the lock in turn, as two
+processes do. A command may wait for the lock (`timeout`) rather than fail at once.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class Holder:
         return f"pid {self.pid}: {self.command}, since {self.since}"
 
 
-_held: dict[Path, tuple[int, int]] = {}  # lock path -> (fd, depth) in this process
+# (lock path, thread) -> (fd, depth): each thread opens its own descriptor, and flock
+# excludes two descriptors of one file even within a process
+_held: dict[tuple[Path, int], tuple[int, int]] = {}
 _guard = threading.Lock()
 
 
@@ -56,14 +59,15 @@ class ReviewLock:
         self.command = command or " ".join(["litsift", *sys.argv[1:2]]).strip()
 
     def __enter__(self) -> ReviewLock:
+        key = (self.path, threading.get_ident())
         with _guard:
-            fd, depth = _held.get(self.path, (-1, 0))
+            fd, depth = _held.get(key, (-1, 0))
             if depth:
-                _held[self.path] = (fd, depth + 1)
+                _held[key] = (fd, depth + 1)
                 return self
         fd = self._acquire()
         with _guard:
-            _held[self.path] = (fd, 1)
+            _held[key] = (fd, 1)
         return self
 
     def __exit__(
@@ -72,18 +76,20 @@ class ReviewLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        key = (self.path, threading.get_ident())
         with _guard:
-            fd, depth = _held[self.path]
+            fd, depth = _held[key]
             if depth > 1:
-                _held[self.path] = (fd, depth - 1)
+                _held[key] = (fd, depth - 1)
                 return
-            del _held[self.path]
+            del _held[key]
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
     def _acquire(self) -> int:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout
+        pause = 0.002  # short at first: a writer holds the lock for milliseconds
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,7 +106,8 @@ class ReviewLock:
                         f"another litsift command is running{who}; wait for it to finish "
                         "and run this command again"
                     ) from None
-                time.sleep(0.05)
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
         stamp = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
         record = json.dumps({"pid": os.getpid(), "command": self.command, "since": stamp})
         os.ftruncate(fd, 0)
@@ -118,6 +125,6 @@ def read_holder(path: Path) -> Holder | None:
 
 
 def is_held(root: Path) -> bool:
-    """Whether this process holds the review's lock (for asserts in writers)."""
+    """Whether this thread holds the review's lock (for asserts in writers)."""
     with _guard:
-        return (Path(root) / LOCK_FILE) in _held
+        return (Path(root) / LOCK_FILE, threading.get_ident()) in _held
