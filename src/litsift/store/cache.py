@@ -45,21 +45,33 @@ def code_digest() -> str:
 
 
 def files_digest(root: Path, paths: Iterable[Path]) -> str:
-    """SHA-256 over every file at or under `paths` (relative path and bytes, sorted)."""
+    """SHA-256 over every file at or under `paths` (relative path and bytes, sorted).
+
+    Hidden files are left out: they are a writer's temporary copies and lock files,
+    which come and go while another command saves (a file that vanishes between the
+    listing and the read is left out for the same reason)."""
     h = hashlib.sha256()
     found: list[Path] = []
     for p in paths:
         if p.is_file():
             found.append(p)
         elif p.is_dir():
-            found += [f for f in p.rglob("*") if f.is_file()]
+            found += [f for f in p.rglob("*") if f.is_file() and not _hidden(f, p)]
     for f in sorted(set(found)):
         try:
             rel = str(f.relative_to(root))
         except ValueError:
             rel = str(f)
-        h.update(rel.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+        try:
+            data = f.read_bytes()
+        except FileNotFoundError:
+            continue
+        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
 def digest(*parts: str) -> str:
