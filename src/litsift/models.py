@@ -95,12 +95,37 @@ class SourceKind(StrEnum):
     PREVIOUS = "previous"  # studies included in a previous version of the review
 
 
+class SparkSettings(Frozen):
+    """How the Spark engine connects: `master` as spark-submit takes it, extra `conf` pairs."""
+
+    master: StrictStr = "local[*]"
+    conf: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+
+class SnapshotSpec(Frozen):
+    """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
+
+    path: StrictStr  # the snapshot root (holding data/), relative to the review root
+    format: Literal["openalex-jsonl", "openalex-parquet"] = "openalex-jsonl"
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
+    index: StrictStr | None = None
+    spark: SparkSettings = SparkSettings()
+
+
 class Source(Frozen):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Literal["openalex", "crossref", "arxiv", "semanticscholar", "dblp"] | None = None
+    snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> Source:
+        if self.api and self.snapshot:
+            raise ValueError("a source searches either an api: or a snapshot:, not both")
+        return self
 
 
 class CriterionKind(StrEnum):
