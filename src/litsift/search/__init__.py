@@ -33,6 +33,7 @@ from litsift.search.executor import (
     SuspectPage,
 )
 from litsift.search.query import Query, load_query
+from litsift.search.snapshot import adapter as snapshots
 from litsift.search.sources import get_source
 from litsift.search.sources.base import Page, Request, Source
 from litsift.search.sources.citations import (
@@ -92,8 +93,8 @@ def review_queries(review: Review) -> list[Query]:
 
 
 def api_sources(review: Review, names: Iterable[str] | None = None) -> list[ProtocolSource]:
-    """review.yaml sources with `api:` set, optionally only the named ones."""
-    available = [s for s in review.protocol.sources if s.api]
+    """review.yaml sources with `api:` or a database `snapshot:`, optionally only the named."""
+    available = [s for s in review.protocol.sources if s.api or snapshots.is_database(s)]
     if names is None:
         return available
     wanted = list(names)
@@ -102,7 +103,7 @@ def api_sources(review: Review, names: Iterable[str] | None = None) -> list[Prot
     if unknown:
         raise SearchError(
             f"unknown search source {', '.join(unknown)} (review.yaml sources "
-            f"with api: {', '.join(sorted(known)) or 'none'})"
+            f"with api: or snapshot: {', '.join(sorted(known)) or 'none'})"
         )
     return [s for s in available if s.name in wanted]
 
@@ -114,6 +115,9 @@ def explain(
     out = []
     for query in review_queries(review):
         for src in api_sources(review, sources):
+            if src.snapshot:
+                out.append(snapshots.explain_row(src, query))
+                continue
             api = get_source(src.api or "")
             tr = api.translate(query)
             out.append(
@@ -497,10 +501,16 @@ def _run_queries(
     queries = review_queries(review)
     chosen = api_sources(review, sources)
     if not chosen:
-        raise SearchError("no review.yaml source has `api:` set; nothing to search")
+        raise SearchError("no review.yaml source has `api:` or `snapshot:` set; nothing to search")
     per_source: dict[str, list[Record]] = {}
     failures: list[str] = []
     for src in chosen:
+        if src.snapshot:
+            kept, failed = snapshots.run_queries(review, src, queries, run)
+            per_source.setdefault(src.name, []).extend(kept)
+            failures += failed
+            searchlog.write_log(review.search_dir, run)
+            continue
         for query in queries:
             try:
                 entry, kept = _search_one(executor, src, query, review, settings, max_records, run)
@@ -554,6 +564,9 @@ def _run_citations(
             "citation chasing needs included studies with a DOI or arXiv id (screening "
             f"decisions or {review.rel(review.kb_dir)}/*.yaml); none found"
         )
+    chaser = review.protocol.source(CITATIONS)
+    if chaser is not None and chaser.snapshot is not None:
+        return snapshots.run_citations(review, chaser, seeds, run)
     records: dict[str, Record] = {}
     failures: list[str] = []
     work_ids: list[str] = []

@@ -67,6 +67,8 @@ class SourceEntry:
     status: str = "running"  # running | complete | failed
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # a local snapshot search: release date, engine, format, path, seconds taken
+    snapshot: dict[str, Any] | None = None
 
 
 @dataclass
@@ -91,6 +93,8 @@ class RunLog:
             del data["seeds"]
         for entry in entries:
             entry["wait_seconds"] = round(entry["wait_seconds"], 3)
+            if entry["snapshot"] is None:
+                del entry["snapshot"]
         return {"schema_version": data.pop("schema_version"), **data, "sources": entries}
 
 
