@@ -186,3 +186,24 @@ def test_parallel_workers_build_the_same_index(snap_root, tmp_path):
             for d in ("one", "two")
         )
         assert a == b and a
+
+
+def test_cli_index_and_info(snap_root):
+    from typer.testing import CliRunner
+
+    from litsift.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["snapshot", "info", str(snap_root)])
+    assert out.exit_code == 0, out.output
+    info = json.loads(out.stdout)
+    assert (info["release_date"], info["files"], info["indexed_files"]) == ("2026-06-24", 3, 0)
+    out = runner.invoke(app, ["snapshot", "index", str(snap_root), "-j", "1"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout == ""  # progress and summary go to stderr
+    assert "3 files (3 indexed now, 0 already, 0 dropped), 90 works" in out.stderr
+    out = runner.invoke(app, ["snapshot", "info", str(snap_root)])
+    assert json.loads(out.stdout)["indexed_files"] == 3
+    out = runner.invoke(app, ["snapshot", "index", str(snap_root.parent)])
+    assert out.exit_code == 2
+    assert out.stderr.startswith(f"error: {snap_root.parent}: not an OpenAlex works snapshot")

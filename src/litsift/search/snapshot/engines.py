@@ -95,13 +95,16 @@ def _session(settings: SparkSettings) -> Any:
             "the spark engine needs pyspark: pip install 'litsift[spark]' (and Java 17+)"
         ) from e
     builder = SparkSession.builder.master(settings.master).appName("litsift-snapshot")
-    builder = builder.config("spark.ui.enabled", "false")
-    for key, value in sorted(settings.conf.items()):
+    # progress bars and the web UI are for interactive use; litsift reports on its own
+    defaults = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
+    for key, value in sorted({**defaults, **settings.conf}.items()):
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except Exception as e:
         raise SearchError(f"spark: cannot start a session on {settings.master}: {e}") from e
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def make_engine(name: str, spark: SparkSettings | None = None) -> Engine:
