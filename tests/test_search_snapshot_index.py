@@ -174,11 +174,13 @@ def test_a_changed_file_is_indexed_again_and_a_vanished_one_dropped(snap_root):
     assert len(list((folder / "tokens").glob("*.parquet"))) == 2
 
 
-def test_parallel_workers_build_the_same_index(snap_root, tmp_path):
+def test_parallel_workers_and_small_chunks_build_the_same_index(snap_root, tmp_path, monkeypatch):
     import duckdb
 
     snap = open_snapshot(snap_root)
+    monkeypatch.setattr(index_mod, "CHUNK", 7)  # many flushes per file
     build_index(snap, tmp_path / "one", workers=1)
+    monkeypatch.undo()
     build_index(snap, tmp_path / "two", workers=2)
     for table in index_mod.TABLES:
         a, b = (

@@ -23,6 +23,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -200,12 +201,33 @@ def index_part(path: Path, no: int, folder: Path, fmt: Format) -> int | tuple:
 
 def _index_part(path: Path, no: int, folder: Path, fmt: Format) -> int:
     import duckdb
-    import pandas as pd
 
-    cols: dict[str, list] = {
-        k: [] for k in ("wid", "id", "doi", "year", "doc_type", "ti", "ab", "refs")
-    }
-    base = no << 32
+    tmpdir = Path(tempfile.mkdtemp(prefix=f".p{no:06d}-", dir=folder))
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads TO 1")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = '{tmpdir}'")
+        con.execute(SRC_TABLE)
+        works = _load(con, path, no, fmt)
+        outs = {t: tmpdir / f"{t}.parquet" for t in TABLES}
+        _copy(con, WORKS_SQL, outs["works"])
+        _copy(con, TOKENS_SQL, outs["tokens"])
+        _copy(con, REFS_SQL, outs["refs"])
+        for table, tmp in outs.items():
+            os.replace(tmp, table_file(folder, table, no))
+    finally:
+        con.close()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return works
+
+
+def _load(con: Any, path: Path, no: int, fmt: Format) -> int:
+    """Read the file's works into the table src, CHUNK works at a time (bounded memory)."""
+    names = ("wid", "id", "doi", "year", "doc_type", "ti", "ab", "refs")
+    cols: dict[str, list] = {k: [] for k in names}
+    base, total = no << 32, 0
     for row, work in iter_works(path, fmt):
         item = index_row(row, work)
         if item is None:
@@ -218,38 +240,38 @@ def _index_part(path: Path, no: int, folder: Path, fmt: Format) -> int:
         cols["ti"].append(" ".join(item.title))
         cols["ab"].append(" ".join(item.abstract))
         cols["refs"].append(" ".join(item.refs))
-    frame = pd.DataFrame(cols)
-    frame["wid"] = frame["wid"].astype("int64")
-    frame["year"] = frame["year"].astype("Int32")
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".p{no:06d}-", dir=folder))
-    con = duckdb.connect()
-    try:
-        con.execute("SET threads TO 1")
-        con.execute("SET preserve_insertion_order = false")
-        con.execute(f"SET temp_directory = '{tmpdir}'")
-        con.register("src", frame)
-        outs = {t: tmpdir / f"{t}.parquet" for t in TABLES}
-        _copy(con, WORKS_SQL, outs["works"])
-        _copy(con, TOKENS_SQL, outs["tokens"])
-        _copy(con, REFS_SQL, outs["refs"])
-        for table, tmp in outs.items():
-            os.replace(tmp, table_file(folder, table, no))
-    finally:
-        con.close()
-        for leftover in tmpdir.glob("*"):
-            leftover.unlink(missing_ok=True)
-        tmpdir.rmdir()
-    return len(frame)
+        if len(cols["wid"]) >= CHUNK:
+            total += _flush(con, cols)
+    return total + _flush(con, cols)
+
+
+def _flush(con: Any, cols: dict[str, list]) -> int:
+    import pandas as pd
+
+    n = len(cols["wid"])
+    if n:
+        frame = pd.DataFrame(cols)
+        frame["wid"] = frame["wid"].astype("int64")
+        frame["year"] = frame["year"].astype("Int32")
+        con.register("chunk", frame)
+        con.execute("INSERT INTO src SELECT wid, id, doi, year, doc_type, ti, ab, refs FROM chunk")
+        con.unregister("chunk")
+        for values in cols.values():
+            values.clear()
+    return n
 
 
 def _copy(con: Any, sql: str, out: Path) -> None:
     con.execute(f"COPY ({sql}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
 
 
-WORKS_SQL = (
-    "SELECT CAST(wid AS BIGINT) AS wid, CAST(id AS VARCHAR) AS id, CAST(doi AS VARCHAR) AS doi, "
-    "CAST(year AS INTEGER) AS year, CAST(doc_type AS VARCHAR) AS doc_type FROM src ORDER BY wid"
+CHUNK = 50_000  # works held in Python at a time
+MEMORY_LIMIT = "1GB"  # per worker; DuckDB spills a larger sort to the index folder
+SRC_TABLE = (
+    "CREATE TABLE src (wid BIGINT, id VARCHAR, doi VARCHAR, year INTEGER, "
+    "doc_type VARCHAR, ti VARCHAR, ab VARCHAR, refs VARCHAR)"
 )
+WORKS_SQL = "SELECT wid, id, doi, year, doc_type FROM src ORDER BY wid"
 TOKENS_SQL = """
 SELECT CAST(token AS VARCHAR) AS token, CAST(wid AS BIGINT) AS wid,
        CAST(f AS TINYINT) AS f, CAST(pos AS INTEGER) AS pos FROM (
