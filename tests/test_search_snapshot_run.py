@@ -166,3 +166,14 @@ def test_citation_chasing_through_referenced_works(tmp_path, works):
     ]
     assert entries[0]["snapshot"]["seeds_found"] == 4
     assert "not in the snapshot" in entries[1]["warnings"][0]  # the arXiv seed
+
+
+def test_the_methods_text_names_the_snapshot_release(review):
+    from litsift.report.methods import _search_sentence
+    from litsift.search import search_summary
+
+    run_search(review)
+    (row,) = search_summary(review)
+    sentence = _search_sentence(row)
+    assert sentence.startswith("OpenAlex snapshot (release 2026-06-24, duckdb) was searched on")
+    assert f"\u201c{QUERY}\u201d" in sentence  # the query as written, not the SQL

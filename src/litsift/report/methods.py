@@ -76,6 +76,9 @@ def _search_sentence(r: Mapping[str, Any]) -> str:
     where = r.get("platform") or r.get("source")
     when = r.get("date") or "an unrecorded date"
     query = r.get("query_sent") or r.get("query")
+    if snap := r.get("snapshot"):  # a local snapshot: its release, and the query as written
+        where = f"{where} (release {snap.get('release_date')}, {snap.get('engine')})"
+        query = r.get("query_written") or query
     found = f"{r.get('hits')} hits, {r.get('retrieved')} records retrieved"
     return f"{where} was searched on {when} with the query \u201c{query}\u201d ({found})"
 

@@ -272,6 +272,8 @@ def search_summary(review: Review) -> list[dict[str, Any]]:
                     "kept": e.get("kept"),
                     "status": e.get("status"),
                     "run_id": run.get("run_id"),
+                    "query_written": e.get("query_written"),
+                    "snapshot": e.get("snapshot"),
                 }
             )
     return rows
