@@ -39,6 +39,8 @@ class DuckDBEngine:
 
         self._duckdb = duckdb
         self.con = duckdb.connect()
+        # a query looks up each term in every index file: keep their footers parsed
+        self.con.execute("SET parquet_metadata_cache = true")
         if threads:
             self.con.execute(f"SET threads TO {int(threads)}")
         if memory_limit:
