@@ -298,15 +298,20 @@ def measure_fts(folder: Path, indexed: Indexed, files: int, out_dir: Path) -> di
     db.unlink(missing_ok=True)
     con = duckdb.connect(str(db))
     con.execute(f"LOAD '{ext}'")
+    con.execute("SET memory_limit = '6GB'")
+    con.execute("SET preserve_insertion_order = false")
     sub = _subset(indexed, files)
-    files_list = ", ".join(f"'{p}'" for p in sub.files()["tokens"])
     t = time.perf_counter()
-    con.execute(
-        "CREATE TABLE docs AS SELECT wid, "
-        "string_agg(CASE WHEN f = 1 THEN token END, ' ' ORDER BY pos) AS ti, "
-        "string_agg(CASE WHEN f = 2 THEN token END, ' ' ORDER BY pos) AS ab "
-        f"FROM read_parquet([{files_list}]) GROUP BY wid"
-    )
+    # the folded words back from the token table, one index file at a time; BM25 needs no
+    # word order, and an ordered string_agg ran out of 6 GB on one file of 100,000 works
+    con.execute("CREATE TABLE docs (wid BIGINT, ti VARCHAR, ab VARCHAR)")
+    for path in sub.files()["tokens"]:
+        con.execute(
+            "INSERT INTO docs SELECT wid, "
+            "string_agg(CASE WHEN f = 1 THEN token END, ' ') AS ti, "
+            "string_agg(CASE WHEN f = 2 THEN token END, ' ') AS ab "
+            f"FROM read_parquet('{path}') GROUP BY wid"
+        )
     load_s = time.perf_counter() - t
     t = time.perf_counter()
     con.execute(
@@ -413,23 +418,32 @@ def main() -> int:
         seconds, n = fetch_time(sub, wids)
         scales["5M"][name]["fetch_records"] = n
         scales["5M"][name]["fetch_s"] = round(seconds, 2)
-    fts = (
-        {"skipped": "--skip-fts"}
-        if args.skip_fts
-        else measure_fts(folder, indexed, one_m, args.out)
-    )
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "snapshot": {**gen, "files": all_files, "release_date": snap.release_date},
         "index_build": build,
         "queries": {k: v for k, v in queries.items()},
         "scales": scales,
-        "fts": fts,
+        "fts": {"skipped": "not run yet"},
     }
     result["summary"] = summarise(result, args.works, one_m * PER_FILE)
-    (args.out / "snapshot.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    (args.out / "snapshot.md").write_text(markdown(result), encoding="utf-8")
+    _write(args.out, result)  # the query figures survive a failure of the FTS comparison
+    if args.skip_fts:
+        result["fts"] = {"skipped": "--skip-fts"}
+    else:
+        import duckdb
+
+        try:
+            result["fts"] = measure_fts(folder, indexed, one_m, args.out)
+        except duckdb.Error as e:
+            result["fts"] = {"skipped": f"failed: {str(e).splitlines()[0]}"}
+    _write(args.out, result)
     return 0
+
+
+def _write(out: Path, result: dict) -> None:
+    (out / "snapshot.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    (out / "snapshot.md").write_text(markdown(result), encoding="utf-8")
 
 
 def summarise(result: dict, works: int, small: int) -> dict:
