@@ -198,7 +198,7 @@ def _tree():
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(text=_tree(), fields=st.sampled_from(["title", "abstract", "title-abstract"]))
 def test_random_query_trees_agree(indexed, corpus, text, fields):
