@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from litsift.ids import fold  # noqa: E402
-from litsift.search.query import QuerySpec, build_query, load_query  # noqa: E402
+from litsift.search.query import QuerySpec, build_query  # noqa: E402
 from litsift.search.snapshot import (  # noqa: E402
     DuckDBEngine,
     build_index,
@@ -58,6 +58,7 @@ from litsift.search.snapshot import (  # noqa: E402
     open_snapshot,
 )
 from litsift.search.snapshot.search import Indexed, fetch  # noqa: E402
+from litsift.store import load_query  # noqa: E402
 
 GENERATOR_VERSION = 1
 PER_FILE = 100_000

@@ -17,11 +17,15 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from litsift import ids
+from litsift.vocab import Api, SnapshotEngine, SnapshotFormat, Stage, TranslateTarget
+
+__all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
 
 class Frozen(BaseModel):
@@ -56,6 +60,10 @@ class Record(Frozen):
     doc_type: str | None = None
     url: str | None = None
     keywords: tuple[str, ...] = ()
+    # controlled vocabulary and types as the database gives them (PubMed, Europe PMC)
+    mesh_terms: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    cited_by_count: int | None = None  # citations the source counted (citation chasing caps)
     source_key: str | None = None  # the id the source itself uses (BibTeX key, W123, ...)
     batch: str | None = None  # identification batch: a search run id or an imported file name
     labels: dict[str, str] = Field(default_factory=dict)  # e.g. ASReview label on import
@@ -87,12 +95,41 @@ class Record(Frozen):
 
 
 class SourceKind(StrEnum):
-    """PRISMA 2020 identification arms."""
+    """Where a source's records were identified, in the terms of the PRISMA 2020 flow diagram.
 
-    DATABASE = "database"  # bibliographic databases and registers searched
-    OTHER = "other"  # other methods: websites, organisations, hand-compiled lists
-    CITATION = "citation"  # other methods: citation searching
+    `database` and `register` feed the "databases and registers" arm; `website`,
+    `organisation` and `citation` (citation searching) feed the "other methods" arm;
+    `previous` holds the studies of a previous version of the review.
+    """
+
+    DATABASE = "database"
+    REGISTER = "register"  # a study register (ClinicalTrials.gov, PROSPERO, ...)
+    WEBSITE = "website"  # websites, including public paper lists
+    ORGANISATION = "organisation"  # organisations' own lists or reports
+    CITATION = "citation"  # citation searching (backward and forward)
     PREVIOUS = "previous"  # studies included in a previous version of the review
+
+    @property
+    def arm(self) -> Arm | None:
+        """The identification arm of the new-studies flow (None for previous studies)."""
+        if self in (SourceKind.DATABASE, SourceKind.REGISTER):
+            return Arm.DATABASES
+        if self is SourceKind.PREVIOUS:
+            return None
+        return Arm.OTHER
+
+
+class Arm(StrEnum):
+    """The two identification arms of the PRISMA 2020 flow for new studies."""
+
+    DATABASES = "databases"  # databases and registers
+    OTHER = "other"  # other methods: websites, organisations, citation searching
+
+
+_KIND_HINT = (
+    "'other' is not a PRISMA 2020 source kind: say which kind of other method it was "
+    "(website, organisation or citation), or database / register / previous"
+)
 
 
 class SparkSettings(Frozen):
@@ -106,8 +143,8 @@ class SnapshotSpec(Frozen):
     """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
 
     path: StrictStr  # the snapshot root (holding data/), relative to the review root
-    format: Literal["openalex-jsonl", "openalex-parquet"] = "openalex-jsonl"
-    engine: Literal["duckdb", "spark"] = "duckdb"
+    format: SnapshotFormat = SnapshotFormat.JSONL
+    engine: SnapshotEngine = SnapshotEngine.DUCKDB
     # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
     index: StrictStr | None = None
     spark: SparkSettings = SparkSettings()
@@ -118,8 +155,18 @@ class Source(Frozen):
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
-    api: Literal["openalex", "crossref", "arxiv", "semanticscholar", "dblp"] | None = None
+    api: Api | None = None
     snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
+    # a database searched by hand with the string `litsift search --translate` prints;
+    # its export is imported as this source
+    translate: TranslateTarget | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: object) -> object:
+        if value == "other":
+            raise ValueError(_KIND_HINT)
+        return value
 
     @model_validator(mode="after")
     def _one_backend(self) -> Source:
@@ -176,6 +223,19 @@ class Screening(Frozen):
 VERSION_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
+class CitationLimits(Frozen):
+    """review.yaml `search: citations:`: what citation chasing keeps before screening.
+
+    Landmark studies are cited tens of thousands of times; these limits keep screening
+    manageable, and the search log counts what each one dropped.
+    """
+
+    years: YearRange | None = None  # default: the protocol's date_range
+    eligibility: bool = True  # apply review.yaml `eligibility:` rules to chased records
+    per_seed: Annotated[StrictInt, Field(ge=1)] | None = None  # cap per seed and direction
+    keep: Literal["most-cited", "most-similar"] = "most-cited"  # which ones the cap keeps
+
+
 class SearchSettings(Frozen):
     """review.yaml `search:`: polite identification and caps for `litsift search`.
 
@@ -186,6 +246,7 @@ class SearchSettings(Frozen):
     mailto: StrictStr | None = None
     max_records: Annotated[StrictInt, Field(ge=1)] | None = None  # per source and query
     max_pages: Annotated[StrictInt, Field(ge=1)] | None = None
+    citations: CitationLimits = CitationLimits()
 
     @field_validator("mailto")
     @classmethod
@@ -213,6 +274,8 @@ class Protocol(Frozen):
     notes: StrictStr = ""
     # an updated review: the frozen version (data/versions/<name>.yaml) it updates
     update_of: StrictStr | None = None
+    # a review with a meta-analysis: the file listing the studies it includes
+    meta_analysis: StrictStr | None = None
 
     @field_validator("update_of")
     @classmethod
@@ -240,12 +303,14 @@ class Protocol(Frozen):
         return tuple(c.code for c in self.criteria if c.kind is CriterionKind.EXCLUDE)
 
 
+class MetaAnalysis(Frozen):
+    """The file review.yaml's `meta_analysis` names: the included studies it pools."""
+
+    studies: tuple[StrictStr, ...] = ()  # record ids of included reports or studies
+    note: StrictStr = ""
+
+
 # --------------------------------------------------------------------------- screening
-
-
-class Stage(StrEnum):
-    TITLE_ABSTRACT = "title-abstract"
-    FULL_TEXT = "full-text"
 
 
 class Verdict(StrEnum):
@@ -385,6 +450,18 @@ class Verification(Frozen):
     sources: tuple[StrictStr, ...] = ()
 
 
+class ResultsStatus(StrEnum):
+    """Why a knowledge-base entry has no quantitative result."""
+
+    NONE_REPORTED = "none-reported"  # the study itself reports no figure for its claim
+    NOT_VERIFIED = "not-verified"  # the study may report one, but no source seen confirmed it
+
+
+class ResultsNote(Frozen):
+    status: ResultsStatus
+    reason: StrictStr = Field(min_length=1)
+
+
 class KBEntry(Frozen):
     """data/kb/<key>.yaml: one included study of the review, curated by hand."""
 
@@ -404,4 +481,14 @@ class KBEntry(Frozen):
     hardware: tuple[StrictStr, ...] = ()
     model_scale: StrictStr = ""
     results: tuple[Result, ...] = ()
+    results_note: ResultsNote | None = None
     code_url: StrictStr = ""
+
+    @field_validator("results_note")
+    @classmethod
+    def _note_only_without_results(
+        cls, value: ResultsNote | None, info: ValidationInfo
+    ) -> ResultsNote | None:
+        if value is not None and info.data.get("results"):
+            raise ValueError("explains missing results; drop it when results are given")
+        return value

@@ -15,11 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-from litsift.errors import InputError
-from litsift.models import Evidence, Protocol, TagAssignment, TagOverride, Taxonomy
-from litsift.yamlio import item_lines, load_list
+from litsift.models import (
+    Evidence,
+    KBEntry,
+    Protocol,
+    Record,
+    TagAssignment,
+    TagOverride,
+    Taxonomy,
+)
 
 # How much one matched phrase counts, by where it was found.
 FIELD_WEIGHTS: Mapping[str, float] = {
@@ -50,6 +55,14 @@ class StudyTags:
     families: tuple[TagAssignment, ...]
     overridden_by: str | None = None
     note: str | None = None
+    curated: bool = False  # the knowledge base's curated classes and families
+
+    @property
+    def source(self) -> str:
+        """Where the tags come from: curated (knowledge base), reviewed or automatic."""
+        if self.curated:
+            return "curated"
+        return "reviewed" if self.overridden_by else "automatic"
 
     def class_ids(self) -> tuple[str, ...]:
         return tuple(a.label for a in self.classes)
@@ -107,47 +120,6 @@ def tag_study(study: StudyText, taxonomy: Taxonomy) -> StudyTags:
     return StudyTags(id=study.id, classes=tuple(classes), families=tuple(families))
 
 
-def load_overrides(
-    tags_dir: Path, protocol: Protocol, taxonomy: Taxonomy, known_ids: set[str]
-) -> dict[str, list[tuple[str, TagOverride]]]:
-    """Read data/tags/<reviewer>.yaml files; validates reviewers, ids and labels with lines."""
-    reviewers = {r.id: r for r in protocol.reviewers}
-    found: dict[str, list[tuple[str, TagOverride]]] = {}
-    if not tags_dir.is_dir():
-        return found
-    for path in sorted(tags_dir.glob("*.yaml")):
-        if path.stem not in reviewers:
-            raise InputError(path, f"'{path.stem}' is not a reviewer declared in review.yaml", 1)
-        items = load_list(path, TagOverride)
-        lines = item_lines(path)
-        seen: set[str] = set()
-        for item, line in zip(items, lines, strict=True):
-            _check_override(path, line, item, taxonomy, known_ids, seen)
-            found.setdefault(item.id, []).append((path.stem, item))
-    return found
-
-
-def _check_override(
-    path: Path,
-    line: int,
-    item: TagOverride,
-    taxonomy: Taxonomy,
-    known_ids: set[str],
-    seen: set[str],
-) -> None:
-    if item.id not in known_ids:
-        raise InputError(path, f"id: unknown or not included study '{item.id}'", line)
-    if item.id in seen:
-        raise InputError(path, f"id: duplicated entry for '{item.id}'", line)
-    seen.add(item.id)
-    for label in item.classes or ():
-        if label not in taxonomy.class_ids():
-            raise InputError(path, f"classes: unknown class '{label}'", line)
-    for label in item.families or ():
-        if label not in taxonomy.family_ids():
-            raise InputError(path, f"families: unknown family '{label}'", line)
-
-
 def apply_overrides(
     auto: StudyTags, overrides: Sequence[tuple[str, TagOverride]], protocol: Protocol
 ) -> StudyTags:
@@ -167,10 +139,55 @@ def apply_overrides(
     )
 
 
-def _manual(label: str, who: str) -> TagAssignment:
-    return TagAssignment(
-        label=label, confidence=1.0, evidence=(Evidence(field="override", phrase=who),)
+def study_text(rec: Record, entry: KBEntry | None) -> StudyText:
+    """What the tagger reads: the record's title, abstract, keywords, and the KB description."""
+    fields = {
+        "title": rec.title or "",
+        "abstract": rec.abstract or "",
+        "keywords": "; ".join(rec.keywords),
+    }
+    if entry is not None:
+        fields |= {
+            "summary": entry.summary,
+            "techniques": "; ".join(entry.techniques),
+            "systems": "; ".join(entry.systems),
+        }
+    return StudyText(rec.id, fields)
+
+
+def tag_included(
+    included: Sequence[Record],
+    entries: Mapping[str, KBEntry],
+    overrides: Mapping[str, Sequence[tuple[str, TagOverride]]],
+    taxonomy: Taxonomy,
+    protocol: Protocol,
+) -> dict[str, StudyTags]:
+    """Tag every included record, apply reviewers' overrides, and use the knowledge base's
+    curated classes and families where a record has an entry (`entries`: by record id)."""
+    out = {}
+    for rec in included:
+        entry = entries.get(rec.id)
+        auto = tag_study(study_text(rec, entry), taxonomy)
+        tags = apply_overrides(auto, overrides.get(rec.id, []), protocol)
+        out[rec.id] = with_curated(tags, entry) if entry is not None else tags
+    return out
+
+
+def with_curated(tags: StudyTags, entry: KBEntry) -> StudyTags:
+    """The knowledge base's curated classes and families, which replace any other tags."""
+    where = f"knowledge base entry {entry.key}"
+    return StudyTags(
+        id=tags.id,
+        classes=tuple(_manual(label, where, "curated") for label in entry.classes),
+        families=tuple(_manual(label, where, "curated") for label in entry.families),
+        overridden_by=tags.overridden_by,
+        note=tags.note,
+        curated=True,
     )
+
+
+def _manual(label: str, who: str, where: str = "override") -> TagAssignment:
+    return TagAssignment(label=label, confidence=1.0, evidence=(Evidence(field=where, phrase=who),))
 
 
 def override_conflicts(

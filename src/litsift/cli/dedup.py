@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from litsift.dedup.bench import Level, run_bench, run_corrected_bench
-from litsift.review import Review
+from litsift.vocab import DedupLevel as Level
+from litsift.vocab import PipelineStage
 
 app = typer.Typer(
     help="Deduplicate records: identifiers first, then fuzzy matching. Without a subcommand, "
@@ -26,15 +26,17 @@ def dedup(
     """Identify records and deduplicate them (the stages of `litsift run` up to dedup)."""
     if ctx.invoked_subcommand is not None:
         return
-    from litsift import runner  # the runner imports every stage; only needed here
+    from litsift import runner
+    from litsift.store import Review
 
-    result = runner.run(Review.find(root), until="dedup")
+    review = Review.find(root)
+    result = runner.run(review, until=PipelineStage.DEDUP)
     for stage, line in result.summary():
         typer.echo(f"{stage}: {line}")
     if result.new_uncertain_pairs:
         typer.echo(
             f"{result.new_uncertain_pairs} new uncertain pairs appended to "
-            "data/dedup/pairs.yaml: answer them with `same` or `different`",
+            f"{review.rel(review.dedup.pairs)}: answer them with `same` or `different`",
             err=True,
         )
 
@@ -60,6 +62,8 @@ def bench(
     ),
 ) -> None:
     """Measure pairwise precision, recall, F1 and false merges on a labelled set."""
+    from litsift.dedup.bench import run_bench
+
     if label_corrected:
         _corrected(folder, as_json)
         return
@@ -73,6 +77,8 @@ def bench(
 
 def _corrected(folder: Path, as_json: bool) -> None:
     """Print scores against the labels as given and as corrected, and the pairs removed."""
+    from litsift.dedup.bench import run_corrected_bench
+
     as_labelled, fixed, excluded = run_corrected_bench(folder)
     if as_json:
         data = {

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from litsift import kb, runner
-from litsift.review import Review
+from litsift.vocab import KBExportFormat
 
 app = typer.Typer(
     help="The curated knowledge base (data/kb/*.yaml -> build/kb.sqlite).", no_args_is_help=True
@@ -17,15 +16,20 @@ app = typer.Typer(
 ROOT_HELP = "Review folder (the one holding review.yaml, or a folder below it)."
 
 
-def _db(root: Path) -> Path:
-    return Review.find(root).build / "kb.sqlite"
+def _db(root: Path):  # -> sqlite3.Connection; typed loosely to keep sqlite3 out of start-up
+    """The built knowledge base of the review at `root`, read-only."""
+    from litsift.store import Review
+
+    return Review.find(root).output.open_kb()
 
 
 @app.command("build")
 def build(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Rebuild build/kb.sqlite (SQLite, FTS5) from data/kb/*.yaml."""
-    review = Review.find(root)
-    path = runner.build_kb(review)
+    from litsift.store import Review
+    from litsift.views import build_kb
+
+    path = build_kb(Review.find(root))
     typer.echo(str(path))
 
 
@@ -39,7 +43,9 @@ def search(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Ranked full-text search with snippets."""
-    con = kb.connect(_db(root))
+    from litsift import kb
+
+    con = _db(root)
     hits = kb.search(con, query, cls=cls, family=family, years=kb.parse_years(year), limit=limit)
     for h in hits:
         typer.echo(f"{h.key}\t{h.year}\t{','.join(h.classes)}\t{h.title}")
@@ -53,7 +59,9 @@ def show(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Everything the knowledge base holds about one study, as JSON."""
-    typer.echo(json.dumps(kb.show(kb.connect(_db(root)), key), indent=2, ensure_ascii=False))
+    from litsift import kb
+
+    typer.echo(json.dumps(kb.show(_db(root), key), indent=2, ensure_ascii=False))
 
 
 @app.command("stats")
@@ -62,7 +70,9 @@ def stats(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Studies per class, family and year."""
-    data = kb.stats(kb.connect(_db(root)))
+    from litsift import kb
+
+    data = kb.stats(_db(root))
     if json_out:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -75,9 +85,13 @@ def stats(
 
 @app.command("export")
 def export(
-    fmt: str = typer.Option("md", "--format", help="bibtex, csv or md."),
+    fmt: KBExportFormat = typer.Option(KBExportFormat.MD, "--format", help="Output format."),
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Print the knowledge base as BibTeX, CSV or a Markdown table."""
-    entries, names = runner.kb_export_inputs(Review.find(root))
-    typer.echo(kb.export(entries, fmt, names), nl=False)
+    from litsift import kb
+    from litsift.store import Review
+    from litsift.views import kb_export_inputs
+
+    entries, names = kb_export_inputs(Review.find(root))
+    typer.echo(kb.export(entries, str(fmt), names), nl=False)

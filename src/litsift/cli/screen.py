@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from litsift import screen as stage
-from litsift.models import Record, Stage
-from litsift.review import Review
-from litsift.screen import files, prioritise
+from litsift.vocab import PipelineStage, Stage
+
+if TYPE_CHECKING:
+    from litsift.models import Record
+    from litsift.screen import ScreeningState
+    from litsift.store import Review
 
 app = typer.Typer(
     help="Screen records: batches for reviewers, conflicts, agreement, "
@@ -27,18 +29,16 @@ StageOption = Annotated[Stage, typer.Option("--stage", "-s", help="Screening sta
 
 def _inputs(review: Review) -> tuple[list[Record], dict[str, str]]:
     """Deduplicated records and the member-id -> cluster-id aliases, from the runner."""
-    from litsift import runner  # the runner imports every stage; keep it out of import time
+    from litsift import runner
 
-    result = runner.run(review, until="dedup")
+    result = runner.run(review, until=PipelineStage.DEDUP)
     assert result.dedup is not None
-    clusters = result.dedup.clusters
-    aliases = {m.record_id: c.id for c in clusters for m in c.members}
-    return [c.canonical for c in clusters], aliases
+    return [c.canonical for c in result.dedup.clusters], runner.aliases(result.dedup)
 
 
-def _load(review: Review, strict: bool = True) -> tuple[list[Record], stage.ScreeningState]:
+def _load(review: Review, strict: bool = True) -> tuple[list[Record], ScreeningState]:
     records, aliases = _inputs(review)
-    state = stage.load_state(review, aliases, [r.id for r in records], strict=strict)
+    state = review.screening.load(aliases, [r.id for r in records], strict=strict)
     return records, state
 
 
@@ -53,14 +53,17 @@ def next_command(
 ) -> None:
     """Append the next batch of undecided records, most relevant first, to the reviewer's
     file data/screening/<stage>/<reviewer>.yaml."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
-    stage.sync_audit(review, state, reviewer)
+    review.audit.sync(state, reviewer)
     batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
-    path = review.screening_dir / stage_.value / f"{reviewer}.yaml"
+    path = review.screening.reviewer_file(stage_, reviewer)
     header = f"next {len(batch)} records, most relevant first\n"
     header += stage.criteria_header(review.protocol, stage_)
-    added = files.append_entries(path, batch, header=header)
+    added = review.screening.append(stage_, reviewer, batch, header=header)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
 
@@ -79,6 +82,9 @@ def conflicts_command(
     root: RootOption = Path("."),
 ) -> None:
     """List records on which reviewers disagree and no adjudication decides."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
     result = stage.screen(records, review.protocol, state)
@@ -91,8 +97,11 @@ def conflicts_command(
             typer.echo(f"{row['stage']}\t{row['id']}\t{row['votes']}")
     typer.echo(f"{len(rows)} unresolved conflict(s)", err=True)
     if write:
-        for path, added in stage.write_adjudication(review, records, state, found):
-            typer.echo(f"{review.rel(path)}: {added} conflicts appended", err=True)
+        for st, batch in stage.adjudication_batches(records, state, found).items():
+            header = stage.ADJUDICATION_HEADER + stage.criteria_header(review.protocol, st)
+            added = review.screening.append(st, stage.ADJUDICATION, batch, header=header)
+            where = review.rel(review.screening.adjudication_file(st))
+            typer.echo(f"{where}: {added} conflicts appended", err=True)
 
 
 @app.command("agreement")
@@ -101,6 +110,9 @@ def agreement_command(
     root: RootOption = Path("."),
 ) -> None:
     """Inter-rater agreement per stage (Cohen's/Fleiss' kappa, Krippendorff's alpha, AC1)."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
     result = stage.screen(records, review.protocol, state)
@@ -127,6 +139,8 @@ def simulate_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
+    from litsift.screen import prioritise
+
     texts, labels = prioritise.load_labelled(path)
     sim = prioritise.simulate(texts, labels, seed)
     if json_out:

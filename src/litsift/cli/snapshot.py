@@ -8,8 +8,7 @@ from pathlib import Path
 
 import typer
 
-from litsift.search.snapshot import build_index, default_folder, open_snapshot
-from litsift.search.snapshot.index import missing_parts
+from litsift.vocab import SnapshotFormat
 
 app = typer.Typer(
     help="Local OpenAlex snapshots: build the search index, show what a snapshot holds.",
@@ -20,23 +19,19 @@ app = typer.Typer(
 FORMAT_HELP = "openalex-jsonl (gzip JSON Lines) or openalex-parquet."
 
 
-def _format(value: str) -> str:
-    if value not in ("openalex-jsonl", "openalex-parquet"):
-        raise typer.BadParameter("use openalex-jsonl or openalex-parquet")
-    return value
-
-
 @app.command("index")
 def index_command(
     path: Path = typer.Argument(..., help="The snapshot folder (the one holding data/)."),
-    fmt: str = typer.Option("openalex-jsonl", "--format", callback=_format, help=FORMAT_HELP),
+    fmt: SnapshotFormat = typer.Option(SnapshotFormat.JSONL, "--format", help=FORMAT_HELP),
     index: Path = typer.Option(
         None, "--index", help="Where to write the index (default PATH/.litsift-index-<format>)."
     ),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Files indexed in parallel."),
 ) -> None:
     """Build (or resume) the token index a boolean query runs on, file by file."""
-    snapshot = open_snapshot(path, fmt)  # type: ignore[arg-type]
+    from litsift.search.snapshot import build_index, default_folder, open_snapshot
+
+    snapshot = open_snapshot(path, fmt)
     folder = index or default_folder(path, snapshot.format)
     with typer.progressbar(
         length=len(snapshot.parts), label="indexing", file=sys.stderr, show_pos=True
@@ -58,11 +53,14 @@ def index_command(
 @app.command("info")
 def info_command(
     path: Path = typer.Argument(..., help="The snapshot folder (the one holding data/)."),
-    fmt: str = typer.Option("openalex-jsonl", "--format", callback=_format, help=FORMAT_HELP),
+    fmt: SnapshotFormat = typer.Option(SnapshotFormat.JSONL, "--format", help=FORMAT_HELP),
     index: Path = typer.Option(None, "--index", help="The index folder, if not the default."),
 ) -> None:
     """Print the snapshot's release date, files, works and index coverage as JSON."""
-    snapshot = open_snapshot(path, fmt)  # type: ignore[arg-type]
+    from litsift.search.snapshot import default_folder, open_snapshot
+    from litsift.search.snapshot.index import missing_parts
+
+    snapshot = open_snapshot(path, fmt)
     folder = index or default_folder(path, snapshot.format)
     missing = missing_parts(snapshot, folder)
     info = {

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from litsift import runner
-from litsift.review import Review
+from litsift.vocab import PipelineStage
 
 app = typer.Typer(
     help="Classify included studies into the taxonomy, with evidence.", invoke_without_command=True
@@ -26,7 +25,10 @@ def tag(
     """Tag every included study and print its classes and families (overrides applied)."""
     if ctx.invoked_subcommand is not None:
         return
-    result = runner.run(Review.find(root), until="tag")
+    from litsift import runner
+    from litsift.store import Review
+
+    result = runner.run(Review.find(root), until=PipelineStage.TAG)
     for sid, t in sorted(result.tags.items()):
         who = f" [override: {t.overridden_by}]" if t.overridden_by else ""
         typer.echo(f"{sid}\t{','.join(t.class_ids())}\t{','.join(t.family_ids())}{who}")
@@ -42,7 +44,10 @@ def evaluate(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Compare the automatic tagger with the curated classes of the knowledge base."""
-    ev = runner.evaluate_tagger(Review.find(root))
+    from litsift.store import Review
+    from litsift.views import evaluate_tagger
+
+    ev = evaluate_tagger(Review.find(root))
     if json_out:
         typer.echo(
             json.dumps(

@@ -47,8 +47,14 @@ from dataclasses import dataclass, field
 from pydantic import Field
 
 from litsift.dedup.blocking import candidate_pairs
-from litsift.dedup.features import Features, features, id_strength, mark_located_errata
-from litsift.dedup.match import Decision, Thresholds, compare, pages_agree
+from litsift.dedup.features import (
+    ID_FIELDS,
+    Features,
+    features,
+    id_strength,
+    mark_located_errata,
+)
+from litsift.dedup.match import MatchDecision, Thresholds, compare, pages_agree
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
 
@@ -127,6 +133,41 @@ class DedupResult(Frozen):
 
 def member_key(record: Record) -> str:
     return f"{record.source}:{record.origin}"
+
+
+def still_valid(
+    previous: Mapping[str, tuple[str, str]],
+    previous_links: Mapping[frozenset[str], tuple[str, float]],
+    records: Sequence[Record],
+) -> tuple[dict[str, str], dict[frozenset[str], tuple[str, float]]]:
+    """The part of the last run's clusters that still describes these records.
+
+    A member key names a record by where it was read (file and line); when an export file
+    is edited, another record can come to sit at a key. The last run's cluster of a key is
+    honoured only while the record there has the same id as then, and a link only while
+    both its ends are honoured.
+    """
+    now = {member_key(r): r.id for r in records}
+    kept = {key: cid for key, (cid, rid) in previous.items() if now.get(key) == rid}
+    links = {pair: v for pair, v in previous_links.items() if pair <= kept.keys()}
+    return kept, links
+
+
+IDENTIFIER_LINK = "a shared identifier"
+FUZZY_LINK = "fuzzy matching"
+REVIEWER_LINK = "a reviewer's answer"
+EARLIER_LINK = "an earlier run's clusters"
+
+
+def link_method(reason: str) -> str:
+    """The kind of evidence behind a link, for counts in the methods text."""
+    if reason.startswith("reviewer"):
+        return REVIEWER_LINK
+    if reason == "earlier run":
+        return EARLIER_LINK
+    if reason.startswith("same id ") or reason.removeprefix("same ") in ID_FIELDS:
+        return IDENTIFIER_LINK
+    return FUZZY_LINK
 
 
 def deduplicate(
@@ -366,14 +407,14 @@ def _judge(
     for i, j in candidate_pairs(feats, config.max_block, config.window):
         verdict = compare(feats[i], feats[j], th)
         item = (verdict.score, i, j, verdict.reason)
-        if verdict.decision is Decision.MATCH:
+        if verdict.decision is MatchDecision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
             else:
                 (checked if verdict.placed_apart_refuses else matches).append(item)
-        elif verdict.decision is Decision.MAYBE:
+        elif verdict.decision is MatchDecision.MAYBE:
             maybes.append(item)
-        elif verdict.decision is Decision.STUDY:
+        elif verdict.decision is MatchDecision.STUDY:
             study_links.append(item)
         if verdict.hard:
             graph.cannot[i].add(j)

@@ -58,7 +58,7 @@ _MAX_AUTHORS = 10  # names compared beyond the first author (consortium papers l
 _LOCATOR = frozenset({"authors", "year", "volume", "page"})
 
 
-class Decision(StrEnum):
+class MatchDecision(StrEnum):
     MATCH = "match"  # the same report
     STUDY = "study"  # another report of the same study (never in one cluster)
     MAYBE = "maybe"
@@ -76,8 +76,8 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
-    decision: Decision
+class MatchVerdict:
+    decision: MatchDecision
     score: float
     reason: str
     hard: bool = False  # a NO that forbids the two records in one cluster
@@ -86,28 +86,30 @@ class Verdict:
     placed_apart_refuses: bool = False
 
 
-def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
+def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> MatchVerdict:
     """Decide whether two records are the same report, with a score and a reason."""
     title = title_similarity(a, b)
     if a.kind != b.kind:
         return _kinds(a, b, title, th)
     if a.dois and b.dois and a.dois != b.dois:
-        return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
+        return MatchVerdict(MatchDecision.NO, 0.0, "different DOIs", hard=True)
     shared = sorted(set(a.identifiers) & set(b.identifiers))
     if shared:
         name = shared[0].split(":", 1)[0]
         if title is not None and title < th.title_low:
-            return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
-        return Verdict(Decision.MATCH, 1.0, f"same {name}")
+            return MatchVerdict(
+                MatchDecision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})"
+            )
+        return MatchVerdict(MatchDecision.MATCH, 1.0, f"same {name}")
     if title is not None and title < th.title_low and not _same_locator(a, b):
-        return Verdict(Decision.NO, 0.0, f"title {title:.2f}")
+        return MatchVerdict(MatchDecision.NO, 0.0, f"title {title:.2f}")
     support, against = evidence(a, b)
     if title is None:
         return _no_title(support, against)
     return _titled(a, b, title, support, against, th)
 
 
-def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict:
+def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> MatchVerdict:
     """Different kinds never match; an erratum is linked to the study of its article."""
     kinds = {a.kind, b.kind}
     if (
@@ -117,13 +119,13 @@ def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Ver
         and author_agreement(a.authors, b.authors) is not False
         and not (a.year and b.year and abs(a.year - b.year) > 1)
     ):
-        return Verdict(
-            Decision.STUDY,
+        return MatchVerdict(
+            MatchDecision.STUDY,
             round(title, 4),
             f"erratum of the same study (title {title:.2f})",
             hard=True,
         )
-    return Verdict(Decision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
+    return MatchVerdict(MatchDecision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
 
 
 def _same_locator(a: Features, b: Features) -> bool:
@@ -208,18 +210,18 @@ def abstracts_agree(a: str, b: str, min_chars: int = 100) -> bool:
     return n >= min_chars and Indel.normalized_similarity(a[:n], b[:n]) >= 0.9
 
 
-def _no_title(support: list[str], against: list[str]) -> Verdict:
+def _no_title(support: list[str], against: list[str]) -> MatchVerdict:
     have = _LOCATOR & set(support)
     if have == _LOCATOR and not against:
-        return Verdict(Decision.MATCH, 0.9, "no title; " + _words(support))
+        return MatchVerdict(MatchDecision.MATCH, 0.9, "no title; " + _words(support))
     if len(have) >= 3 and not against:
-        return Verdict(Decision.MAYBE, 0.7, "no title; " + _words(support))
-    return Verdict(Decision.NO, 0.0, "no title")
+        return MatchVerdict(MatchDecision.MAYBE, 0.7, "no title; " + _words(support))
+    return MatchVerdict(MatchDecision.NO, 0.0, "no title")
 
 
 def _titled(
     a: Features, b: Features, title: float, support: list[str], against: list[str], th: Thresholds
-) -> Verdict:
+) -> MatchVerdict:
     score = round(0.6 * title + 0.4 * min(len(support), 5) / 5, 4)
     why = f"title {title:.2f}; {_words(support)}" + (
         f"; against: {', '.join(against)}" if against else ""
@@ -228,25 +230,25 @@ def _titled(
     short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
     if title >= th.title_high:
         decision, note = _near_identical(a, b, support, against, short)
-        return Verdict(decision, score, note + why, hard=decision is Decision.STUDY)
+        return MatchVerdict(decision, score, note + why, hard=decision is MatchDecision.STUDY)
     if full_locator and contained(a.title, b.title):
-        return Verdict(Decision.MATCH, score, "one title contains the other; " + why)
+        return MatchVerdict(MatchDecision.MATCH, score, "one title contains the other; " + why)
     if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
-        return Verdict(
-            Decision.MATCH,
+        return MatchVerdict(
+            MatchDecision.MATCH,
             score,
             "retitled in print (online-first record); " + why,
             placed_apart_refuses=True,
         )
     if title >= th.title_mid:
         if full_locator and {"venue", "abstract"} & set(support) and not short:
-            return Verdict(Decision.MATCH, score, why)
+            return MatchVerdict(MatchDecision.MATCH, score, why)
         enough = not against and len(support) >= 2
     elif title >= th.title_low:
         enough = not against and len(support) >= 3
     else:
         enough = full_locator
-    return Verdict(Decision.MAYBE if enough else Decision.NO, score, why)
+    return MatchVerdict(MatchDecision.MAYBE if enough else MatchDecision.NO, score, why)
 
 
 _ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
@@ -254,7 +256,7 @@ _ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
 
 def _near_identical(
     a: Features, b: Features, support: list[str], against: list[str], short: bool
-) -> tuple[Decision, str]:
+) -> tuple[MatchDecision, str]:
     """Titles (almost) equal: a match, another report of the study, uncertain, or not.
 
     Returns the decision and a note that starts the reason.
@@ -262,19 +264,19 @@ def _near_identical(
     located = bool({"volume", "page"} & set(support))
     one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
     if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
-        return Decision.MATCH, ""
+        return MatchDecision.MATCH, ""
     if _abstract_twice_in_volume(a, b, support, against, short):
-        return Decision.MATCH, "one meeting abstract with two page numbers; "
+        return MatchDecision.MATCH, "one meeting abstract with two page numbers; "
     if _companion(support, against, short):
-        return Decision.STUDY, _ANOTHER_REPORT
+        return MatchDecision.STUDY, _ANOTHER_REPORT
     if _abstract_in_two_journals(a, b, support, against, short):
         if "abstract" in support:
-            return Decision.MATCH, "one meeting abstract in two journals; "
-        return Decision.MAYBE, "one meeting abstract in two journals? "
+            return MatchDecision.MATCH, "one meeting abstract in two journals; "
+        return MatchDecision.MAYBE, "one meeting abstract in two journals? "
     year_apart = any(w.startswith("years") for w in against)
     if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
-        return Decision.MAYBE, ""
-    return Decision.NO, ""
+        return MatchDecision.MAYBE, ""
+    return MatchDecision.NO, ""
 
 
 def _abstract_twice_in_volume(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -115,6 +115,7 @@ _TYPE_LABELS: dict[str, str] = {
     "ieee early access articles": "article",
     "ieee standards": "report",
     "ieee books": "book",
+    "std": "report",  # RIS standards (IEEE Xplore)
     "j": "article",
     "b": "book",
     "s": "book",
@@ -196,6 +197,18 @@ def parse_year(value: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def known_doc_type(*labels: str | None) -> str | None:
+    """Like `doc_type`, but None (not "other") when no label is a known one."""
+    kind = doc_type(*labels)
+    if kind == "other" and not any(
+        _TYPE_LABELS.get(part.strip().lower()) == "other" or _publisher_collection(part)
+        for label in labels
+        for part in (label or "").split(";")
+    ):
+        return None
+    return kind
+
+
 def doc_type(*labels: str | None) -> str | None:
     """The DOC_TYPES value for a format's type labels (';'-separated parts allowed)."""
     found: list[str] = []
@@ -206,11 +219,32 @@ def doc_type(*labels: str | None) -> str | None:
             seen = seen or bool(key)
             if key in _TYPE_LABELS:
                 found.append(_TYPE_LABELS[key])
+            elif kind := _publisher_collection(key):
+                found.append(kind)
     # "Journal Article; Review" is a review: a specific type beats the generic ones
     specific = [t for t in found if t not in ("article", "other")]
     if specific or found:
         return (specific or found)[0]
     return "other" if seen else None
+
+
+# IEEE Xplore names its collections "<publisher> Journals", "... Conferences": the IEEE
+# ones are listed above, partners' (IBM, VDE, IET ...) follow the same pattern
+_COLLECTIONS = {
+    "journals": "article",
+    "magazines": "article",
+    "conferences": "conference-paper",
+    "books": "book",
+    "standards": "report",
+    "early access articles": "article",
+}
+
+
+def _publisher_collection(label: str) -> str | None:
+    for suffix, kind in _COLLECTIONS.items():
+        if label.endswith(f" {suffix}") and len(label) > len(suffix) + 1:
+            return kind
+    return None
 
 
 # ------------------------------------------------------------------ authors
@@ -344,7 +378,7 @@ def _record_fields(draft: Draft) -> dict[str, Any]:
     for name, value in draft.fields.items():
         if name in _TEXT_FIELDS:
             out[name] = clean(value)
-        elif name in ("authors", "keywords"):
+        elif name in ("authors", "keywords", "mesh_terms", "publication_types"):
             out[name] = [v for v in (clean(x) for x in value or ()) if v]
         else:
             out[name] = value
@@ -417,3 +451,26 @@ def assemble(
         rejected=tuple(rejected),
         warnings=tuple(notes),
     )
+
+
+def keep_matching(
+    result: ImportResult, judge: Callable[[Record], bool | None], reason: str
+) -> ImportResult:
+    """Move the records `judge` rejects (False) to the rejections, with `reason`.
+
+    For the export of a database searched with a broader string than the query: litsift
+    applies the query itself. A record the judge cannot decide (None: a field is missing)
+    is kept, for screening to decide.
+    """
+    kept, rejected = [], list(result.rejected)
+    for record in result.records:
+        if judge(record) is False:
+            rejected.append(Rejection(result.file, _line_of(record), reason))
+        else:
+            kept.append(record)
+    return replace(result, records=tuple(kept), rejected=tuple(rejected))
+
+
+def _line_of(record: Record) -> int | None:
+    line = record.origin.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else None

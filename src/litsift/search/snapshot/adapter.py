@@ -8,17 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litsift.errors import InputError, LitsiftError
-from litsift.models import Record, SourceKind
+from litsift.models import CitationLimits, Record, SourceKind
+from litsift.models import Protocol as ReviewProtocol
 from litsift.models import Source as ProtocolSource
-from litsift.review import Review
 from litsift.search import log as searchlog
 from litsift.search.query import Query
+from litsift.search.snapshot import compile as sqlc
+from litsift.search.snapshot.search import Result
 from litsift.search.snapshot.source import PLATFORM, Session, explain_sql, open_session, resolve
-from litsift.search.sources.citations import Seed, seed_doi
-from litsift.yamlio import read_yaml
+from litsift.search.sources.citations import (
+    Seed,
+    citation_limits_text,
+    limit_chased,
+    seed_doi,
+    seed_text,
+)
+
+if TYPE_CHECKING:
+    from litsift.store import Review
 
 API = "openalex-snapshot"
 
@@ -39,7 +49,21 @@ def explain_row(src: ProtocolSource, query: Query) -> dict[str, Any]:
         "query_sent": sql,
         "exact": True,
         "notes": [f"{src.snapshot.engine} over {src.snapshot.path} ({src.snapshot.format})"],
+        "warnings": [],
         "request": sql,
+    }
+
+
+def citation_plan(src: ProtocolSource) -> dict[str, Any]:
+    """`litsift search --citations --explain` for a snapshot chaser: the SQL, not requests."""
+    assert src.snapshot is not None
+    return {
+        "resolve requests (OpenAlex, by DOI)": [],
+        "requests per seed": [
+            f"{src.snapshot.engine} over {src.snapshot.path}: the seeds' DOIs resolved to W ids "
+            "in the snapshot, then one SQL statement per direction for all seeds"
+        ],
+        "example requests": [sqlc.references_sql(["W1"]), sqlc.citing_sql(["W1"])],
     }
 
 
@@ -49,12 +73,10 @@ def _open(review: Review, src: ProtocolSource) -> Session:
     path, _ = resolve(src.snapshot, review.root)
     if not path.is_dir():
         index = next(i for i, s in enumerate(review.protocol.sources) if s.name == src.name)
-        _, lines = read_yaml(review.protocol_path)
-        loc = ("sources", index, "snapshot", "path")
         raise InputError(
             review.protocol_path,
             f"sources.{index}.snapshot.path: snapshot folder {path} not found",
-            lines.line(loc),
+            review.protocol_line("sources", index, "snapshot", "path"),
         )
     return open_session(src.snapshot, review.root)
 
@@ -130,24 +152,57 @@ def run_queries(
 def run_citations(
     review: Review, src: ProtocolSource, seeds: Sequence[Seed], run: searchlog.RunLog
 ) -> tuple[dict[str, list[Record]], list[str]]:
-    """Backward and forward citations of the seeds through the snapshot's referenced_works."""
+    """Backward and forward citations of the seeds through the snapshot's referenced_works,
+    kept within review.yaml `search: citations:` limits as an API chase is."""
     session = _open(review, src)
-    dois = sorted({d for s in seeds if (d := seed_doi(s))})
+    by_doi = {d: s for s in seeds if (d := seed_doi(s))}
+    limits = review.protocol.search.citations
+    run.citation_limits = citation_limits_text(limits, review.protocol)
     try:
-        work_ids, backward, forward = session.citations(dois, src.name)
+        found, backward, forward = session.citations(sorted(by_doi), src.name)
+        texts = {wid: seed_text(by_doi[doi]) for wid, doi in found.items() if doi in by_doi}
         records: dict[str, Record] = {}
         for label, result in (("references of", backward), ("citations of", forward)):
-            name = f"{label} {len(work_ids)} included studies (snapshot)"
+            name = f"{label} {len(found)} included studies (snapshot)"
             entry = _entry(src, session, name, name, result.sql, run.run_id)
-            entry.snapshot = {**(entry.snapshot or {}), "seeds_found": len(work_ids)}
+            entry.snapshot = {**(entry.snapshot or {}), "seeds_found": len(found)}
             run.entries.append(entry)
             _fill(entry, result)
-            for record in result.records:
+            kept, entry.dropped = _limited(result, limits, review.protocol, texts)
+            entry.kept = len(kept)
+            for record in kept:
                 records.setdefault(record.origin, record)
     finally:
         session.close()
-    if len(work_ids) < len(dois):
+    if len(found) < len(by_doi):
         run.entries[-1].warnings.append(
-            f"{len(dois) - len(work_ids)} of {len(dois)} included studies are not in the snapshot"
+            f"{len(by_doi) - len(found)} of {len(by_doi)} included studies are not in the snapshot"
         )
     return {src.name: list(records.values())}, []
+
+
+def _limited(
+    result: Result, limits: CitationLimits, protocol: ReviewProtocol, texts: dict[str, str]
+) -> tuple[list[Record], dict[str, int]]:
+    """What the limits keep of one direction's records, and what each limit dropped.
+
+    Years and eligibility do not depend on the seed, so they are applied once; the cap
+    applies per seed (a record kept for any seed is kept), as for an API chase.
+    """
+    kept, dropped = limit_chased(
+        result.records, limits.model_copy(update={"per_seed": None}), protocol
+    )
+    if limits.per_seed is None:
+        return kept, dropped
+    by_id = {r.openalex_id: r for r in kept}
+    chosen: dict[str, Record] = {}
+    cap = ""
+    for seed, ids in result.by_seed.items():
+        linked = [by_id[i] for i in ids if i in by_id]
+        capped, why = limit_chased(linked, limits, protocol, texts.get(seed, ""))
+        cap = cap or next(iter(why), "")
+        for record in capped:
+            chosen.setdefault(record.origin, record)
+    if len(chosen) < len(kept):
+        dropped = dict(sorted({**dropped, cap: len(kept) - len(chosen)}.items()))
+    return sorted(chosen.values(), key=lambda r: (r.id, r.origin)), dropped

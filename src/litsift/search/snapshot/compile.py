@@ -124,18 +124,19 @@ def ids_sql(dois: list[str]) -> str:
 
 
 def references_sql(work_ids: list[str]) -> str:
-    """Works the given works reference (backward citations): (id, wid)."""
+    """Works the given works reference (backward citations): (seed, id, wid)."""
     listed = ", ".join(_literal(w) for w in sorted(set(work_ids))) or "NULL"
     return (
-        f"SELECT w.id, w.wid FROM {WORKS} w WHERE w.id IN (SELECT r.ref FROM {REFS} r "
-        f"JOIN {WORKS} s ON s.wid = r.wid WHERE s.id IN ({listed})) ORDER BY w.id"
+        f"SELECT DISTINCT s.id AS seed, w.id, w.wid FROM {WORKS} s "
+        f"JOIN {REFS} r ON r.wid = s.wid JOIN {WORKS} w ON w.id = r.ref "
+        f"WHERE s.id IN ({listed}) ORDER BY w.id, seed"
     )
 
 
 def citing_sql(work_ids: list[str]) -> str:
-    """Works that reference any of the given works (forward citations): (id, wid)."""
+    """Works that reference any of the given works (forward citations): (seed, id, wid)."""
     listed = ", ".join(_literal(w) for w in sorted(set(work_ids))) or "NULL"
     return (
-        f"SELECT w.id, w.wid FROM {WORKS} w WHERE w.wid IN "
-        f"(SELECT r.wid FROM {REFS} r WHERE r.ref IN ({listed})) ORDER BY w.id"
+        f"SELECT DISTINCT r.ref AS seed, w.id, w.wid FROM {REFS} r "
+        f"JOIN {WORKS} w ON w.wid = r.wid WHERE r.ref IN ({listed}) ORDER BY w.id, seed"
     )

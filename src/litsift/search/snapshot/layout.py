@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from litsift.errors import InputError
+from litsift.vocab import SnapshotFormat
 
-Format = Literal["openalex-jsonl", "openalex-parquet"]
+Format = Literal["openalex-jsonl", "openalex-parquet"]  # the values of SnapshotFormat
 _DATE_RE = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
 _SUFFIX = {"openalex-jsonl": (".gz",), "openalex-parquet": (".parquet",)}
 
@@ -72,8 +73,9 @@ def _candidates(root: Path, fmt: Format) -> list[tuple[Path, Path]]:
     return out
 
 
-def open_snapshot(path: str | Path, fmt: Format = "openalex-jsonl") -> Snapshot:
+def open_snapshot(path: str | Path, fmt: Format | SnapshotFormat = "openalex-jsonl") -> Snapshot:
     """Find the works folder and manifest under `path`; InputError naming what is missing."""
+    fmt = SnapshotFormat(fmt).value  # a plain string from here on (it goes into the logs)
     root = Path(path)
     if not root.is_dir():
         raise InputError(root, "snapshot folder not found")

@@ -57,6 +57,8 @@ class Result:
     duplicates: int = 0  # the same work in two updated_date partitions: newest kept
     query_seconds: float = 0.0
     fetch_seconds: float = 0.0
+    # citation look-ups: seed W id -> W ids of the works it links to
+    by_seed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def run_sql(indexed: Indexed, engine: Engine, sql: str, source: str) -> Result:
@@ -75,6 +77,25 @@ def run_sql(indexed: Indexed, engine: Engine, sql: str, source: str) -> Result:
 def search(indexed: Indexed, engine: Engine, query: Query, source: str) -> Result:
     """The query's matching works in the snapshot, as records of `source`."""
     return run_sql(indexed, engine, sqlc.compile_query(query).sql, source)
+
+
+def run_links(indexed: Indexed, engine: Engine, sql: str, source: str) -> Result:
+    """Run one (seed, id, wid) SELECT of citation links: the linked works' records, and
+    which seed links to which (`by_seed`)."""
+    start = time.perf_counter()
+    rows = engine.rows(sql)
+    pairs = sorted({(str(r[1]), int(r[2])) for r in rows})
+    result = Result(sql=sql, hits=len(pairs), query_seconds=time.perf_counter() - start)
+    by_seed: dict[str, set[str]] = defaultdict(set)
+    for seed, work_id, _ in rows:
+        by_seed[str(seed)].add(str(work_id))
+    result.by_seed = {seed: sorted(ids) for seed, ids in sorted(by_seed.items())}
+    start = time.perf_counter()
+    chosen = _newest(indexed, pairs)
+    result.duplicates = len(pairs) - len(chosen)
+    result.records = fetch(indexed, chosen, source)
+    result.fetch_seconds = time.perf_counter() - start
+    return result
 
 
 def _newest(indexed: Indexed, rows: Iterable[tuple]) -> list[int]:
@@ -110,9 +131,9 @@ def fetch(indexed: Indexed, wids: Iterable[int], source: str) -> list[Record]:
     return sorted(records, key=lambda r: (r.id, r.origin))
 
 
-def resolve_dois(indexed: Indexed, engine: Engine, dois: Iterable[str]) -> list[str]:
-    """OpenAlex W ids of the works with these DOIs."""
+def resolve_dois(indexed: Indexed, engine: Engine, dois: Iterable[str]) -> dict[str, str]:
+    """OpenAlex W id -> DOI of the works with these DOIs."""
     wanted = sorted({d for d in (normalise_doi(x) for x in dois) if d})
     if not wanted:
-        return []
-    return sorted({str(r[0]) for r in engine.rows(sqlc.ids_sql(wanted))})
+        return {}
+    return dict(sorted((str(r[0]), str(r[2])) for r in engine.rows(sqlc.ids_sql(wanted))))

@@ -18,7 +18,14 @@ from litsift.search.snapshot import compile as sqlc
 from litsift.search.snapshot.engines import Engine, make_engine
 from litsift.search.snapshot.index import default_folder
 from litsift.search.snapshot.layout import open_snapshot
-from litsift.search.snapshot.search import Indexed, Result, open_index, resolve_dois, run_sql
+from litsift.search.snapshot.search import (
+    Indexed,
+    Result,
+    open_index,
+    resolve_dois,
+    run_links,
+    run_sql,
+)
 
 PLATFORM = "OpenAlex snapshot"
 
@@ -60,11 +67,11 @@ class Session:
     def search(self, query: Query, source: str) -> Result:
         return run_sql(self.indexed, self.engine, sqlc.compile_query(query).sql, source)
 
-    def citations(self, dois: Iterable[str], source: str) -> tuple[list[str], Result, Result]:
-        """(seed W ids, backward result, forward result) for seeds given by DOI."""
+    def citations(self, dois: Iterable[str], source: str) -> tuple[dict[str, str], Result, Result]:
+        """({seed W id: DOI}, backward result, forward result) for seeds given by DOI."""
         seeds = resolve_dois(self.indexed, self.engine, dois)
-        backward = run_sql(self.indexed, self.engine, sqlc.references_sql(seeds), source)
-        forward = run_sql(self.indexed, self.engine, sqlc.citing_sql(seeds), source)
+        backward = run_links(self.indexed, self.engine, sqlc.references_sql(list(seeds)), source)
+        forward = run_links(self.indexed, self.engine, sqlc.citing_sql(list(seeds)), source)
         return seeds, backward, forward
 
     def close(self) -> None:
