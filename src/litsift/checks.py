@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litsift import kb, runner, tag, versions
 from litsift.errors import ConsistencyError
-from litsift.runner import RunResult
+from litsift.result import RunResult
 from litsift.store import Review
 from litsift.vocab import PipelineStage
 

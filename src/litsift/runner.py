@@ -17,87 +17,21 @@ itself is in the module of that command (checks, status, updates, views).
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from litsift import dedup, importers, kb, screen, tag, versions
 from litsift.errors import InputError
-from litsift.models import KBEntry, Record, SourceKind
+from litsift.models import Record, SourceKind
 from litsift.report import render_report
 from litsift.report.counts import MetaAnalysisInput, prisma_flow
 from litsift.report.data import all_included, report_data
-from litsift.report.flow import PrismaFlow
-from litsift.store import Review
+from litsift.result import Identification, RunResult
+from litsift.store import Review, cache
 from litsift.vocab import PipelineStage
 
 log = logging.getLogger(__name__)
 
 
 ORDER = tuple(PipelineStage)
-
-
-@dataclass(frozen=True)
-class Identification:
-    records: tuple[Record, ...]
-    imports: tuple[importers.ImportResult, ...]
-    per_source: dict[str, int]
-
-
-@dataclass
-class RunResult:
-    identification: Identification
-    dedup: dedup.DedupResult | None = None
-    screening: screen.ScreeningResult | None = None
-    tags: dict[str, tag.StudyTags] = field(default_factory=dict)
-    kb_entries: tuple[KBEntry, ...] = ()
-    kb_links: dict[str, str] = field(default_factory=dict)
-    prisma: PrismaFlow | None = None
-    split: versions.Split | None = None  # previous studies, earlier and new clusters
-    written: list[Path] = field(default_factory=list)
-    new_uncertain_pairs: int = 0
-    audit_events: int = 0
-    previous_version: versions.Version | None = None  # review.yaml `update_of`
-
-    def summary(self) -> list[tuple[str, str]]:
-        """(stage, one-line count summary) for the CLI."""
-        ident = self.identification
-        sources = ", ".join(f"{k} {v}" for k, v in ident.per_source.items())
-        lines = [
-            (
-                "identify",
-                f"{len(ident.records)} records from {len(ident.per_source)} sources ({sources})",
-            )
-        ]
-        if self.dedup:
-            d = self.dedup
-            lines.append(
-                (
-                    "dedup",
-                    f"{len(d.clusters)} records after removing {d.duplicates_removed} "
-                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs",
-                )
-            )
-        if self.prisma:
-            p = self.prisma
-            lines.append(
-                (
-                    "screen",
-                    f"{p.ineligible_automation} ineligible by automation, {p.screened} "
-                    f"screened, {p.excluded_screening} excluded, {p.assessed} assessed, "
-                    f"{p.included_reports} reports included, "
-                    f"{p.pending_screening + p.pending_full_text} pending",
-                )
-            )
-        if self.tags:
-            by_class = Counter(c for t in self.tags.values() for c in t.class_ids())
-            by_source = Counter(t.source for t in self.tags.values())
-            sources = ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
-            classes = ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
-            lines.append(("tag", f"{len(self.tags)} studies tagged ({sources}): {classes}"))
-        if self.written:
-            lines.append(("report", f"{len(self.written)} files written under build/"))
-        return lines
 
 
 def identify(review: Review) -> Identification:
@@ -134,6 +68,7 @@ def run(
     *,
     strict: bool = True,
     record: bool = True,
+    fresh: bool = False,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
@@ -141,32 +76,88 @@ def run(
     screening problems instead of stopping the run (what `litsift check` needs). With
     `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
     read-only commands such as check, status and export leave the review as it was.
+    Stages whose inputs did not change since the last run are taken from build/.cache
+    (`litsift.store.cache`); `fresh=True` recomputes everything.
     """
     last = _stage(review, until)
-    result = RunResult(identify(review), previous_version=review.versions.previous())
+    stages = review.output.stage_cache
+    if fresh:
+        stages.clear()
+    identified = cache.identify_key(review)
+    reused = stages.load("identify", identified)
+    result = RunResult(
+        reused or identify(review),
+        previous_version=review.versions.previous(),
+        reused=("identify",) if reused else (),
+    )
+    if not reused:
+        stages.save("identify", identified, result.identification)
     if result.previous_version is not None:
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
-    if last <= ORDER.index(PipelineStage.SEARCH):
-        return result
-    _deduplicate(review, result, record)
+    if last > ORDER.index(PipelineStage.SEARCH):
+        _stages(review, result, last, strict, record, identified)
+    return result
+
+
+def _stages(
+    review: Review, result: RunResult, last: int, strict: bool, record: bool, identified: str
+) -> None:
+    """Dedup, screen, tag, report and kb, up to the stage at index `last`.
+
+    The dedup and screen keys hash the files as the run leaves them (pairs appended, audit
+    events and clusters written), so the next run, which reads those files, finds them."""
+    stages = review.output.stage_cache
+    result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
+    if result.dedup is None:
+        _deduplicate(review, result)
+    else:
+        result.reused += ("dedup",)
+    if record:
+        _record_uncertain(review, result)
+    stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
     if last == ORDER.index(PipelineStage.DEDUP):
-        return result
-    _screen(review, result, strict, record)
+        return
+    # the later stages read the clusters, not how they were found
+    deduplicated = cache.digest(identified, cache.clusters_digest(result.dedup))
+    variant = f"screen-{'strict' if strict else 'lenient'}-{'record' if record else 'read'}"
+    screened = stages.load(variant, cache.screen_key(review, deduplicated, variant))
+    if screened is None:
+        _screen(review, result, strict, record)
+        screened = (result.screening, result.split, result.prisma)
+    else:
+        result.screening, result.split, result.prisma = screened
+        result.reused += ("screen",)
+    stages.save(variant, cache.screen_key(review, deduplicated, variant), screened)
     if last == ORDER.index(PipelineStage.SCREEN):
-        return result
-    _tag(review, result)
+        return
+    tagged = cache.tags_key(review, deduplicated)
+    _tag(review, result, stages.load("tag", tagged))
+    stages.save("tag", tagged, (result.kb_entries, result.kb_links, result.tags))
     if last == ORDER.index(PipelineStage.TAG):
-        return result
+        return
+    _write(review, result, last)
+    # the clusters just written are the next run's "last run": key the entry by them
+    stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
+
+
+def _write(review: Review, result: RunResult, last: int) -> None:
+    """The report (and with the kb stage, the knowledge base and the clusters), unless the
+    files build/ holds were written from the same inputs and are unchanged."""
+    stages = review.output.stage_cache
+    key = cache.outputs_key(review) + f"-{ORDER[last]}"
+    if stages.outputs_intact(key, review.build):
+        result.written = stages.outputs(key, review.build)
+        result.reused += ("report",)
+        return
     data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
     result.written = review.output.write_files(render_report(data, [review.templates_dir]))
-    if last == ORDER.index(PipelineStage.REPORT):
-        return result
-    database = kb.build_database(result.kb_entries, result.kb_links)
-    result.written.append(review.output.write_kb(database))
-    assert result.dedup is not None
-    result.written.append(review.output.write_clusters(result.dedup.clusters))
-    return result
+    if last == ORDER.index(PipelineStage.KB):
+        database = kb.build_database(result.kb_entries, result.kb_links)
+        result.written.append(review.output.write_kb(database))
+        assert result.dedup is not None
+        result.written.append(review.output.write_clusters(result.dedup.clusters))
+    stages.record_outputs(key, review.build, result.written)
 
 
 def _stage(review: Review, until: PipelineStage | str | None) -> int:
@@ -178,7 +169,7 @@ def _stage(review: Review, until: PipelineStage | str | None) -> int:
         raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
 
 
-def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
+def _deduplicate(review: Review, result: RunResult) -> None:
     """Cluster the records. The clusters of the last run are honoured, so an update never
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
@@ -195,7 +186,13 @@ def _deduplicate(review: Review, result: RunResult, record: bool) -> None:
     result.dedup = dedup.deduplicate(
         records, answers=answers, previous=previous, previous_links=links
     )
-    if record and result.dedup.uncertain:
+
+
+def _record_uncertain(review: Review, result: RunResult) -> None:
+    """Append the pairs the reviewer has not been asked about yet to data/dedup/."""
+    assert result.dedup is not None
+    if result.dedup.uncertain:
+        records = result.identification.records
         by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
         result.new_uncertain_pairs = review.dedup.append(result.dedup.uncertain, by_id)
 
@@ -232,8 +229,12 @@ def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> No
     result.prisma.check()
 
 
-def _tag(review: Review, result: RunResult) -> None:
+def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None:
     """Link the knowledge base to the included studies and tag them."""
+    if cached is not None:
+        result.kb_entries, result.kb_links, result.tags = cached
+        result.reused += ("tag",)
+        return
     result.kb_entries = tuple(review.kb.entries())
     included = all_included(result)
     result.kb_links = kb.link_records(result.kb_entries, included)

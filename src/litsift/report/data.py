@@ -18,7 +18,7 @@ from litsift.report.tables import IncludedRow
 
 if TYPE_CHECKING:
     from litsift.report import ReportData
-    from litsift.runner import RunResult
+    from litsift.result import RunResult
 
 
 def report_data(
