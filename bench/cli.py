@@ -71,8 +71,12 @@ def copy_review(src: Path, dest: Path) -> Path:
 
 def extract(ref: str, dest: Path) -> Path:
     """src/ and the review folder of commit `ref`, as files under `dest`."""
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", ref], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    present = [name for name in REVIEW if name in listed.split()]
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "src", *REVIEW],
+        ["git", "archive", "--format=tar", ref, "src", *present],
         cwd=ROOT,
         capture_output=True,
         check=True,

@@ -214,9 +214,36 @@ class Eligibility(Frozen):
     require_title: bool = True
 
 
+class StopRule(Frozen):
+    """review.yaml `screening.stop`: the hypergeometric stopping test's parameters."""
+
+    recall: Annotated[float, Field(gt=0, le=1)] = 0.95  # target recall
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @field_validator("recall", "confidence", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number between 0 and 1, not {value!r}")
+        return value
+
+
 class Screening(Frozen):
     reviewers_per_record: Annotated[int, Field(ge=1, le=5)] = 1
     maybe: Literal["include", "exclude", "conflict"] = "include"
+    # false: `screen next` hands out records in id order instead of most relevant first
+    prioritise: bool = True
+    stop: StopRule | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _ranked(cls, value: StopRule | None, info: ValidationInfo) -> StopRule | None:
+        if value is not None and info.data.get("prioritise") is False:
+            raise ValueError(
+                "a stopping rule needs prioritise: true (the test assumes records are "
+                "screened most relevant first)"
+            )
+        return value
 
 
 # a frozen version's name, also its file name under data/versions/

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from litsift import dedup, importers, screen, tag, versions
-from litsift.models import KBEntry, Record
-from litsift.report.flow import PrismaFlow
+if TYPE_CHECKING:  # a run's modules load as the run needs them (or unpickles their results)
+    from litsift import dedup, importers, screen, tag, versions
+    from litsift.models import KBEntry, Record
+    from litsift.report.flow import PrismaFlow
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,14 @@ class RunResult:
     audit_events: int = 0
     previous_version: versions.Version | None = None  # review.yaml `update_of`
     reused: tuple[str, ...] = ()  # stages whose inputs did not change, taken from the cache
+
+    def aliases(self) -> dict[str, str]:
+        """Record id -> cluster id. A cluster id always names its own cluster: two clusters
+        whose records share an id (say, two volumes with one title) are 'X' and 'X~2', and
+        a decision for 'X' must not slide onto 'X~2'."""
+        assert self.dedup is not None
+        out = {m.record_id: c.id for c in self.dedup.clusters for m in c.members}
+        return out | {c.id: c.id for c in self.dedup.clusters}
 
     def summary(self) -> list[tuple[str, str]]:
         """(stage, one-line count summary) for the CLI."""

@@ -16,21 +16,19 @@ itself is in the module of that command (checks, status, updates, views).
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
-from litsift import dedup, importers, kb, screen, tag, versions
 from litsift.errors import InputError
-from litsift.models import Record, SourceKind
-from litsift.report import render_report
-from litsift.report.counts import MetaAnalysisInput, prisma_flow
-from litsift.report.data import all_included, report_data
 from litsift.result import Identification, RunResult
 from litsift.store import Review, cache
 from litsift.vocab import PipelineStage
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from litsift import importers
+    from litsift.models import Record
 
-
+# Each stage's modules are imported where the stage runs: a warm run, which takes the
+# stages from build/.cache, does not load pandas, scikit-learn, Jinja or the drawing code.
 ORDER = tuple(PipelineStage)
 
 
@@ -93,6 +91,8 @@ def run(
     if not reused:
         stages.save("identify", identified, result.identification)
     if result.previous_version is not None:
+        from litsift import versions
+
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
     if last > ORDER.index(PipelineStage.SEARCH):
@@ -114,7 +114,8 @@ def _stages(
     else:
         result.reused += ("dedup",)
     if record:
-        _record_uncertain(review, result)
+        records = result.identification.records
+        result.new_uncertain_pairs = review.dedup.record_uncertain(result.dedup, records)
     stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
     if last == ORDER.index(PipelineStage.DEDUP):
         return
@@ -150,6 +151,10 @@ def _write(review: Review, result: RunResult, last: int) -> None:
         result.written = stages.outputs(key, review.build)
         result.reused += ("report",)
         return
+    from litsift import kb
+    from litsift.report import render_report
+    from litsift.report.data import report_data
+
     data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
     result.written = review.output.write_files(render_report(data, [review.templates_dir]))
     if last == ORDER.index(PipelineStage.KB):
@@ -174,6 +179,8 @@ def _deduplicate(review: Review, result: RunResult) -> None:
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
     stand in for the last run."""
+    from litsift import dedup, versions
+
     records = result.identification.records
     answers = review.dedup.answers()
     previous, links = dedup.still_valid(
@@ -188,28 +195,15 @@ def _deduplicate(review: Review, result: RunResult) -> None:
     )
 
 
-def _record_uncertain(review: Review, result: RunResult) -> None:
-    """Append the pairs the reviewer has not been asked about yet to data/dedup/."""
-    assert result.dedup is not None
-    if result.dedup.uncertain:
-        records = result.identification.records
-        by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
-        result.new_uncertain_pairs = review.dedup.append(result.dedup.uncertain, by_id)
-
-
-def aliases(result: dedup.DedupResult) -> dict[str, str]:
-    """Record id -> cluster id. A cluster id always names its own cluster: two clusters whose
-    records share an id (say, two volumes with one title) are 'X' and 'X~2', and a decision
-    for 'X' must not slide onto 'X~2'."""
-    out = {m.record_id: c.id for c in result.clusters for m in c.members}
-    return out | {c.id: c.id for c in result.clusters}
-
-
 def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> None:
     """The reviewers' decisions, the final status of every cluster, and the PRISMA flow."""
+    from litsift import screen, versions
+    from litsift.models import SourceKind
+    from litsift.report.counts import MetaAnalysisInput, prisma_flow
+
     assert result.dedup is not None
     clusters = result.dedup.clusters
-    state = review.screening.load(aliases(result.dedup), strict=strict)
+    state = review.screening.load(result.aliases(), strict=strict)
     if record:
         result.audit_events = review.audit.sync(state, "litsift")
     result.screening = screen.screen([c.canonical for c in clusters], review.protocol, state)
@@ -235,6 +229,9 @@ def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None
         result.kb_entries, result.kb_links, result.tags = cached
         result.reused += ("tag",)
         return
+    from litsift import kb, tag
+    from litsift.report.data import all_included
+
     result.kb_entries = tuple(review.kb.entries())
     included = all_included(result)
     result.kb_links = kb.link_records(result.kb_entries, included)
@@ -245,4 +242,6 @@ def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None
 
 def included_records(result: RunResult) -> list[Record]:
     """The included reports of the new flow and of the previous version (canonical records)."""
+    from litsift.report.data import all_included
+
     return all_included(result)

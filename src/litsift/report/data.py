@@ -126,6 +126,7 @@ def methods_facts(
         imports=imports,
         duplicate_reasons=_duplicate_reasons(result.prisma),
         agreement=result.screening.status_extras(),
+        stopping=result.screening.stopping,
         screeners=screeners(result.screening),
         double_screened=double_screened(result.screening),
         adjudicated=result.screening.adjudicated(),

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litsift.models import Protocol, SourceKind
 from litsift.report.flow import ArmFlow, PrismaFlow
+
+if TYPE_CHECKING:
+    from litsift.screen.stopping import StopTest
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class MethodsFacts:
     previous_version: tuple[str, str, int] | None = None
     meta_analysis_file: str = ""
     litsift_version: str = ""
+    stopping: StopTest | None = None  # the stopping test where screening stands (issue 13)
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -397,6 +401,7 @@ def methods_paragraphs(f: MethodsFacts) -> list[str]:
         other_methods_paragraph(f),
         dedup_paragraph(f),
         screening_paragraph(f),
+        f.stopping.sentence() if f.stopping and f.stopping.configured else "",
         tagging_paragraph(f),
     ]
     if f.prisma.has_previous_arm:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
-from litsift.dedup.core import ANSWERS, UncertainPair
+from litsift.dedup.core import ANSWERS, DedupResult, UncertainPair
 from litsift.errors import InputError
 from litsift.models import Frozen, Record
 from litsift.yamlio import dump_yaml, item_lines, load_list
@@ -135,3 +135,11 @@ class DedupStore:
 
     def append(self, pairs: Sequence[UncertainPair], records: Mapping[str, Record]) -> int:
         return append_uncertain(self.pairs, pairs, records)
+
+    def record_uncertain(self, result: DedupResult, records: Sequence[Record]) -> int:
+        """Append the run's uncertain pairs not yet in the file, each with both records'
+        details (a pair's side may be a record or a whole cluster); returns how many."""
+        if not result.uncertain:
+            return 0
+        by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.clusters}
+        return self.append(result.uncertain, by_id)
