@@ -396,6 +396,8 @@ class Family(Frozen):
 class Taxonomy(Frozen):
     classes: tuple[TaxonClass, ...] = Field(min_length=1)
     families: tuple[Family, ...] = ()
+    # groups of phrases that mean one thing (KV cache = key-value cache), for search and tags
+    synonyms: tuple[Annotated[tuple[StrictStr, ...], Field(min_length=2)], ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Taxonomy:

@@ -454,8 +454,7 @@ def test_check_names_the_box_whose_arithmetic_fails(both: Review, monkeypatch, c
         flow = real(*args, **kwargs)
         return replace(flow, other=replace(flow.other, sought=flow.other.sought + 1))
 
-    # the runner imports prisma_flow from litsift.report.counts when it runs
-    monkeypatch.setattr(counts, "prisma_flow", broken)
+    monkeypatch.setattr(counts, "prisma_flow", broken)  # the runner looks it up there
     problems = checks.check(both)
     assert problems == [
         "PRISMA arithmetic (other methods): reports sought for retrieval is 3 but the boxes "

@@ -116,13 +116,8 @@ def lint_queries(review: Review, sources: Iterable[str] | None = None) -> list[F
     ]
     unique = list({d.name: d for d in dialects}.values())
     findings = []
-    for rel in review.protocol.queries:
-        path = review.root / rel
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise InputError(path, f"cannot read: {e.strerror or e}") from e
-        findings += lint_query_text(review.rel(path), text, unique)
+    for where, text in review.query_texts():
+        findings += lint_query_text(where, text, unique)
     return findings
 
 
