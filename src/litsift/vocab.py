@@ -110,3 +110,24 @@ class TranslateTarget(StrEnum):
     IEEE = "ieee"
     ACM = "acm"
     SCHOLAR = "scholar"
+
+
+class DocType(StrEnum):
+    """Document types: every importer and every search source maps its own types onto these,
+    and query files limit by them (`types:`)."""
+
+    ARTICLE = "article"
+    CONFERENCE_PAPER = "conference-paper"
+    PREPRINT = "preprint"
+    BOOK = "book"
+    BOOK_CHAPTER = "book-chapter"
+    REVIEW = "review"
+    THESIS = "thesis"
+    DATASET = "dataset"
+    REPORT = "report"
+    EDITORIAL = "editorial"
+    ERRATUM = "erratum"
+    RETRACTION = "retraction"
+    BOOK_REVIEW = "book-review"
+    LETTER = "letter"
+    OTHER = "other"

@@ -19,24 +19,11 @@ from pydantic import ValidationError
 from litsift import ids
 from litsift.errors import LitsiftError
 from litsift.models import Record
+from litsift.vocab import DocType
 
 # ------------------------------------------------------------------ closed vocabularies
 
-DOC_TYPES: tuple[str, ...] = (
-    "article",
-    "conference-paper",
-    "preprint",
-    "book",
-    "chapter",
-    "thesis",
-    "report",
-    "review",
-    "erratum",
-    "retraction",
-    "editorial",
-    "book-review",
-    "other",
-)
+DOC_TYPES: tuple[str, ...] = tuple(DocType)  # declared once, in litsift.vocab
 
 # Lower-cased type labels of every supported format -> DOC_TYPES. One table for all formats.
 _TYPE_LABELS: dict[str, str] = {
@@ -46,8 +33,8 @@ _TYPE_LABELS: dict[str, str] = {
     "conference": "conference-paper",
     "proceedings": "book",
     "book": "book",
-    "inbook": "chapter",
-    "incollection": "chapter",
+    "inbook": "book-chapter",
+    "incollection": "book-chapter",
     "phdthesis": "thesis",
     "mastersthesis": "thesis",
     "thesis": "thesis",
@@ -69,8 +56,8 @@ _TYPE_LABELS: dict[str, str] = {
     "cpaper": "conference-paper",
     "ebook": "book",
     "edbook": "book",
-    "chap": "chapter",
-    "echap": "chapter",
+    "chap": "book-chapter",
+    "echap": "book-chapter",
     "thes": "thesis",
     "rprt": "report",
     "unpb": "preprint",
@@ -91,8 +78,8 @@ _TYPE_LABELS: dict[str, str] = {
     "proceedings paper": "conference-paper",
     "conference proceeding": "conference-paper",
     "conference review": "other",
-    "book chapter": "chapter",
-    "chapter": "chapter",
+    "book chapter": "book-chapter",
+    "chapter": "book-chapter",
     "erratum": "erratum",
     "correction": "erratum",
     "published erratum": "erratum",
