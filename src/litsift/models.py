@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from litsift import ids
-from litsift.vocab import Api, Stage, TranslateTarget
+from litsift.vocab import Api, SnapshotEngine, SnapshotFormat, Stage, TranslateTarget
 
 __all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
@@ -132,12 +132,31 @@ _KIND_HINT = (
 )
 
 
+class SparkSettings(Frozen):
+    """How the Spark engine connects: `master` as spark-submit takes it, extra `conf` pairs."""
+
+    master: StrictStr = "local[*]"
+    conf: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+
+class SnapshotSpec(Frozen):
+    """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
+
+    path: StrictStr  # the snapshot root (holding data/), relative to the review root
+    format: SnapshotFormat = SnapshotFormat.JSONL
+    engine: SnapshotEngine = SnapshotEngine.DUCKDB
+    # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
+    index: StrictStr | None = None
+    spark: SparkSettings = SparkSettings()
+
+
 class Source(Frozen):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Api | None = None
+    snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
     # a database searched by hand with the string `litsift search --translate` prints;
     # its export is imported as this source
     translate: TranslateTarget | None = None
@@ -148,6 +167,12 @@ class Source(Frozen):
         if value == "other":
             raise ValueError(_KIND_HINT)
         return value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> Source:
+        if self.api and self.snapshot:
+            raise ValueError("a source searches either an api: or a snapshot:, not both")
+        return self
 
 
 class CriterionKind(StrEnum):

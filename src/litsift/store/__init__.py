@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from litsift.errors import InputError
 from litsift.models import MetaAnalysis, Protocol, Taxonomy
-from litsift.yamlio import item_lines, load_model
+from litsift.yamlio import item_lines, load_model, read_yaml
 
 if TYPE_CHECKING:
     from litsift.search.query import Query
@@ -92,6 +92,11 @@ class Review:
     @cached_property
     def protocol(self) -> Protocol:
         return load_model(self.protocol_path, Protocol)
+
+    def protocol_line(self, *loc: str | int) -> int | None:
+        """The review.yaml line of the value at `loc` ("sources", 0, "snapshot", "path")."""
+        _, lines = read_yaml(self.protocol_path)
+        return lines.line(loc)
 
     @cached_property
     def taxonomy(self) -> Taxonomy:

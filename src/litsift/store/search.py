@@ -154,6 +154,10 @@ class SearchStore:
                         "kept": e.get("kept"),
                         "status": e.get("status"),
                         "run_id": run.get("run_id"),
+                        # a snapshot search: the methods text names its release and
+                        # quotes the query as written, not the SQL sent
+                        "query_written": e.get("query_written"),
+                        "snapshot": e.get("snapshot"),
                     }
                 )
         return rows

@@ -76,19 +76,13 @@ def _fields(entry: Entry | None) -> dict[str, str | None]:
 
 
 def stopping_view(result: ScreeningResult | None) -> dict[str, object] | None:
-    """The stopping statistic the screening result exposes, and whether it is safe to stop.
-
-    A rule that decides (`safe_to_stop`) is taken at its word; the estimate that only
-    predicts how many relevant records are left counts as safe below one.
-    """
+    """The stopping test where screening stands (`litsift.screen.stopping`): its figures and
+    whether it says it is safe to stop."""
     stopping = result.stopping if result is not None else None
     if stopping is None:
         return None
-    safe = getattr(stopping, "safe_to_stop", None)
-    if safe is None:
-        safe = getattr(stopping, "expected_relevant_left", float("inf")) < 1.0
     rows = {str(k): str(v) for k, v in stopping.summary().items()}
-    return {"rows": rows, "safe_to_stop": bool(safe)}
+    return {"rows": rows, "safe_to_stop": bool(stopping.safe_to_stop)}
 
 
 def pair_agreement(state: ScreeningState, stage: Stage) -> list[dict[str, object]]:
@@ -166,7 +160,7 @@ class Session:
         result = runner.run(self.review, until=PipelineStage.DEDUP, record=False)
         assert result.dedup is not None
         self.records = {c.canonical.id: c.canonical for c in result.dedup.clusters}
-        self.aliases = runner.aliases(result.dedup)
+        self.aliases = result.aliases()
         self.resolve = IdResolver.build(self.aliases, self.records)
         try:
             queries = self.review.queries()
