@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	@# the spark extra: the snapshot tests run Spark in local mode (they skip without Java)
+	$(BIN)/pip install -q -e '.[test,spark]'
 	touch $@
 
 install: $(STAMP) ## create .venv and install litsift into it
@@ -35,6 +36,8 @@ lint: $(TSTAMP) ## ruff check and format check
 	$(BIN)/ruff format --check src tests tools bench
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
+	@# DuckDB's FTS extension, measured against the snapshot token index (bench/snapshot.py)
+	$(BIN)/pip install -q -e '.[bench]'
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
 
 docs: review ## refresh the README's images (docs/) from the flagship review

@@ -53,7 +53,7 @@ result = runner.run(review, until="dedup", record=False)
 out["identify + dedup"] = time.perf_counter() - t
 records = [c.canonical for c in result.dedup.clusters]
 t = time.perf_counter()
-state = review.screening.load(runner.aliases(result.dedup), [r.id for r in records])
+state = review.screening.load(result.aliases(), [r.id for r in records])
 screen.screen(records, review.protocol, state)
 out["screening state + statuses"] = time.perf_counter() - t
 t = time.perf_counter()

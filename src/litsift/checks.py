@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from litsift import kb, runner, tag, versions
 from litsift.errors import ConsistencyError
-from litsift.runner import RunResult
+from litsift.result import RunResult
 from litsift.store import Review
 from litsift.store.lock import locked_by
 from litsift.vocab import PipelineStage

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from litsift import ids
-from litsift.vocab import Api, Stage, TranslateTarget
+from litsift.vocab import Api, SnapshotEngine, SnapshotFormat, Stage, TranslateTarget
 
 __all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
@@ -132,12 +132,31 @@ _KIND_HINT = (
 )
 
 
+class SparkSettings(Frozen):
+    """How the Spark engine connects: `master` as spark-submit takes it, extra `conf` pairs."""
+
+    master: StrictStr = "local[*]"
+    conf: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+
+class SnapshotSpec(Frozen):
+    """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
+
+    path: StrictStr  # the snapshot root (holding data/), relative to the review root
+    format: SnapshotFormat = SnapshotFormat.JSONL
+    engine: SnapshotEngine = SnapshotEngine.DUCKDB
+    # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
+    index: StrictStr | None = None
+    spark: SparkSettings = SparkSettings()
+
+
 class Source(Frozen):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Api | None = None
+    snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
     # a database searched by hand with the string `litsift search --translate` prints;
     # its export is imported as this source
     translate: TranslateTarget | None = None
@@ -148,6 +167,12 @@ class Source(Frozen):
         if value == "other":
             raise ValueError(_KIND_HINT)
         return value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> Source:
+        if self.api and self.snapshot:
+            raise ValueError("a source searches either an api: or a snapshot:, not both")
+        return self
 
 
 class CriterionKind(StrEnum):
@@ -202,9 +227,100 @@ class DedupSettings(Frozen):
     max_pairs: Annotated[StrictInt, Field(ge=0)] = 500
 
 
+class StopRule(Frozen):
+    """review.yaml `screening.stop`: the hypergeometric stopping test's parameters."""
+
+    recall: Annotated[float, Field(gt=0, le=1)] = 0.95  # target recall
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @field_validator("recall", "confidence", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number between 0 and 1, not {value!r}")
+        return value
+
+
 class Screening(Frozen):
     reviewers_per_record: Annotated[int, Field(ge=1, le=5)] = 1
     maybe: Literal["include", "exclude", "conflict"] = "include"
+    # false: `screen next` hands out records in id order instead of most relevant first
+    prioritise: bool = True
+    stop: StopRule | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _ranked(cls, value: StopRule | None, info: ValidationInfo) -> StopRule | None:
+        if value is not None and info.data.get("prioritise") is False:
+            raise ValueError(
+                "a stopping rule needs prioritise: true (the test assumes records are "
+                "screened most relevant first)"
+            )
+        return value
+
+
+# the actions of the screening workbench that a key triggers (digits pick a reason)
+WORKBENCH_ACTIONS = (
+    "include",
+    "exclude",
+    "maybe",
+    "not_retrieved",
+    "undo",
+    "skip",
+    "note",
+    "progress",
+)
+
+
+class WorkbenchKeys(Frozen):
+    """review.yaml `workbench: keys:`: one character per action (digits pick a reason)."""
+
+    include: StrictStr = "i"
+    exclude: StrictStr = "x"
+    maybe: StrictStr = "m"
+    not_retrieved: StrictStr = "r"  # full text only
+    undo: StrictStr = "u"
+    skip: StrictStr = "s"
+    note: StrictStr = "n"
+    progress: StrictStr = "p"
+
+    @field_validator("*")
+    @classmethod
+    def _one_key(cls, value: str) -> str:
+        if len(value) != 1 or value.isspace() or value.isdigit():
+            raise ValueError(
+                f"{value!r} is not one key: give one character, not a digit (digits pick "
+                "an exclusion reason) nor a space"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WorkbenchKeys:
+        seen: dict[str, str] = {}
+        for action in WORKBENCH_ACTIONS:
+            key = getattr(self, action)
+            if key in seen:
+                raise ValueError(f"key {key!r} is given to both {seen[key]} and {action}")
+            seen[key] = action
+        return self
+
+    def as_map(self) -> dict[str, str]:
+        """action -> key, in the order the workbench shows them."""
+        return {action: getattr(self, action) for action in WORKBENCH_ACTIONS}
+
+
+class WorkbenchSettings(Frozen):
+    """review.yaml `workbench:`: keys and highlighted terms of `litsift screen serve`.
+
+    `highlight` maps `include`, `exclude` or a criterion code to terms (words, "phrases",
+    a trailing * for any ending): inclusion terms are marked in one colour, exclusion terms
+    in another (a criterion's terms in its kind's colour). With `query_terms`, the query
+    files' terms are marked too: those under NOT as exclusion terms, the others as inclusion.
+    """
+
+    keys: WorkbenchKeys = WorkbenchKeys()
+    highlight: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
+    query_terms: bool = True
 
 
 # a frozen version's name, also its file name under data/versions/
@@ -258,6 +374,7 @@ class Protocol(Frozen):
     screening: Screening = Screening()
     dedup: DedupSettings = DedupSettings()
     search: SearchSettings = SearchSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""
@@ -283,6 +400,13 @@ class Protocol(Frozen):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"duplicate {label}: {', '.join(dupes)}")
+        codes = {c.code for c in self.criteria}
+        for group in self.workbench.highlight:
+            if group not in ("include", "exclude") and group not in codes:
+                raise ValueError(
+                    f"workbench.highlight: {group!r} is neither include, exclude nor a "
+                    f"criterion code ({', '.join(sorted(codes))})"
+                )
         return self
 
     def source(self, name: str) -> Source | None:
@@ -364,6 +488,8 @@ class Family(Frozen):
 class Taxonomy(Frozen):
     classes: tuple[TaxonClass, ...] = Field(min_length=1)
     families: tuple[Family, ...] = ()
+    # groups of phrases that mean one thing (KV cache = key-value cache), for search and tags
+    synonyms: tuple[Annotated[tuple[StrictStr, ...], Field(min_length=2)], ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Taxonomy:

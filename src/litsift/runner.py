@@ -16,95 +16,21 @@ itself is in the module of that command (checks, status, updates, views).
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
-from contextlib import nullcontext
-from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from litsift import dedup, importers, kb, progress, screen, tag, versions
+from litsift import progress
 from litsift.errors import InputError, LitsiftError
-from litsift.models import KBEntry, Record, SourceKind
-from litsift.report import render_report
-from litsift.report.counts import MetaAnalysisInput, prisma_flow
-from litsift.report.data import all_included, report_data
-from litsift.report.flow import PrismaFlow
-from litsift.store import Review
-from litsift.store.dedup import PairPlan
+from litsift.result import Identification, RunResult
+from litsift.store import Review, cache
 from litsift.vocab import PipelineStage
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from litsift import importers
+    from litsift.models import Record
 
-
+# Each stage's modules are imported where the stage runs: a warm run, which takes the
+# stages from build/.cache, does not load pandas, scikit-learn, Jinja or the drawing code.
 ORDER = tuple(PipelineStage)
-
-
-@dataclass(frozen=True)
-class Identification:
-    records: tuple[Record, ...]
-    imports: tuple[importers.ImportResult, ...]
-    per_source: dict[str, int]
-
-
-@dataclass
-class RunResult:
-    identification: Identification
-    dedup: dedup.DedupResult | None = None
-    screening: screen.ScreeningResult | None = None
-    tags: dict[str, tag.StudyTags] = field(default_factory=dict)
-    kb_entries: tuple[KBEntry, ...] = ()
-    kb_links: dict[str, str] = field(default_factory=dict)
-    prisma: PrismaFlow | None = None
-    split: versions.Split | None = None  # previous studies, earlier and new clusters
-    written: list[Path] = field(default_factory=list)
-    new_uncertain_pairs: int = 0
-    audit_events: int = 0
-    previous_version: versions.Version | None = None  # review.yaml `update_of`
-    pairs: PairPlan | None = None  # what became of the uncertain pairs
-    problems: list[str] = field(default_factory=list)  # input errors a lenient run listed
-    warnings: list[str] = field(default_factory=list)  # files under data/ nothing reads
-    query_warnings: list[str] = field(default_factory=list)  # lint (`litsift check` shows)
-
-    def summary(self) -> list[tuple[str, str]]:
-        """(stage, one-line count summary) for the CLI."""
-        ident = self.identification
-        sources = ", ".join(f"{k} {v}" for k, v in ident.per_source.items())
-        lines = [
-            (
-                "identify",
-                f"{len(ident.records)} records from {len(ident.per_source)} sources ({sources})",
-            )
-        ]
-        if self.dedup:
-            d = self.dedup
-            lines.append(
-                (
-                    "dedup",
-                    f"{len(d.clusters)} records after removing {d.duplicates_removed} "
-                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs"
-                    + (f" ({self.pairs.describe()})" if self.pairs and d.uncertain else ""),
-                )
-            )
-        if self.prisma:
-            p = self.prisma
-            lines.append(
-                (
-                    "screen",
-                    f"{p.ineligible_automation} ineligible by automation, {p.screened} "
-                    f"screened, {p.excluded_screening} excluded, {p.assessed} assessed, "
-                    f"{p.included_reports} reports included, "
-                    f"{p.pending_screening + p.pending_full_text} pending",
-                )
-            )
-        if self.tags:
-            by_class = Counter(c for t in self.tags.values() for c in t.class_ids())
-            by_source = Counter(t.source for t in self.tags.values())
-            sources = ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
-            classes = ", ".join(f"{k} {v}" for k, v in sorted(by_class.items()))
-            lines.append(("tag", f"{len(self.tags)} studies tagged ({sources}): {classes}"))
-        if self.written:
-            lines.append(("report", f"{len(self.written)} files written under build/"))
-        return lines
 
 
 def identify(review: Review) -> Identification:
@@ -141,6 +67,7 @@ def run(
     *,
     strict: bool = True,
     record: bool = True,
+    fresh: bool = False,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
@@ -148,42 +75,123 @@ def run(
     an answer naming an unknown record) is listed among the problems instead of stopping
     the run (what `litsift check` needs). With `record=False` nothing is appended under
     data/ (new uncertain pairs, audit events), so read-only commands such as check, status
-    and export leave the review as it was; a run that writes holds the review's lock.
+    and export leave the review as it was. A run that writes takes the review's lock
+    for each write (new pairs, audit events, build/), not while it computes, so that a
+    reviewer at the workbench can save decisions meanwhile; it also takes it once at the
+    start, to stop at once when another command (say, `screen next`) is writing.
+    Stages whose inputs did not change since the last run are taken from build/.cache
+    (`litsift.store.cache`); `fresh=True` recomputes everything.
     """
     writes = record or _stage(review, until) >= ORDER.index(PipelineStage.REPORT)
-    with review.lock() if writes else nullcontext():
-        return _run(review, until, strict=strict, record=record)
+    if writes:
+        with review.lock():
+            pass
+    return _run(review, until, strict=strict, record=record, fresh=fresh)
 
 
 def _run(
-    review: Review, until: PipelineStage | str | None, *, strict: bool, record: bool
+    review: Review, until: PipelineStage | str | None, *, strict: bool, record: bool, fresh: bool
 ) -> RunResult:
     last = _stage(review, until)
-    result = RunResult(identify(review), previous_version=review.versions.previous())
+    stages = review.output.stage_cache
+    if fresh:
+        stages.clear()
+    identified = cache.identify_key(review)
+    reused = stages.load("identify", identified)
+    result = RunResult(
+        reused or identify(review),
+        previous_version=review.versions.previous(),
+        reused=("identify",) if reused else (),
+    )
+    if not reused:
+        stages.save("identify", identified, result.identification)
     _check_inputs(review, result, strict)
     if result.previous_version is not None:
+        from litsift import versions
+
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
-    if last <= ORDER.index(PipelineStage.SEARCH):
-        return result
-    _deduplicate(review, result, record, strict)
-    if last == ORDER.index(PipelineStage.DEDUP):
-        return result
-    _screen(review, result, strict, record)
-    if last == ORDER.index(PipelineStage.SCREEN):
-        return result
-    _tag(review, result)
-    if last == ORDER.index(PipelineStage.TAG):
-        return result
-    data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
-    result.written = review.output.write_files(render_report(data, [review.templates_dir]))
-    if last == ORDER.index(PipelineStage.REPORT):
-        return result
-    database = kb.build_database(result.kb_entries, result.kb_links)
-    result.written.append(review.output.write_kb(database))
-    assert result.dedup is not None
-    result.written.append(review.output.write_clusters(result.dedup.clusters))
+    if last > ORDER.index(PipelineStage.SEARCH):
+        _stages(review, result, last, strict, record, identified)
     return result
+
+
+def _stages(
+    review: Review, result: RunResult, last: int, strict: bool, record: bool, identified: str
+) -> None:
+    """Dedup, screen, tag, report and kb, up to the stage at index `last`.
+
+    The dedup and screen keys hash the files as the run leaves them (pairs appended, audit
+    events and clusters written), so the next run, which reads those files, finds them."""
+    stages = review.output.stage_cache
+    records = result.identification.records
+    _report(review.dedup.unknown_ids({r.id for r in records}), result, strict)
+    result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
+    if result.dedup is None:
+        _deduplicate(review, result)
+    else:
+        result.reused += ("dedup",)
+    result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
+    if record:
+        with review.lock():
+            result.new_uncertain_pairs = review.dedup.record_uncertain(
+                result.pairs.new, result.dedup, records
+            )
+    stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
+    if last == ORDER.index(PipelineStage.DEDUP):
+        return
+    # the later stages read the clusters, not how they were found
+    deduplicated = cache.digest(identified, cache.clusters_digest(result.dedup))
+    variant = f"screen-{'strict' if strict else 'lenient'}-{'record' if record else 'read'}"
+    if record:  # a recording run with another signing key records other reviewers' events
+        from litsift import signing
+
+        key = signing.from_environment()
+        variant += f"-{key.fingerprint}" if key else ""
+    screened = stages.load(variant, cache.screen_key(review, deduplicated, variant))
+    if screened is None:
+        _screen(review, result, strict, record)
+        screened = (result.screening, result.split, result.prisma)
+    else:
+        result.screening, result.split, result.prisma = screened
+        result.reused += ("screen",)
+    stages.save(variant, cache.screen_key(review, deduplicated, variant), screened)
+    if last == ORDER.index(PipelineStage.SCREEN):
+        return
+    tagged = cache.tags_key(review, deduplicated)
+    _tag(review, result, stages.load("tag", tagged))
+    stages.save("tag", tagged, (result.kb_entries, result.kb_links, result.tags))
+    if last == ORDER.index(PipelineStage.TAG):
+        return
+    _write(review, result, last)
+    # the clusters just written are the next run's "last run": key the entry by them
+    stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
+
+
+def _write(review: Review, result: RunResult, last: int) -> None:
+    """The report (and with the kb stage, the knowledge base and the clusters), unless the
+    files build/ holds were written from the same inputs and are unchanged."""
+    stages = review.output.stage_cache
+    key = cache.outputs_key(review) + f"-{ORDER[last]}"
+    if stages.outputs_intact(key, review.build):
+        result.written = stages.outputs(key, review.build)
+        result.reused += ("report",)
+        return
+    from litsift import kb
+    from litsift.report import render_report
+    from litsift.report.data import report_data
+
+    data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
+    files = render_report(data, [review.templates_dir])
+    with_kb = last == ORDER.index(PipelineStage.KB)
+    database = kb.build_database(result.kb_entries, result.kb_links) if with_kb else None
+    with review.lock():  # two runs never interleave their files under build/
+        result.written = review.output.write_files(files)
+        if database is not None:
+            result.written.append(review.output.write_kb(database))
+            assert result.dedup is not None
+            result.written.append(review.output.write_clusters(result.dedup.clusters))
+    stages.record_outputs(key, review.build, result.written)
 
 
 def _check_inputs(review: Review, result: RunResult, strict: bool) -> None:
@@ -230,15 +238,15 @@ def _stage(review: Review, until: PipelineStage | str | None) -> int:
         raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
 
 
-def _deduplicate(review: Review, result: RunResult, record: bool, strict: bool) -> None:
+def _deduplicate(review: Review, result: RunResult) -> None:
     """Cluster the records. The clusters of the last run are honoured, so an update never
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
     stand in for the last run."""
+    from litsift import dedup, versions
+
     records = result.identification.records
     answers = review.dedup.answers()
-    unknown = review.dedup.unknown_ids({r.id for r in records})
-    _report(list(unknown), result, strict)
     previous, links = dedup.still_valid(
         review.output.previous_clusters(), review.output.previous_links(), records
     )
@@ -250,25 +258,17 @@ def _deduplicate(review: Review, result: RunResult, record: bool, strict: bool) 
         result.dedup = dedup.deduplicate(
             records, answers=answers, previous=previous, previous_links=links
         )
-    result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
-    if record and result.pairs.new:
-        by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.dedup.clusters}
-        result.new_uncertain_pairs = review.dedup.append(result.pairs.new, by_id)
-
-
-def aliases(result: dedup.DedupResult) -> dict[str, str]:
-    """Record id -> cluster id. A cluster id always names its own cluster: two clusters whose
-    records share an id (say, two volumes with one title) are 'X' and 'X~2', and a decision
-    for 'X' must not slide onto 'X~2'."""
-    out = {m.record_id: c.id for c in result.clusters for m in c.members}
-    return out | {c.id: c.id for c in result.clusters}
 
 
 def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> None:
     """The reviewers' decisions, the final status of every cluster, and the PRISMA flow."""
+    from litsift import screen, versions
+    from litsift.models import SourceKind
+    from litsift.report.counts import MetaAnalysisInput, prisma_flow
+
     assert result.dedup is not None
     clusters = result.dedup.clusters
-    state = review.screening.load(aliases(result.dedup), strict=strict)
+    state = review.screening.load(result.aliases(), strict=strict)
     if record:
         result.audit_events = review.audit.sync(state, "litsift")
     result.screening = screen.screen([c.canonical for c in clusters], review.protocol, state)
@@ -288,8 +288,15 @@ def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> No
     result.prisma.check()
 
 
-def _tag(review: Review, result: RunResult) -> None:
+def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None:
     """Link the knowledge base to the included studies and tag them."""
+    if cached is not None:
+        result.kb_entries, result.kb_links, result.tags = cached
+        result.reused += ("tag",)
+        return
+    from litsift import kb, tag
+    from litsift.report.data import all_included
+
     result.kb_entries = tuple(review.kb.entries())
     included = all_included(result)
     result.kb_links = kb.link_records(result.kb_entries, included)
@@ -303,4 +310,6 @@ def _tag(review: Review, result: RunResult) -> None:
 
 def included_records(result: RunResult) -> list[Record]:
     """The included reports of the new flow and of the previous version (canonical records)."""
+    from litsift.report.data import all_included
+
     return all_included(result)

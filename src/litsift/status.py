@@ -1,12 +1,14 @@
-"""`litsift status`: where the review stands, computed from one read-only run."""
+"""`litsift status`: where the review stands, computed from one read-only run.
+
+The answer is kept in build/.cache keyed by every file the run reads (and litsift's code),
+so asking again without changing anything does not run the pipeline at all."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from litsift import runner
-from litsift.store import Review
+from litsift.store import Review, cache
 from litsift.vocab import PipelineStage
 
 
@@ -66,6 +68,19 @@ class Status:
 
 def status(review: Review) -> Status:
     """Where the review stands, for `litsift status`."""
+    stages = review.output.stage_cache
+    key = cache.status_key(review)
+    found = stages.load("status", key)
+    if isinstance(found, Status):
+        return found
+    computed = _compute(review)
+    stages.save("status", key, computed)
+    return computed
+
+
+def _compute(review: Review) -> Status:
+    from litsift import runner
+
     result = runner.run(review, until=PipelineStage.TAG, record=False)
     assert result.dedup is not None and result.prisma is not None
     assert result.screening is not None

@@ -527,16 +527,21 @@ def test_cli_asreview_labels_become_reviewer_decisions(flagship):
         "--source",
         "curated",
         "--reviewer",
-        "reviewer2",
+        "reviewer3",
         "--reason",  # ASReview labels carry no exclusion reason
         "E1",
         "--root",
         str(flagship),
     ]
-    # reviewer2 has no file yet in the flagship, so everything in it comes from the import
+    # a third reviewer, with no file yet, so everything in it comes from the import
+    protocol = flagship / "review.yaml"
+    text = protocol.read_text(encoding="utf-8")
+    declared = "  - {id: reviewer2, name: Second reviewer}\n"
+    assert declared in text
+    protocol.write_text(text.replace(declared, declared + "  - {id: reviewer3}\n"), "utf-8")
     result = _cli(args)
     assert result.exit_code == 0, result.output
-    path = flagship / "data" / "screening" / "title-abstract" / "reviewer2.yaml"
+    path = flagship / "data" / "screening" / "title-abstract" / "reviewer3.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("decision: include") == 1 and text.count("decision: exclude") == 1
     assert text.count("reason: E1") == 1

@@ -178,6 +178,16 @@ def test_methods_name_the_reviewers_who_actually_decided():
         methods_paragraphs(facts(protocol=two, screeners={"title-abstract": ("ann", "bo")}))
     )
     assert "by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)" in dual
+    sampled = " ".join(
+        methods_paragraphs(
+            facts(
+                screeners={"title-abstract": ("ann", "bo")},
+                double_screened={"title-abstract": 12},
+            )
+        )
+    )
+    expected = "(ann, bo; one reviewer per record, 12 of them also by a second reviewer, "
+    assert expected + "independently)" in sampled
 
 
 def digest(build: Path) -> dict[str, str]:

@@ -131,7 +131,19 @@ def labelled_csv(tmp_path: Path) -> Path:
 def test_simulate_json(tmp_path: Path) -> None:
     out = invoke("simulate", str(labelled_csv(tmp_path)), "--seed", "3", "--json")
     data = json.loads(out.stdout)
-    assert set(data) == {"wss95", "recall10", "screened_all", "n", "seconds"}
+    assert set(data) == {
+        "wss95",
+        "wss100",
+        "recall10",
+        "screened_all",
+        "n",
+        "seconds",
+        "priors",
+        "stop",
+        "stop_at",
+        "stop_recall",
+        "stop_work_saved",
+    }
     assert data["n"] == 120
     assert data["recall10"] == 1.0 and data["wss95"] > 0.8  # a trivially separable set
     text = invoke("simulate", str(labelled_csv(tmp_path)))

@@ -303,7 +303,9 @@ def test_translate_logs_the_string_and_the_export_imports_as_that_source(tmp_pat
     rows = [r for r in review.search.summary() if r["source"] == "scopus"]
     assert rows and rows[0]["query_sent"] == entry["query_sent"]
     # the methods text records the string per database
-    text = methods.search_paragraph(SimpleNamespace(protocol=review.protocol, searches=rows))
+    text = methods.search_paragraph(
+        SimpleNamespace(protocol=review.protocol, searches=rows, imports=())
+    )
     assert "Scopus was searched on " in text and "with the string \u201cTITLE-ABS-KEY(" in text
     assert "export imported as scopus" in text
     # the reviewer's export: one record the query matches, one the broader string let in

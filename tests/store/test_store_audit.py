@@ -64,6 +64,8 @@ def test_changed_and_withdrawn_decisions_append_events(review: Review) -> None:
         ("r1", "include", "exclude", "E2"),
         ("r2", "maybe", None, None),
     ]
+    # a withdrawal is filed under the stage and reviewer of the decision it withdraws
+    assert [(e.stage, e.actor) for e in new] == [("title-abstract", "bob")] * 2
     assert verify_audit(review.audit_log) == []
     assert sync(review) == 0
 

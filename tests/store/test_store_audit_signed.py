@@ -48,7 +48,7 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
-def signed_review(root: Path) -> Path:
+def signed_review(root: Path, ann_reason: str = "E1") -> Path:
     """ann and bob sign; 2 key entries and 6 signed decisions, anchored at the head."""
     make_review(root, n=10)
     if shutil.which("git") is None:
@@ -59,7 +59,7 @@ def signed_review(root: Path) -> Path:
     assert cli(root, "audit", "key", "-r", "ann", key=ANN).exit_code == 0
     assert cli(root, "audit", "key", "-r", "bob", key=BOB).exit_code == 0
     for i in range(3):
-        decide(root, "ann", i)
+        decide(root, "ann", i, ann_reason)
         assert cli(root, "run", "--until", "screen", key=ANN).exit_code == 0
         decide(root, "bob", 5 + i, "E2")
         assert cli(root, "run", "--until", "screen", key=BOB).exit_code == 0
@@ -191,7 +191,9 @@ def test_forge_a_new_key_for_a_reviewer(review: Path) -> None:
 
 
 def test_replay_of_another_reviews_entries(review: Path, tmp_path: Path) -> None:
-    other = signed_review(tmp_path / "b")  # the same reviewers, the same keys
+    # the same reviewers, the same keys; ann gave another reason, so that the two logs
+    # differ even when both reviews were made within one second
+    other = signed_review(tmp_path / "b", ann_reason="E2")
     theirs = lines(other)
     ours = lines(review)
     write(review, ours + theirs[2:4], head=True)  # copied as they are

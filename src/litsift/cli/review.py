@@ -28,12 +28,15 @@ def init(
 def run(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
     until: PipelineStage = typer.Option(None, help="Stop after this stage."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Recompute every stage, even those whose inputs did not change."
+    ),
 ) -> None:
     """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
     from litsift import runner
     from litsift.store import Review
 
-    result = runner.run(Review.find(root), until=until)
+    result = runner.run(Review.find(root), until=until, fresh=fresh)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
     for warning in result.warnings:

@@ -13,7 +13,7 @@ import typer
 from litsift.vocab import PipelineStage, Stage
 
 if TYPE_CHECKING:
-    from litsift.models import Record
+    from litsift.models import Record, StopRule
     from litsift.screen import ScreeningState
     from litsift.store import Review
 
@@ -35,7 +35,7 @@ def _inputs(review: Review, record: bool = False) -> tuple[list[Record], dict[st
 
     result = runner.run(review, until=PipelineStage.DEDUP, record=record)
     assert result.dedup is not None
-    return [c.canonical for c in result.dedup.clusters], runner.aliases(result.dedup)
+    return [c.canonical for c in result.dedup.clusters], result.aliases()
 
 
 def _load(review: Review, record: bool = False) -> tuple[list[Record], ScreeningState]:
@@ -65,12 +65,38 @@ def next_command(
         review.audit.sync(state, reviewer)
         with progress.task(f"rank {len(records):,} records"):
             batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
+        stopping = stage.screen(records, review.protocol, state).stopping
+        if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
+            typer.echo(stopping.line(), err=True)
         path = review.screening.reviewer_file(stage_, reviewer)
         header = f"next {len(batch)} records, most relevant first\n"
         header += stage.criteria_header(review.protocol, stage_)
         added = review.screening.append(stage_, reviewer, batch, header, based_on=state)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
+
+
+@app.command("serve")
+def serve_command(
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Reviewer id from review.yaml.")
+    ],
+    stage_: StageOption = Stage.TITLE_ABSTRACT,
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (this machine only by default).")
+    ] = "127.0.0.1",
+    root: RootOption = Path("."),
+) -> None:
+    """Screen in the browser: a local workbench writing the reviewer's YAML file; prints the
+    URL to open (with its one-run token)."""
+    from litsift.store import Review
+    from litsift.workbench.server import serve
+
+    def echo(url: str) -> None:
+        typer.echo(url)
+
+    serve(Review.find(root), stage_, reviewer, host, port, echo)
 
 
 @app.command("conflicts")
@@ -143,22 +169,50 @@ def simulate_command(
     path: Annotated[
         Path,
         typer.Argument(
-            help="Labelled CSV: title, abstract, label_included.", exists=True, dir_okay=False
+            help="Labelled CSV: title, abstract, label_included (0/1), optional keywords.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed choosing the prior records.")] = 1,
+    recall: Annotated[
+        float, typer.Option("--recall", min=0, max=1, help="Stopping rule: target recall.")
+    ] = 0.95,
+    confidence: Annotated[
+        float, typer.Option("--confidence", min=0, max=1, help="Stopping rule: confidence.")
+    ] = 0.95,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
+    """Replay prioritised screening on a fully labelled set; print WSS@95, recall, and
+    the recall reached and work saved where the stopping rule said stop."""
     from litsift.screen import prioritise
 
-    texts, labels = prioritise.load_labelled(path)
-    sim = prioritise.simulate(texts, labels, seed)
+    data = prioritise.load_labelled(path)
+    rule = _stop_rule(recall, confidence)
+    sim = prioritise.simulate(data, seed, stop=rule)
     if json_out:
         typer.echo(json.dumps(sim.as_dict(), sort_keys=True))
         return
-    typer.echo(f"records {sim.n}, included {int(labels.sum())}, seed {seed}")
+    typer.echo(f"records {sim.n}, included {data.included}, seed {seed}, priors {sim.priors}")
     typer.echo(f"WSS@95 {sim.wss95:.3f}")
+    typer.echo(f"WSS@100 {sim.wss100:.3f}")
     typer.echo(f"recall after 10% screened {sim.recall10:.3f}")
     typer.echo(f"screened to find all inclusions {sim.screened_all}")
+    typer.echo(
+        f"stopping rule (recall {rule.recall:g}, confidence {rule.confidence:g}): stop after "
+        f"{sim.stop_at} of {sim.n} records, recall reached {sim.stop_recall:.3f}, "
+        f"work saved {sim.stop_work_saved:.3f}"
+    )
     typer.echo(f"seconds {sim.seconds:.1f}")
+
+
+def _stop_rule(recall: float, confidence: float) -> StopRule:
+    from pydantic import ValidationError
+
+    from litsift.models import StopRule
+
+    try:
+        return StopRule(recall=recall, confidence=confidence)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise typer.BadParameter(f"--{first['loc'][0]}: {first['msg']}") from None

@@ -131,9 +131,13 @@ def _selection(f: MethodsFacts) -> str:
     per = f.protocol.screening.reviewers_per_record
     text = (
         "title/abstract "
-        + screeners_phrase(f.screeners.get("title-abstract", ()), per)
+        + screeners_phrase(
+            f.screeners.get("title-abstract", ()), per, f.double_screened.get("title-abstract", 0)
+        )
         + "; full text "
-        + screeners_phrase(f.screeners.get("full-text", ()), per)
+        + screeners_phrase(
+            f.screeners.get("full-text", ()), per, f.double_screened.get("full-text", 0)
+        )
         + f"; automation: eligibility rules marked {f.prisma.ineligible_automation} records "
         "ineligible; records offered for screening were ranked by litsift's prioritisation model"
     )

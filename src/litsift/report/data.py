@@ -18,7 +18,7 @@ from litsift.report.tables import IncludedRow
 
 if TYPE_CHECKING:
     from litsift.report import ReportData
-    from litsift.runner import RunResult
+    from litsift.result import RunResult
 
 
 def report_data(
@@ -126,7 +126,9 @@ def methods_facts(
         imports=imports,
         duplicate_reasons=_duplicate_reasons(result.prisma),
         agreement=result.screening.status_extras(),
+        stopping=result.screening.stopping,
         screeners=screeners(result.screening),
+        double_screened=double_screened(result.screening),
         adjudicated=result.screening.adjudicated(),
         with_abstract=sum(bool(r.abstract) for r in screened),
         classes=len(taxonomy.classes),
@@ -171,6 +173,16 @@ def screeners(result: screen.ScreeningResult) -> dict[str, tuple[str, ...]]:
                     if entry.decision is not None
                 }
             )
+        )
+        for stage, combined in result.combined.items()
+    }
+
+
+def double_screened(result: screen.ScreeningResult) -> dict[str, int]:
+    """Stage -> the records two or more reviewers decided there."""
+    return {
+        stage: sum(
+            sum(e.decision is not None for e in c.votes.values()) >= 2 for c in combined.values()
         )
         for stage, combined in result.combined.items()
     }

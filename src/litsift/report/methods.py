@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litsift.models import Protocol, SourceKind
 from litsift.report.flow import ArmFlow, PrismaFlow
+
+if TYPE_CHECKING:
+    from litsift.screen.stopping import StopTest
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class MethodsFacts:
     duplicate_reasons: Mapping[str, int] = field(default_factory=dict)
     agreement: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     screeners: Mapping[str, Sequence[str]] = field(default_factory=dict)  # stage -> reviewers
+    double_screened: Mapping[str, int] = field(default_factory=dict)  # stage -> records
     adjudicated: Mapping[str, int] = field(default_factory=dict)  # stage -> records
     with_abstract: int = 0  # records screened that had an abstract
     classes: int = 0
@@ -61,6 +65,7 @@ class MethodsFacts:
     previous_version: tuple[str, str, int] | None = None
     meta_analysis_file: str = ""
     litsift_version: str = ""
+    stopping: StopTest | None = None  # the stopping test where screening stands (issue 13)
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -131,6 +136,9 @@ def _search_sentence(r: Mapping[str, Any]) -> str:
     if r.get("status") == "translated":  # a string litsift printed, searched by hand
         found = f"searched through the database's own interface; export imported as {r['source']}"
         return f"{where} was searched on {when} with the string \u201c{query}\u201d ({found})"
+    if snap := r.get("snapshot"):  # a local snapshot: its release, and the query as written
+        where = f"{where} (release {snap.get('release_date')}, {snap.get('engine')})"
+        query = r.get("query_written") or query
     hits, got = int(r.get("hits") or 0), int(r.get("retrieved") or 0)
     found = f"{plural(hits, 'hit')}, {plural(got, 'record')} retrieved"
     return f"{where} was searched on {when} with the query \u201c{query}\u201d ({found})"
@@ -224,18 +232,17 @@ def dedup_paragraph(f: MethodsFacts) -> str:
 def screening_paragraph(f: MethodsFacts) -> str:
     """Automatic eligibility, who screened what on which text, and the flow per arm."""
     pr, p = f.protocol, f.prisma
-    per = pr.screening.reviewers_per_record
     parts = [_automation_sentence(f)]
     on = _screened_on(f.with_abstract, p.screened)
     parts.append(
         f"{plural(p.screened, 'record')} {_were(p.screened)} screened {on} "
-        f"{screeners_phrase(f.screeners.get('title-abstract', ()), per)} against "
+        f"{_screeners(f, 'title-abstract')} against "
         f"{plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
         f"{p.excluded_screening} {_were(p.excluded_screening)} excluded."
     )
     parts.append(
         f"{plural(p.assessed, 'report')} {_were(p.assessed)} assessed in full text "
-        f"{screeners_phrase(f.screeners.get('full-text', ()), per)}, "
+        f"{_screeners(f, 'full-text')}, "
         f"{p.excluded_full_text} excluded with reasons, and "
         f"{plural(p.included_studies, 'study', 'studies')} "
         f"({plural(p.included_reports, 'report')}) {_were(p.included_studies)} included."
@@ -327,8 +334,15 @@ def _agreement_sentence(f: MethodsFacts) -> str:
     return "No record was rated by two reviewers, so no agreement figure is reported."
 
 
-def screeners_phrase(reviewers: Sequence[str], per: int) -> str:
-    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'."""
+def _screeners(f: MethodsFacts, stage: str) -> str:
+    per = f.protocol.screening.reviewers_per_record
+    return screeners_phrase(f.screeners.get(stage, ()), per, f.double_screened.get(stage, 0))
+
+
+def screeners_phrase(reviewers: Sequence[str], per: int, double: int = 0) -> str:
+    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'; with one
+    reviewer per record, `double` says how many records a second reviewer also screened
+    (a sample checked for agreement)."""
     if not reviewers:
         return "(no reviewer decision recorded yet)"
     names = ", ".join(reviewers)
@@ -337,7 +351,8 @@ def screeners_phrase(reviewers: Sequence[str], per: int) -> str:
             f"by {plural(len(reviewers), 'reviewer')} ({names}; {per} per record, "
             "blind, conflicts adjudicated)"
         )
-    return f"by {plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record)"
+    sample = f", {double} of them also by a second reviewer, independently" if double else ""
+    return f"by {plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record{sample})"
 
 
 # --------------------------------------------------------------------------- tagging
@@ -386,6 +401,7 @@ def methods_paragraphs(f: MethodsFacts) -> list[str]:
         other_methods_paragraph(f),
         dedup_paragraph(f),
         screening_paragraph(f),
+        f.stopping.sentence() if f.stopping and f.stopping.configured else "",
         tagging_paragraph(f),
     ]
     if f.prisma.has_previous_arm:

@@ -14,14 +14,14 @@ from enum import StrEnum
 
 from litsift.errors import InputError
 from litsift.gcpause import paused
-from litsift.models import Protocol, Record, Stage, Verdict
+from litsift.models import Protocol, Record, Screening, Stage, StopRule, Verdict
 from litsift.screen import eligibility
 from litsift.screen.agreement import AgreementReport, Estimate
 from litsift.screen.agreement import agreement as measure_agreement
 from litsift.screen.combine import Combined, Outcome
 from litsift.screen.combine import combine as combine_votes
-from litsift.screen.prioritise import StoppingEstimate, rank, stopping_estimate
 from litsift.screen.state import ADJUDICATION, Entry, ReviewerFile, ScreeningState
+from litsift.screen.stopping import StopTest, stop_test
 
 __all__ = [
     "ADJUDICATION",
@@ -37,7 +37,6 @@ __all__ = [
     "conflicts",
     "criteria_header",
     "next_batch",
-    "rank",
     "screen",
     "tally",
 ]
@@ -92,7 +91,7 @@ class ScreeningResult:
     agreement: dict[str, AgreementReport]
     combined: dict[str, dict[str, Combined]]  # stage -> record id -> combination
     issues: tuple[str, ...] = field(default=())
-    stopping: StoppingEstimate | None = None
+    stopping: StopTest | None = None  # None: nothing screened yet, or not prioritised
 
     def ids(self, *statuses: Status) -> list[str]:
         return sorted(rid for rid, s in self.statuses.items() if s.status in statuses)
@@ -101,13 +100,13 @@ class ScreeningResult:
         return self.ids(Status.INCLUDED)
 
     def status_extras(self) -> dict[str, dict[str, object]]:
-        """Agreement per stage and the stopping estimate, for `litsift status`."""
+        """Agreement per stage and the stopping test, for `litsift status`."""
         out: dict[str, dict[str, object]] = {}
         for stage, rep in self.agreement.items():
             if rep.items:
                 out[f"agreement {stage}"] = _agreement_summary(rep)
         if self.stopping is not None:
-            out["stopping estimate"] = self.stopping.summary()
+            out["stopping rule"] = self.stopping.summary()
         return out
 
     def counts(self) -> ScreeningCounts:
@@ -173,7 +172,7 @@ def _screen(
     agree = {stage.value: _agreement(state, stage, set(ids) - set(ineligible)) for stage in Stage}
     sequence = _screening_sequence(state, statuses)
     undecided = len(ids_with(statuses, Status.TA_PENDING, Status.TA_CONFLICT))
-    stopping = stopping_estimate(sequence, undecided) if sequence else None
+    stopping = _stopping(protocol.screening, sequence, undecided)
     return ScreeningResult(statuses, agree, combined, tuple(issues), stopping)
 
 
@@ -209,6 +208,16 @@ def _screening_sequence(state: ScreeningState, statuses: Mapping[str, RecordStat
             if e.record_id in labels and (e.record_id not in seen or key < seen[e.record_id]):
                 seen[e.record_id] = key
     return [labels[rid] for rid in sorted(seen, key=lambda r: seen[r])]
+
+
+def _stopping(settings: Screening, sequence: list[bool], undecided: int) -> StopTest | None:
+    """The stopping test on title/abstract outcomes so far (the defaults when none is set)."""
+    if not sequence or not settings.prioritise:
+        return None
+    rule = settings.stop or StopRule()
+    return stop_test(
+        sequence, len(sequence) + undecided, rule, configured=settings.stop is not None
+    )
 
 
 def _fmt(est: Estimate) -> str:
@@ -289,14 +298,18 @@ def next_batch(
     query = " ".join(
         [protocol.question] + [c.text for c in protocol.criteria if c.kind.value == "include"]
     )
-    ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed) if rid in pool][
-        :n
-    ]
+    if protocol.screening.prioritise:
+        from litsift.screen.prioritise import rank  # scikit-learn: only when ranking
+
+        ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed)]
+    else:
+        ranked = [(rid, None) for rid in sorted(pool)]
+    ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]
     by_id = {r.id: r for r in records}
     return [_context(by_id[rid], score) for rid, score in ranked]
 
 
-def _context(record: Record, score: float) -> dict[str, object]:
+def _context(record: Record, score: float | None) -> dict[str, object]:
     return {
         "id": record.id,
         "title": record.title,
@@ -305,7 +318,7 @@ def _context(record: Record, score: float) -> dict[str, object]:
         "authors": "; ".join(record.authors) or None,
         "doi": record.doi,
         "arxiv_id": record.arxiv_id,
-        "score": round(score, 4),
+        "score": None if score is None else round(score, 4),
         "abstract": record.abstract,
     }
 

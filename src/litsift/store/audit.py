@@ -24,6 +24,14 @@ the chain is intact again. Two optional defences close that gap:
 Both files are replaced atomically (write-temp-then-rename); the log is written before the
 head, so a crash in between leaves a log one step ahead of its head, which the next sync
 repairs and `verify_audit` accepts. No command extends a chain with a problem.
+
+A sync holds the review's write lock (`store.lock`) from reading the log to writing it, so
+two writers (the workbench, `litsift run`, `screen next`) never drop each other's events;
+and it skips a reviewer file that changed on disk since it was loaded (its writer records
+it, or the next sync does), so a stale read never records a decision as withdrawn. An
+`AuditStore` keeps the log it last read (`LogView`: what it replays, the keys registered,
+the chain's problems so far), and a later sync parses and checks only the lines added
+since, when the bytes it read are still the log's first bytes.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +54,7 @@ from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import AuditEvent
 from litsift.screen.state import ADJUDICATION, ReviewerFile, ScreeningState
 from litsift.store import anchor as anchors
+from litsift.store.lock import ReviewLock
 from litsift.store.unread import Unread, scan
 
 if TYPE_CHECKING:
@@ -63,6 +72,7 @@ SCHEMA_VERSION = 1  # an unsigned event
 SIGNED_SCHEMA = 2  # an event with `key` and `signature`
 KEY = "key"  # the action of the event that registers a reviewer's public key
 _FROM_ENV = object()  # sync: take the signing key from the environment
+LOCK_WAIT = 60.0  # seconds a sync waits for another writer of the review
 
 
 def head_path(log: Path) -> Path:
@@ -90,8 +100,12 @@ def read_events(path: Path) -> list[AuditEvent]:
     """Every event of the log; an unreadable line raises InputError naming it."""
     if not path.exists():
         return []
+    return _parse_lines(path, path.read_text(encoding="utf-8"), 1)
+
+
+def _parse_lines(path: Path, text: str, first_line: int) -> list[AuditEvent]:
     events = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), first_line):
         try:
             events.append(AuditEvent.model_validate_json(line))
         except ValidationError as e:
@@ -111,14 +125,6 @@ class _Keys:
     since: dict[str, int] = field(default_factory=dict)  # actor -> seq of its key event
     owner: dict[str, str] = field(default_factory=dict)  # fingerprint -> actor
 
-    @classmethod
-    def of(cls, events: Iterable[AuditEvent]) -> _Keys:
-        keys = cls()
-        for e in events:
-            if e.action == KEY and e.new and e.actor not in keys.public:
-                keys.add(e)
-        return keys
-
     def add(self, event: AuditEvent) -> None:
         assert event.new is not None
         self.public[event.actor] = event.new
@@ -127,6 +133,9 @@ class _Keys:
 
     def fingerprint(self, actor: str) -> str:
         return signing.fingerprint(self.public[actor])
+
+    def copy(self) -> _Keys:
+        return _Keys(dict(self.public), dict(self.pinned), dict(self.since), dict(self.owner))
 
 
 @dataclass
@@ -162,6 +171,60 @@ class ChainReport:
             + ("; ".join(self.anchors) if self.anchors else self.anchor_note or "never")
         )
         return lines
+
+
+# (file, record) -> the last decision, reason, stage and actor the log recorded for it
+Replayed = dict[tuple[str, str], tuple[str | None, str | None, str | None, str]]
+
+
+@dataclass(frozen=True)
+class LogView:
+    """What a writer needs of the log: its last event, the last decision per key, the keys
+    registered, and the problems of the chain read so far (links, hashes, signers; not the
+    signatures themselves, which `inspect_log` checks)."""
+
+    size: int  # bytes read
+    digest: str  # SHA-256 of those bytes
+    lines: int
+    last: AuditEvent | None
+    recorded: Replayed
+    keys: _Keys
+    hashes: dict[int, str]  # seq -> hash, for the head and the anchors
+    problems: tuple[str, ...]
+
+
+def read_view(
+    path: Path, known: LogView | None = None, pinned: Mapping[str, str] | None = None
+) -> LogView:
+    """The log's view, parsing only what follows `known` when the log still begins with
+    the bytes `known` was read from (`pinned`: reviewer -> key fingerprint, review.yaml)."""
+    data = path.read_bytes() if path.exists() else b""
+    prefix = data[: known.size] if known is not None else b""
+    if known is not None and hashlib.sha256(prefix).hexdigest() == known.digest:
+        return known if known.size == len(data) else _extend(path, data, known)
+    keys = _Keys(pinned=dict(pinned or {}))
+    empty = LogView(0, hashlib.sha256(b"").hexdigest(), 0, None, {}, keys, {}, ())
+    return _extend(path, data, empty)
+
+
+def _extend(path: Path, data: bytes, base: LogView) -> LogView:
+    tail = data[base.size :].decode("utf-8")
+    events = _parse_lines(path, tail, base.lines + 1)
+    keys, hashes, problems = base.keys.copy(), dict(base.hashes), list(base.problems)
+    prev = base.last.hash if base.last else GENESIS
+    seq = base.last.seq if base.last else 0
+    report = ChainReport()
+    for n, event in enumerate(events, base.lines + 1):
+        problems += _check_event(path, n, event, seq + 1, prev)
+        problems += _check_signature(path, n, event, keys, report, check=False)
+        prev, seq = event.hash, event.seq
+        hashes[event.seq] = event.hash
+    recorded = dict(base.recorded)
+    recorded.update(_replay(events))
+    last = events[-1] if events else base.last
+    digest = hashlib.sha256(data).hexdigest()
+    lines = base.lines + len(events)
+    return LogView(len(data), digest, lines, last, recorded, keys, hashes, tuple(problems))
 
 
 def verify_audit(path: Path) -> list[str]:
@@ -201,15 +264,20 @@ def inspect_log(
         report.entries += 1
         actors.add(event.actor)
     report.problems += _check_head(path, head, seq, hashes)
-    report.problems += [
+    report.problems += _pinned_missing(path, keys, actors)
+    report.keys = {a: (keys.fingerprint(a), keys.since[a]) for a in keys.public}
+    _check_anchors(path, report, hashes, anchored)
+    return report
+
+
+def _pinned_missing(path: Path, keys: _Keys, actors: Collection[str]) -> list[str]:
+    """Reviewers with entries whose key review.yaml pins but the log never registers."""
+    return [
         f"{path}: review.yaml pins {actor}'s key {fp}, but the log registers none (key "
         "entry removed?)"
         for actor, fp in sorted(keys.pinned.items())
         if actor in actors and actor not in keys.public
     ]
-    report.keys = {a: (keys.fingerprint(a), keys.since[a]) for a in keys.public}
-    _check_anchors(path, report, hashes, anchored)
-    return report
 
 
 def _check_event(path: Path, n: int, event: AuditEvent, seq: int, prev: str) -> list[str]:
@@ -344,15 +412,12 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-Recorded = tuple[str | None, str | None, str]  # (decision, reason, actor)
-
-
-def _replay(events: Iterable[AuditEvent]) -> dict[tuple[str, str], Recorded]:
-    """Last recorded (decision, reason, actor) per (file, record)."""
-    state: dict[tuple[str, str], Recorded] = {}
+def _replay(events: Iterable[AuditEvent]) -> Replayed:
+    """Last recorded (decision, reason, stage, actor) per (file, record)."""
+    state: Replayed = {}
     for e in events:
         if e.action == "decision" and e.file and e.record:
-            state[(e.file, e.record)] = (e.new, e.reason, e.actor)
+            state[(e.file, e.record)] = (e.new, e.reason, e.stage, e.actor)
     return state
 
 
@@ -370,10 +435,10 @@ def _current(
     return out
 
 
-def _refuse_broken(review: Review) -> None:
+def _refuse_broken(review: Review, view: LogView) -> None:
     """No command extends a chain with a problem (signatures are checked by `audit
-    verify` and `check`; here the links, the head and the anchors)."""
-    problems = review.audit.inspect(signatures=False).problems
+    verify` and `check`; here the links, the signers, the head and the anchors)."""
+    problems = review.audit.write_problems(view)
     if problems:
         raise ConsistencyError(
             f"the audit chain has {len(problems)} problem(s), so litsift will not extend "
@@ -384,9 +449,9 @@ def _refuse_broken(review: Review) -> None:
 class _Writer:
     """Builds chained (and, for the key's owner, signed) events after the last one."""
 
-    def __init__(self, events: list[AuditEvent], key: SigningKey | None, at: str) -> None:
-        self.prev = events[-1].hash if events else GENESIS
-        self.seq = events[-1].seq if events else 0
+    def __init__(self, last: AuditEvent | None, key: SigningKey | None, at: str) -> None:
+        self.prev = last.hash if last else GENESIS
+        self.seq = last.seq if last else 0
         self.key, self.at = key, at
         self.new: list[AuditEvent] = []
 
@@ -425,23 +490,59 @@ def _signer(key: object, keys: _Keys) -> tuple[SigningKey | None, str | None]:
     return chosen, owner
 
 
+def _changed_since_loaded(review: Review, state: ScreeningState, recorded: Replayed) -> set[str]:
+    """Files (relative paths) whose bytes on disk are not those `state` was loaded from:
+    changed since, or created since (logged but absent from `state`)."""
+    stale = set()
+    loaded = {review.rel(f.path): f for f in state.files}
+    for rel, f in loaded.items():
+        try:
+            now = hashlib.sha256(f.path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            now = None
+        if now != f.sha256:
+            stale.add(rel)
+    for rel in {file for file, _ in recorded} - set(loaded):
+        if (review.root / rel).is_file():
+            stale.add(rel)
+    return stale
+
+
 def sync_audit(
     review: Review,
     state: ScreeningState,
     actor_default: str,
     now: str | None = None,
     key: object = _FROM_ENV,
+    *,
+    scope: Collection[tuple[str, str]] | None = None,
+    files: Collection[str] | None = None,
 ) -> int:
     """Append one event per new, changed or withdrawn decision; returns how many.
 
-    A decision of a reviewer who signs is recorded only when this process holds their key
-    (`key`, by default from the environment); the others are left for a later sync.
+    With `scope` ((file relative to the root, id as written) pairs), only those entries are
+    compared: a writer that changed one entry records it without reading every file. With
+    `files` (relative paths), only the entries of those files. A decision of a reviewer
+    who signs is recorded only when this process holds their key (`key`, by default from
+    the environment); the others are left for a later sync.
     """
+    with ReviewLock(review.root, timeout=LOCK_WAIT):
+        return _sync(review, state, actor_default, now, key, scope, files)
+
+
+def _sync(
+    review: Review,
+    state: ScreeningState,
+    actor_default: str,
+    now: str | None,
+    key: object,
+    scope: Collection[tuple[str, str]] | None,
+    files: Collection[str] | None,
+) -> int:
     path = review.audit.log
-    events = read_events(path)
-    _refuse_broken(review)
-    recorded = _replay(events)
-    keys = _Keys.of(events)
+    view = review.audit.view()
+    _refuse_broken(review, view)
+    recorded, keys = view.recorded, view.keys
     signer, owner = _signer(key, keys)
     adjudicators = [r.id for r in review.protocol.reviewers if r.role == "adjudicator"]
     current = _current(
@@ -450,11 +551,22 @@ def sync_audit(
         actor_default,
         adjudicators[0] if len(adjudicators) == 1 else None,
     )
-    writer = _Writer(events, signer if owner else None, now or _now())
+    items = set(current) | set(recorded)
+    if scope is not None:
+        items &= set(scope)
+    if files is not None:
+        items = {k for k in items if k[0] in files}
+    stale = _changed_since_loaded(review, state, {k: recorded[k] for k in items if k in recorded})
+    writer = _Writer(view.last, signer if owner else None, now or _now())
     deferred: Counter[str] = Counter()
-    for item in sorted(set(current) | set(recorded)):
-        old_decision, old_reason, old_actor = recorded.get(item, (None, None, actor_default))
-        decision, reason, stage, actor, sha = current.get(item, (None, None, None, old_actor, None))
+    for item in sorted(k for k in items if k[0] not in stale):
+        old_decision, old_reason, old_stage, old_actor = recorded.get(
+            item, (None, None, None, actor_default)
+        )
+        if item in current:
+            decision, reason, stage, actor, sha = current[item]
+        else:  # withdrawn: the entry is gone from its file, at the stage it was made
+            decision, reason, stage, actor, sha = None, None, old_stage, old_actor, None
         if (decision, reason) == (old_decision, old_reason):
             continue
         if actor in keys.public and actor != owner:
@@ -481,10 +593,12 @@ def sync_audit(
             actor,
             actor,
         )
+    last = view.last
     if writer.new:
         _append(path, writer.new)
-    elif events and _read_head(path) != {"seq": events[-1].seq, "hash": events[-1].hash}:
-        _write_head(path, events[-1])  # a crash left the head behind the log
+        review.audit.view()  # remember what was written, for the next sync
+    elif last and _read_head(path) != {"seq": last.seq, "hash": last.hash}:
+        _write_head(path, last)  # a crash left the head behind the log
     return len(writer.new)
 
 
@@ -492,10 +606,15 @@ def register_key(review: Review, reviewer: str, key: SigningKey, now: str | None
     """Register `key` as the reviewer's; False when it already is."""
     if reviewer not in {r.id for r in review.protocol.reviewers}:
         raise InputError(review.protocol_path, f"reviewer '{reviewer}' is not declared")
+    with ReviewLock(review.root, timeout=LOCK_WAIT):
+        return _register_key(review, reviewer, key, now)
+
+
+def _register_key(review: Review, reviewer: str, key: SigningKey, now: str | None) -> bool:
     path = review.audit.log
-    events = read_events(path)
-    _refuse_broken(review)
-    keys = _Keys.of(events)
+    view = review.audit.view()
+    _refuse_broken(review, view)
+    keys = view.keys
     if keys.owner.get(key.fingerprint) == reviewer:
         return False
     if reviewer in keys.public:
@@ -511,16 +630,20 @@ def register_key(review: Review, reviewer: str, key: SigningKey, now: str | None
             review.protocol_path,
             f"reviewers: {reviewer}'s key is pinned to {pinned}, not {key.fingerprint}",
         )
-    writer = _Writer(events, key, now or _now())
+    writer = _Writer(view.last, key, now or _now())
     writer.add(True, actor=reviewer, action=KEY, new=key.public)
     _append(path, writer.new)
+    review.audit.view()
     return True
 
 
 def _append(path: Path, events: list[AuditEvent]) -> None:
     old = read_or_empty(path)
+    start = old or b""
+    if start and not start.endswith(b"\n"):
+        start += b"\n"
     lines = "".join(event_line(e) + "\n" for e in events)
-    atomic_write(path, (old or b"") + lines.encode("utf-8"), unchanged=old)
+    atomic_write(path, start + lines.encode("utf-8"), unchanged=old)
     _write_head(path, events[-1])
 
 
@@ -536,6 +659,8 @@ class AuditStore:
         self.review = review
         self.folder = review.data / FOLDER
         self.log = self.folder / LOG
+        self._view: LogView | None = None
+        self._anchored: tuple[list[anchors.Anchor], str] | None = None
 
     def unread(self) -> list[Unread]:
         """Files under data/audit/ that litsift does not read."""
@@ -544,25 +669,67 @@ class AuditStore:
     def events(self) -> list[AuditEvent]:
         return read_events(self.log)
 
+    def view(self) -> LogView:
+        """The log as a writer needs it, re-reading only what was appended since last time."""
+        self._view = read_view(self.log, self._view, self._pinned())
+        return self._view
+
+    def _pinned(self) -> dict[str, str]:
+        return {r.id: r.key for r in self.review.protocol.reviewers if r.key}
+
+    def anchored(self, *, fresh: bool = True) -> tuple[list[anchors.Anchor], str]:
+        """The anchors in the review's git, and why there are none when git cannot say;
+        `fresh=False` reuses what this store read before (a writer asks on every
+        decision, and git runs as a subprocess)."""
+        if fresh or self._anchored is None:
+            try:
+                found = anchors.anchors(self.review.root)
+                note = "" if anchors.review_path(self.review.root) else "not in a git repository"
+            except anchors.AnchorError as e:
+                found, note = [], str(e)
+            self._anchored = (found, note)
+        return self._anchored
+
+    def write_problems(self, view: LogView) -> list[str]:
+        """What stops a writer from extending the chain `view` read: its links, hashes and
+        signers, its head, the keys review.yaml pins, and the anchors."""
+        path = self.log
+        report = ChainReport(problems=list(view.problems))
+        last = view.last.seq if view.last else 0
+        if view.last is None and not path.exists():
+            head = _read_head(path)
+            if head:
+                report.problems.append(f"{path}: missing, but {HEAD} records {head['seq']} events")
+        else:
+            report.problems += _check_head(path, _read_head(path), last, view.hashes)
+        actors = {actor for *_, actor in view.recorded.values()}
+        report.problems += _pinned_missing(path, view.keys, actors)
+        _check_anchors(path, report, view.hashes, self.anchored(fresh=False)[0])
+        return report.problems
+
     def verify(self) -> list[str]:
         """Problems with the chain, its signatures and its anchors (empty when intact)."""
         return self.inspect().problems
 
     def inspect(self, *, signatures: bool = True) -> ChainReport:
         """The whole chain checked, with what it holds (signatures, keys, anchors)."""
-        try:
-            anchored = anchors.anchors(self.review.root)
-            note = "" if anchors.review_path(self.review.root) else "not in a git repository"
-        except anchors.AnchorError as e:
-            anchored, note = [], str(e)
-        pinned = {r.id: r.key for r in self.review.protocol.reviewers if r.key}
-        report = inspect_log(self.log, anchored, signatures=signatures, pinned=pinned)
+        anchored, note = self.anchored()
+        report = inspect_log(self.log, anchored, signatures=signatures, pinned=self._pinned())
         report.anchor_note = note
         return report
 
-    def sync(self, state: ScreeningState, actor_default: str, now: str | None = None) -> int:
-        """Append an event for each decision that changed since the last sync."""
-        return sync_audit(self.review, state, actor_default, now)
+    def sync(
+        self,
+        state: ScreeningState,
+        actor_default: str,
+        now: str | None = None,
+        *,
+        scope: Collection[tuple[str, str]] | None = None,
+        files: Collection[str] | None = None,
+    ) -> int:
+        """Append an event for each decision that changed since the last sync (`scope`:
+        only these (file, written id) entries; `files`: only these files' entries)."""
+        return sync_audit(self.review, state, actor_default, now, scope=scope, files=files)
 
     def register_key(self, reviewer: str, key: SigningKey) -> bool:
         """Record the reviewer's public key (signed by it); False when already there."""
@@ -570,11 +737,15 @@ class AuditStore:
 
     def anchor(self, *, commit: bool = False) -> anchors.Anchor:
         """Record the head of an intact chain in a git tag (or commit)."""
-        events = read_events(self.log)
-        if not events:
-            raise LitsiftError(f"{self.review.rel(self.log)}: no entries to anchor yet")
-        _refuse_broken(self.review)
-        paths = [self.log, head_path(self.log)]
-        return anchors.anchor(
-            self.review.root, events[-1].seq, events[-1].hash, paths, commit=commit
-        )
+        with ReviewLock(self.review.root, timeout=LOCK_WAIT):
+            view = self.view()
+            if view.last is None:
+                raise LitsiftError(f"{self.review.rel(self.log)}: no entries to anchor yet")
+            self._anchored = None  # read git afresh
+            _refuse_broken(self.review, view)
+            paths = [self.log, head_path(self.log)]
+            made = anchors.anchor(
+                self.review.root, view.last.seq, view.last.hash, paths, commit=commit
+            )
+            self._anchored = None
+            return made

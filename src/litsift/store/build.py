@@ -13,22 +13,26 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from litsift.dedup.core import Cluster
 from litsift.errors import InputError
 from litsift.fileio import atomic_write, atomic_write_text
+from litsift.store.cache import StageCache
 
 if TYPE_CHECKING:
+    from litsift.dedup.core import Cluster
     from litsift.store import Review
 
 FOLDER = "build"
 
 
 def _clusters(path: Path) -> Iterator[Cluster]:
+    from litsift.dedup.core import Cluster
+
     if not path.is_file():
         return
     with path.open(encoding="utf-8") as lines:
@@ -67,6 +71,10 @@ class BuildStore:
         self.kb = self.root / "kb.sqlite"
         self.clusters = self.root / "dedup" / "clusters.jsonl"
         self.cache = self.root / ".cache"
+
+    @cached_property
+    def stage_cache(self) -> StageCache:
+        return StageCache(self.cache)
 
     def previous_clusters(self) -> dict[str, tuple[str, str]]:
         """Member key -> (cluster id, record id) of the last run ({} on a fresh clone)."""

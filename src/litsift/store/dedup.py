@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
-from litsift.dedup.core import ANSWERS, UncertainPair
+from litsift.dedup.core import ANSWERS, DedupResult, UncertainPair
 from litsift.errors import InputError
 from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Frozen, Record
@@ -211,3 +211,14 @@ class DedupStore:
 
     def append(self, pairs: Sequence[UncertainPair], records: Mapping[str, Record]) -> int:
         return append_uncertain(self.pairs, pairs, records)
+
+    def record_uncertain(
+        self, pairs: Sequence[UncertainPair], result: DedupResult, records: Sequence[Record]
+    ) -> int:
+        """Append those of the run's uncertain `pairs` not yet in the file (the plan's new
+        ones), each with both records' details (a pair's side may be a record or a whole
+        cluster); returns how many."""
+        if not pairs:
+            return 0
+        by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.clusters}
+        return self.append(pairs, by_id)

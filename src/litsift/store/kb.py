@@ -48,7 +48,11 @@ class KBStore:
         key must be the file name, labels taxonomy ids, and identifiers written bare."""
         if not validate:
             return [load_model(p, KBEntry) for p in sorted(self.folder.glob("*.yaml"))]
-        return load_entries(self.folder, self.review.taxonomy)
+        entries = load_entries(self.folder, self.review.taxonomy)
+        check_indicator_terms(
+            self.review.root / self.review.protocol.taxonomy, self.review.taxonomy, entries
+        )
+        return entries
 
     def eval_set(self, taxonomy: Taxonomy | None = None) -> EvalSet:
         """The tagger's evaluation set, its labels checked against the taxonomy."""
@@ -61,6 +65,19 @@ def load_eval_set(path: Path, taxonomy: Taxonomy) -> EvalSet:
     _, lines = read_yaml(path)
     check_labels(path, eval_set, taxonomy, lines)
     return eval_set
+
+
+def check_indicator_terms(path: Path, taxonomy: Taxonomy, entries: list[KBEntry]) -> None:
+    """Refuse a taxonomy whose indicator terms name a study of the knowledge base."""
+    from litsift.tag.names import study_name_terms
+
+    found = study_name_terms(taxonomy, entries)
+    if found:
+        first = found[0]
+        _, lines = read_yaml(path)
+        line = lines.line((first.kind, first.index, "indicators", first.term_index))
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise InputError(path, first.message() + more, line)
 
 
 def load_entries(kb_dir: Path, taxonomy: Taxonomy) -> list[KBEntry]:

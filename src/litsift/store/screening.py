@@ -26,6 +26,7 @@ from litsift.yamlio import LineMap, read_yaml, validation_error
 
 if TYPE_CHECKING:
     from litsift.store import Review
+    from litsift.store.decisions import FileSnapshot
 
 FOLDER = "screening"  # under data/
 # Context fields copied in by `screen next`, in the order the reviewer reads them.
@@ -412,3 +413,27 @@ class ScreeningStore:
             loaded = next((f for f in based_on.files if f.path == path), None)
             expected = loaded.sha256 if loaded is not None else sha256_bytes(b"")
         return append_entries(path, entries, header, expected)
+
+    def snapshot(self, stage: Stage, reviewer: str, resolve: IdResolver) -> FileSnapshot:
+        """A reviewer's file read and validated, to write decisions one at a time
+        (`litsift.store.decisions`); the first problem raises InputError."""
+        from litsift.store.decisions import read_snapshot
+
+        path = self.reviewer_file(stage, reviewer)
+        return read_snapshot(path, stage, self.review.protocol, resolve, reviewer)
+
+    def set_decision(
+        self,
+        snap: FileSnapshot,
+        resolve: IdResolver,
+        record_id: str,
+        values: Mapping[str, str | None],
+        context: Mapping[str, object] | None = None,
+        header: str = "",
+    ) -> FileSnapshot:
+        """Write one record's decision fields into the file `snap` was read from, keeping
+        every other byte (see `litsift.store.decisions.write_decision`)."""
+        from litsift.store.decisions import write_decision
+
+        protocol = self.review.protocol
+        return write_decision(snap, protocol, resolve, record_id, values, context, header)

@@ -20,14 +20,14 @@ import yaml
 from litsift.errors import InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import Record
-from litsift.search.log import TRANSLATED, RunLog, new_run_id
-from litsift.search.sources.base import Request
 from litsift.store.unread import Unread, is_doc, other, scan, visible
 from litsift.yamlio import dump_yaml
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from litsift.search.log import RunLog
+    from litsift.search.sources.base import Request
     from litsift.store import Review
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,8 @@ class SearchStore:
 
     def new_run_id(self, now: datetime | None = None) -> str:
         """A run id no log uses yet (the UTC time, with -2, -3... on a clash)."""
+        from litsift.search.log import new_run_id
+
         base = new_run_id(now)
         run_id, n = base, 1
         while self.log_path(run_id).exists():
@@ -162,6 +164,8 @@ class SearchStore:
     def summary(self) -> list[dict[str, Any]]:
         """Per source and query, from the latest search log (and citation log): for the
         report's methods text and checklists."""
+        from litsift.search.log import TRANSLATED
+
         logs = self.logs()
         latest = [g for g in logs if g.get("mode") not in ("citations", TRANSLATED)][-1:]
         latest += [g for g in logs if g.get("mode") == "citations"][-1:]
@@ -188,6 +192,10 @@ class SearchStore:
                         "kept": e.get("kept"),
                         "status": e.get("status"),
                         "run_id": run.get("run_id"),
+                        # a snapshot search: the methods text names its release and
+                        # quotes the query as written, not the SQL sent
+                        "query_written": e.get("query_written"),
+                        "snapshot": e.get("snapshot"),
                     }
                 )
         return rows
