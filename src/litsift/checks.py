@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from litsift import kb, runner, tag, versions
 from litsift.errors import ConsistencyError
 from litsift.result import RunResult
+from litsift.search import HAND_SEARCH_REASON
 from litsift.store import Review
 from litsift.store.lock import locked_by
 from litsift.vocab import PipelineStage
@@ -56,7 +57,21 @@ def check_review(review: Review) -> Report:
         f"{review.rel(review.kb.entry_file(k))}: no results and no results_note saying why"
         for k in kb.missing_results(result.kb_entries)
     ]
-    return Report(problems, [*result.warnings, *result.query_warnings])
+    warnings = [*result.warnings, *result.query_warnings, *import_rejections(review, result)]
+    return Report(problems, warnings)
+
+
+def import_rejections(review: Review, result: RunResult) -> list[str]:
+    """Every entry of an imported file that could not be read, with its line (entries a
+    hand-searched database's export loses to the queries are reported by the run)."""
+    out = []
+    for path, imported in zip(review.imports.paths(), result.identification.imports, strict=True):
+        for r in imported.rejected:
+            if r.reason.startswith(HAND_SEARCH_REASON):
+                continue
+            where = review.rel(path) + (f":{r.line}" if r.line else "")
+            out.append(f"{where}: warning: entry not imported: {r.reason}")
+    return out
 
 
 def pending_pairs(review: Review, result: RunResult) -> list[str]:

@@ -69,8 +69,17 @@ def _encoding(options: Options) -> str | None:
         raise InputError("--encoding", str(e)) from None
 
 
-def _read(review: Review | None, path: Path, name: str, options: Options) -> ImportResult:
-    result = read_file(path, source=name, fmt=options.fmt, encoding=_encoding(options))
+def _read(path: Path, name: str, options: Options) -> ImportResult:
+    return read_file(path, source=name, fmt=options.fmt, encoding=_encoding(options))
+
+
+def _require(path: Path, result: ImportResult, options: Options) -> ImportResult:
+    """Refuse a file that gives no record (read before any filter by the queries)."""
+    return require_records(path, result, format_given=options.fmt != "auto")
+
+
+def _filtered(review: Review | None, name: str, result: ImportResult) -> ImportResult:
+    """The export of a database searched by hand keeps what the queries match."""
     declared = review.protocol.source(name) if review is not None else None
     if review is not None and declared is not None and declared.translate:
         from litsift.search import filter_hand_search
@@ -130,7 +139,7 @@ def prepare(review: Review, files: list[Path], options: Options) -> list[Prepare
             task.describe(f"import {path.name}")
             name = options.source or source_slug(path)
             _check_source(review, name, options.source is not None)
-            result = require_records(path, _read(review, path, name, options))
+            result = _filtered(review, name, _require(path, _read(path, name, options), options))
             if options.reviewer:
                 _check_decisions(review, path, result, options)
             out.append(Prepared(path, name, result))
@@ -195,8 +204,11 @@ def preview(root: Path, files: list[Path], options: Options) -> list[Preview]:
                 f"source '{name}' is not declared in review.yaml: add `- name: {name}` under "
                 "`sources` before importing"
             )
-        result = _read(review, path, name, options)
-        if result.read == 0:
-            notes.append(f"no {result.format} records: importing this file would be refused")
+        result = _read(path, name, options)
+        try:
+            _require(path, result, options)
+        except InputError as e:
+            notes.append(f"importing this file would be refused: {e}")
+        result = _filtered(review, name, result)
         out.append(Preview(path, name, result, tuple(notes)))
     return out

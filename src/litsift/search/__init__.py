@@ -195,13 +195,16 @@ def translation_sources(review: Review, key: str) -> list[ProtocolSource]:
     return [s for s in review.protocol.sources if s.translate == key]
 
 
+HAND_SEARCH_REASON = "does not match the review's queries"  # a hand-searched record left out
+
+
 def filter_hand_search(
     queries: Sequence[Query], result: importers.ImportResult, target: str
 ) -> importers.ImportResult:
     """An export of a database searched by hand, keeping what the review's queries match
     (the string printed for that database is broader than the query)."""
     reason = (
-        f"does not match the review's queries ({', '.join(q.name for q in queries)}); "
+        f"{HAND_SEARCH_REASON} ({', '.join(q.name for q in queries)}); "
         f"the {target} string is broader, litsift applies the query itself"
     )
     return importers.keep_matching(result, export_judge(queries), reason)

@@ -96,14 +96,21 @@ def read_file(
     )
 
 
-def require_records(path: Path, result: ImportResult) -> ImportResult:
-    """Refuse a file the parser read nothing from: it is not an export of that format."""
+def require_records(
+    path: Path, result: ImportResult, *, format_given: bool = False
+) -> ImportResult:
+    """Refuse a file the parser read nothing from (it is not an export of that format), or
+    one whose every entry was unreadable: importing it would add nothing but its errors."""
     if result.read == 0:
+        hint = "" if format_given else " (pass --format to name its format)"
         raise InputError(
             path,
-            f"no {result.format} records in this file; it is empty or not {result.format} "
-            "(pass --format to name its format)",
+            f"no {result.format} records in this file; it is empty or not {result.format}{hint}",
         )
+    if not result.records:
+        first = result.rejected[0]
+        more = f" (and {len(result.rejected) - 1} more)" if len(result.rejected) > 1 else ""
+        raise InputError(path, f"no record could be read: {first.reason}{more}", first.line or None)
     return result
 
 
@@ -176,6 +183,10 @@ class ImportsStore:
         if not path.is_file():
             return {}
         return dict(load_model(path, Formats).root)
+
+    def paths(self) -> list[Path]:
+        """The export files `read_all` reads, in its order."""
+        return [path for folder in self.source_folders() for path in self.files(folder)]
 
     def read_all(self) -> list[ImportResult]:
         """Every export file of every source folder, read as recorded at import; a folder
