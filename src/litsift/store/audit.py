@@ -690,6 +690,11 @@ class AuditStore:
             self._anchored = (found, note)
         return self._anchored
 
+    def refuse_broken(self) -> None:
+        """Raise ConsistencyError when the chain has a problem, before a writer changes a
+        file whose decisions it would then have to record."""
+        _refuse_broken(self.review, self.view())
+
     def write_problems(self, view: LogView) -> list[str]:
         """What stops a writer from extending the chain `view` read: its links, hashes and
         signers, its head, the keys review.yaml pins, and the anchors."""

@@ -295,6 +295,7 @@ class Session:
     def _store(self, record_id: str, values: dict[str, str | None]) -> FileSnapshot:
         """Write the fields and record them in the audit log (the caller holds the lock)."""
         snap = self._writable()
+        self.review.audit.refuse_broken()  # a decision it could not record is not written
         record = self.records.get(record_id)
         context = {k: getattr(record, k) for k in CONTEXT} if record is not None else {}
         header = stage_module.criteria_header(self.review.protocol, self.stage)
