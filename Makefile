@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help install review test lint bench docs clean
+.PHONY: help install review test lint bench soak docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,10 @@ bench: $(STAMP) ## run benchmarks, results in build/bench/
 	@# DuckDB's FTS extension, measured against the snapshot token index (bench/snapshot.py)
 	$(BIN)/pip install -q -e '.[bench]'
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
+
+SOAK_ARGS ?= --records 50000 --seconds 180
+soak: $(STAMP) ## concurrent commands on a 50,000-record review while processes are killed
+	$(BIN)/python tests/soak/soak.py $(SOAK_ARGS)
 
 docs: review ## refresh the README's images (docs/) from the flagship review
 	mkdir -p docs
