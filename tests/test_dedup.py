@@ -174,9 +174,10 @@ def test_numbered_titles_stay_apart() -> None:
     assert verdict(a, b) is not Decision.MATCH
 
 
-def test_missing_title_needs_the_full_locator() -> None:
+def test_missing_title_with_the_full_locator_is_a_question() -> None:
+    # nothing tells an untitled record from an erratum or comment printed at the same place
     untitled = zuber("x", "1", title=None)
-    assert verdict(untitled, zuber("x", "2")) is Decision.MATCH
+    assert verdict(untitled, zuber("x", "2")) is Decision.MAYBE
     assert verdict(untitled, zuber("x", "3", pages="40-45")) is Decision.NO
 
 

@@ -5,6 +5,7 @@ Computed once per record so that comparing a pair is cheap. Everything here is p
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -92,17 +93,20 @@ class Features:
     numbers: frozenset[str]  # numbers in the title ('focus 2', 'part ii'): they tell works apart
     compact: str  # title without spaces, for blocking
     authors: tuple[str, ...]  # compact family names
+    given: tuple[str, ...]  # compact given names, one per family name ("" when none)
     year: int | None
     venue: tuple[str, ...]  # venue tokens without stop words
     volume: str
     issue: str  # first number of the issue, "" when missing
     page: str  # first page (digits only)
     last_page: str  # last page, expanded ('2243-5' -> '2245'); "" when not a range
-    dois: str  # DOI that is not a preprint DOI, "" when none
+    page_form: str  # how the page field is written: see `page_form`
+    dois: str  # DOI that is not a preprint DOI, without a version suffix; "" when none
     identifiers: tuple[str, ...]  # "doi:...", "arxiv:...", ... for identifier matching
     kind: str  # article | erratum | retraction | reply | comment
     preprint: bool
     meeting: bool  # a meeting abstract: conference venue or supplement issue
+    translated: bool  # the title is marked as translated ('[...]', '<ORIGINAL>', language)
 
     @property
     def one_page(self) -> bool:
@@ -120,23 +124,28 @@ def features(record: Record) -> Features:
     title = fold_title(record.title)
     doi = record.doi or ""
     first, last = page_range(record.pages)
+    names = [a for a in record.authors if not _ET_AL.fullmatch(a.strip())]
+    people = [p for p in map(person, names) if p[0]]
     return Features(
         title=title,
         abstract=fast_fold((record.abstract or "")[: ABSTRACT_CHARS + 100])[:ABSTRACT_CHARS],
         numbers=title_numbers(title),
         compact=title.replace(" ", ""),
-        authors=tuple(a for a in map(compact_family, record.authors) if a),
+        authors=tuple(p[0] for p in people),
+        given=tuple(p[1] for p in people),
         year=record.year,
         venue=venue_tokens(record.venue),
         volume=first_number(record.volume),
         issue=first_number(record.issue),
         page=first,
         last_page=last,
-        dois="" if not doi or doi.startswith(_PREPRINT_DOI) else doi,
+        page_form=page_form(record.pages),
+        dois="" if not doi or doi.startswith(_PREPRINT_DOI) else doi_stem(doi),
         identifiers=identifiers(record),
         kind=title_kind(record.title),
         preprint=is_preprint(record),
         meeting=is_meeting_abstract(record),
+        translated=is_translated(record),
     )
 
 
@@ -158,15 +167,53 @@ def fold_title(title: str | None) -> str:
 
 _TAG = re.compile(r"<[^>]+>")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_MARKUP = re.compile(r"[&\\{}$]")
+_LOST_LETTER = re.compile(r"(?<=[^\W\d_])\?(?=[^\W\d_])")
+# LaTeX accents ({\'e}, \"u, \c{c}) keep their letter; other commands (\textit) go.
+_LATEX_ACCENT = re.compile(r"\\(?:[`'^\"~=.]|[uvHckbdrt](?=[\s{]))\s*\{?\s*([A-Za-z])\s*\}?")
+_LATEX_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])\s*")
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*")
+# Letters that Unicode decomposition does not reduce to ASCII.
+_TRANSLITERATE = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ß": "ss", "ł": "l",
+     "Ł": "L", "đ": "d", "Đ": "D", "þ": "th", "ð": "d", "ı": "i"}
+)  # fmt: skip
 
 
 def fast_fold(text: str | None) -> str:
-    """`ids.fold`, with a fast path for plain ASCII text (the common case)."""
+    """`ids.fold`, also undoing LaTeX markup and '&' (read as 'and'); a fast path for plain
+    ASCII text (the common case)."""
     if not text:
         return ""
-    if text.isascii() and "&" not in text:
+    if "?" in text:  # a letter lost to a wrong encoding: 'fran?aises', 'Mar?a'
+        text = _LOST_LETTER.sub("", text)
+    if text.isascii() and not _MARKUP.search(text):
         return _NON_ALNUM.sub(" ", _TAG.sub(" ", text).lower()).strip()
-    return ids.fold(text)
+    return ids.fold(_plain(text))
+
+
+def _plain(text: str) -> str:
+    """Text without LaTeX markup, HTML entities decoded, '&' spelled 'and'."""
+    if "\\" in text or "{" in text or "$" in text:
+        text = _LATEX_ACCENT.sub(r"\1", text)
+        text = _LATEX_LETTER.sub(lambda m: m.group(1), text)
+        text = _LATEX_COMMAND.sub("", text.replace("\\&", "&"))
+        text = text.replace("{", "").replace("}", "").replace("$", "")
+    text = html.unescape(text).translate(_TRANSLITERATE)
+    return text.replace("&", " and ")
+
+
+# Version suffixes of one work's DOIs: Cochrane '.pub2', Zenodo/figshare '.v2', bioRxiv 'v2',
+# F1000-style open research platforms '.12345.2'
+_DOI_VERSION = re.compile(
+    r"(\.pub\d+|[./]v\d+|(?<=\d)v\d+)$"
+    r"|^(10\.\d+/(?:f1000research|wellcomeopenres|gatesopenres|openreseurope|hrbopenres)\.\d+)\.\d+$"
+)
+
+
+def doi_stem(doi: str) -> str:
+    """A DOI without its version suffix: versions of one work share the stem."""
+    return _DOI_VERSION.sub(lambda m: m.group(2) or "", doi)
 
 
 def title_numbers(folded: str) -> frozenset[str]:
@@ -174,13 +221,20 @@ def title_numbers(folded: str) -> frozenset[str]:
     return frozenset(w.lstrip("0") or "0" for w in folded.split() if w.isdigit() or w in _ROMAN)
 
 
-@lru_cache(maxsize=262144)
 def compact_family(author: str) -> str:
     """Family name without spaces or hyphens: 'Le Quintrec, M.' -> 'lequintrec'."""
+    return person(author)[0]
+
+
+@lru_cache(maxsize=262144)
+def person(author: str) -> tuple[str, str]:
+    """(family, given) names without spaces or hyphens: 'Le Quintrec, M.' -> ('lequintrec',
+    'm'); 'Xuefei Deng' -> ('deng', 'xuefei')."""
     if "," in author:
-        return fast_fold(author.split(",", 1)[0]).replace(" ", "")
+        family, given = author.split(",", 1)
+        return fast_fold(family).replace(" ", ""), fast_fold(given).replace(" ", "")
     parts = fast_fold(author).split()
-    return parts[-1] if parts else ""
+    return (parts[-1], "".join(parts[:-1])) if parts else ("", "")
 
 
 @lru_cache(maxsize=65536)
@@ -205,6 +259,51 @@ def page_range(pages: str | None) -> tuple[str, str]:
     if last and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return first, last
+
+
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_PREFIXED = re.compile(r"^\s*[a-z]{1,3}\s*\d", re.IGNORECASE)
+_SUPPL = re.compile(r"suppl", re.IGNORECASE)
+# author entries that name nobody: a cut list, or no author given
+_ET_AL = re.compile(
+    r"\W*(et\.?\s*al\.?|and others|others|\.\.\.|\[?anonymous\]?|anon\.?"
+    r"|no authorship indicated|not available|n/?a)\W*",
+    re.IGNORECASE,
+)
+
+
+def page_form(pages: str | None) -> str:
+    """How a page field is written, to tell a reformatted or garbled field from another place.
+
+    'range' (12-19), 'page' (12), 'number' (an article number: 5 or more digits, no range),
+    'prefixed' (e1234, S33-8, CD006828), 'suppl' ('Suppl 2:45'), 'date' (a spreadsheet's
+    reading of '1-6' as '01-Jun'), '' when missing or without digits.
+    """
+    text = str(pages or "").strip()
+    if not text or not any(c.isdigit() for c in text):
+        return ""
+    if _MONTH.search(text):
+        return "date"
+    if _SUPPL.search(text):
+        return "suppl"
+    if _PREFIXED.match(text):
+        return "prefixed"
+    first, last = page_range(text)
+    if last:
+        return "range"
+    return "number" if len(first) >= 5 else "page"
+
+
+def is_translated(record: Record) -> bool:
+    """The title is a translation: MEDLINE's '[...]' brackets, a translated '<ORIGINAL>', or
+    a language other than English."""
+    title = (record.title or "").strip().rstrip(".").strip()
+    if title.startswith("[") and title.endswith("]"):
+        return True
+    if "<original>" in title.lower():
+        return True
+    language = (record.language or "").strip().lower()
+    return bool(language) and language not in {"en", "eng", "english"}
 
 
 def identifiers(record: Record) -> tuple[str, ...]:

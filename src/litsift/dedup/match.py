@@ -46,7 +46,7 @@ Titles are compared after cleaning (database annotations such as "[Erratum appea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz
@@ -99,12 +99,21 @@ def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
         if title is not None and title < th.title_low:
             return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
         return Verdict(Decision.MATCH, 1.0, f"same {name}")
-    if title is not None and title < th.title_low and not _same_locator(a, b):
+    if (
+        title is not None
+        and title < th.title_low
+        and not _same_locator(a, b)
+        and not title_part(a.title, b.title)
+    ):
         return Verdict(Decision.NO, 0.0, f"title {title:.2f}")
-    support, against = evidence(a, b)
+    f = compare_fields(a, b)
+    support, against = support_against(f, a, b)
     if title is None:
         return _no_title(support, against)
-    return _titled(a, b, title, support, against, th)
+    verdict = _titled(a, b, f, support, against, th)
+    if a.dois and b.dois and verdict.decision is Decision.MATCH:  # one work, two DOI versions
+        return replace(verdict, reason=verdict.reason + "; DOIs of two versions of one work")
+    return verdict
 
 
 def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict:
@@ -137,33 +146,156 @@ def _same_locator(a: Features, b: Features) -> bool:
     )
 
 
+SAME = "same"
+DIFFER = "differ"
+FORMAT = "format"  # differs the way a reformatted or corrupt field would: neither for nor against
+NEAR = "near"  # years one apart (online first and print)
+LIST = "list"  # the same author list, name by name in order
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """How each field of two records compares: a level per field, '' when one is missing.
+
+    These levels are what both the rules and the learned weights (`weights.py`) read.
+    """
+
+    title: float | None  # similarity of the folded titles
+    title_part: bool  # one title is the other's start or lies inside it (subtitle, cut)
+    translated: bool  # one title is marked as a translation
+    numbers: bool  # the titles carry different numbers ('Part I' / 'Part II')
+    year: str  # same | near | differ | ''
+    volume: str  # same | differ | format | ''
+    pages: str  # same | differ | format | ''
+    authors: str  # list | same | differ | ''
+    venue: str  # same | differ | ''
+    abstract: str  # same | differ | ''
+
+
+def compare_fields(a: Features, b: Features) -> Fields:
+    """Compare two records field by field."""
+    shifted = shifted_locator(a, b)
+    return Fields(
+        title=title_similarity(a, b),
+        title_part=title_part(a.title, b.title),
+        translated=a.translated or b.translated,
+        numbers=a.numbers != b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers),
+        year=_year_level(a.year, b.year),
+        volume=FORMAT if shifted else _volume_level(a, b),
+        pages=FORMAT if shifted else pages_level(a, b),
+        authors=_author_level(a, b),
+        venue="" if not (a.venue and b.venue) else SAME if venue_compatible(a.venue, b.venue)
+        else DIFFER,
+        abstract="" if min(len(a.abstract), len(b.abstract)) < 100
+        else SAME if abstracts_agree(a.abstract, b.abstract) else DIFFER,
+    )  # fmt: skip
+
+
+def _year_level(a: int | None, b: int | None) -> str:
+    if not (a and b):
+        return ""
+    gap = abs(a - b)
+    return SAME if gap == 0 else NEAR if gap == 1 else DIFFER
+
+
+def _volume_level(a: Features, b: Features) -> str:
+    if not (a.volume and b.volume):
+        return ""
+    if a.volume == b.volume:
+        return SAME
+    # a year written in the volume field ('2012' for volume 7 of 2012)
+    years = {str(a.year or ""), str(b.year or "")}
+    if a.volume in years or b.volume in years:
+        return FORMAT
+    return DIFFER
+
+
+def pages_level(a: Features, b: Features) -> str:
+    """same | differ | format (one page field garbled or written another way) | ''."""
+    if not (a.page and b.page):
+        return ""
+    if a.page_form == "date" or b.page_form == "date":
+        return FORMAT  # '1-6' read by a spreadsheet as a date: nothing left to compare
+    if pages_agree(a, b):
+        return SAME
+    forms = {a.page_form, b.page_form}
+    if forms & {"prefixed", "suppl"} and _last_digits(a, b):
+        return FORMAT  # 'S45' or 'Suppl 45' for page 1245: the last digits survived
+    if forms & {"number", "prefixed"} and any(x.page == "1" for x in (a, b)):
+        return FORMAT  # an article number (e43268, 107806) and the article's own pages 1-n
+    return DIFFER
+
+
+def _last_digits(a: Features, b: Features) -> bool:
+    """The shorter first page is the end of the other's first or last page (2+ digits)."""
+    for x, y in ((a, b), (b, a)):
+        if 2 <= len(x.page) < len(y.page) and (
+            y.page.endswith(x.page) or y.last_page.endswith(x.page)
+        ):
+            return True
+    return False
+
+
+def _author_level(a: Features, b: Features) -> str:
+    agreement = author_agreement(a.authors, b.authors, a.given, b.given)
+    if agreement is None:
+        return ""
+    if not agreement:
+        return DIFFER
+    n = min(len(a.authors), len(b.authors), _MAX_AUTHORS)
+    whole = n >= 3 or len(a.authors) == len(b.authors) == n >= 2
+    in_order = whole and all(
+        same_person(a.authors[i], _at(a.given, i), b.authors[i], _at(b.given, i)) for i in range(n)
+    )
+    return LIST if in_order else SAME
+
+
+def _at(names: tuple[str, ...], i: int) -> str:
+    return names[i] if i < len(names) else ""
+
+
+def title_part(x: str, y: str, min_words: int = 4) -> bool:
+    """One title is the start of the other (a subtitle added, a title cut short) or lies
+    within it (a citation added), with at least `min_words` words."""
+    if not x or not y or x == y:
+        return False
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    # a cut title can end inside a word
+    return len(short.split()) >= min_words and (
+        long.startswith(short) or long.endswith(" " + short) or f" {short} " in long
+    )
+
+
 def evidence(a: Features, b: Features) -> tuple[list[str], list[str]]:
     """Supporting and contradicting field comparisons, as short words for the reason."""
+    return support_against(compare_fields(a, b), a, b)
+
+
+def support_against(
+    f: Fields, a: Features | None = None, b: Features | None = None
+) -> tuple[list[str], list[str]]:
+    """Field levels as words: what agrees and what disagrees (a field written another way,
+    or garbled, is neither)."""
     support: list[str] = []
     against: list[str] = []
-    if a.numbers != b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+    if f.numbers:
         against.append("numbers in titles")
-    if a.year and b.year:
-        gap = abs(a.year - b.year)
-        if gap == 0:
-            support.append("year")
-        elif gap > 1:
-            against.append(f"years {a.year}/{b.year}")
-    if shifted_locator(a, b):
-        pass  # the same numbers in other fields: an export error, neither for nor against
-    else:
-        if a.volume and b.volume:
-            (support if a.volume == b.volume else against).append("volume")
-        if a.page and b.page:
-            (support if pages_agree(a, b) else against).append("page")
-    authors = author_agreement(a.authors, b.authors)
-    if authors is True:
+    if f.year == SAME:
+        support.append("year")
+    elif f.year == DIFFER:
+        against.append(f"years {a.year}/{b.year}" if a and b else "years")
+    for name, level in (("volume", f.volume), ("page", f.pages)):
+        if level == SAME:
+            support.append(name)
+        elif level == DIFFER:
+            against.append(name)
+    if f.authors in (SAME, LIST):
         support.append("authors")
-    elif authors is False:
+    elif f.authors == DIFFER:
         against.append("authors")
-    if a.venue and b.venue and venue_compatible(a.venue, b.venue):
+    if f.venue == SAME:
         support.append("venue")
-    if abstracts_agree(a.abstract, b.abstract):
+    if f.abstract == SAME:
         support.append("abstract")
     return support, against
 
@@ -209,28 +341,44 @@ def abstracts_agree(a: str, b: str, min_chars: int = 100) -> bool:
 
 
 def _no_title(support: list[str], against: list[str]) -> Verdict:
+    """Without a title nothing tells a record from an erratum or comment printed at the same
+    place: a full locator makes the pair a question for a reviewer, never a merge."""
     have = _LOCATOR & set(support)
-    if have == _LOCATOR and not against:
-        return Verdict(Decision.MATCH, 0.9, "no title; " + _words(support))
     if len(have) >= 3 and not against:
-        return Verdict(Decision.MAYBE, 0.7, "no title; " + _words(support))
+        score = 0.9 if have == _LOCATOR else 0.7
+        return Verdict(Decision.MAYBE, score, "no title; " + _words(support))
     return Verdict(Decision.NO, 0.0, "no title")
 
 
 def _titled(
-    a: Features, b: Features, title: float, support: list[str], against: list[str], th: Thresholds
+    a: Features, b: Features, f: Fields, support: list[str], against: list[str], th: Thresholds
 ) -> Verdict:
+    title = f.title or 0.0
     score = round(0.6 * title + 0.4 * min(len(support), 5) / 5, 4)
-    why = f"title {title:.2f}; {_words(support)}" + (
-        f"; against: {', '.join(against)}" if against else ""
+    reformatted = [n for n, lv in (("volume", f.volume), ("pages", f.pages)) if lv == FORMAT]
+    why = (
+        f"title {title:.2f}; {_words(support)}"
+        + (f"; against: {', '.join(against)}" if against else "")
+        + (f"; written differently: {', '.join(reformatted)}" if reformatted else "")
     )
     full_locator = not against and set(support) >= _LOCATOR
     short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
     if title >= th.title_high:
         decision, note = _near_identical(a, b, support, against, short)
+        if decision is Decision.MATCH and reformatted and not {"venue", "abstract"} & set(support):
+            # a garbled field weakens the match: without the venue it is a question
+            decision, note = Decision.MAYBE, "a field garbled and the venue differs; "
         return Verdict(decision, score, note + why, hard=decision is Decision.STUDY)
+    if _same_place(a, b, f, against):
+        note = "the same article pages, volume and year"
+        note += ", title translated" if f.translated else ", titles differ (a translation?)"
+        return Verdict(Decision.MATCH, score, f"{note}; " + why)
     if full_locator and contained(a.title, b.title):
         return Verdict(Decision.MATCH, score, "one title contains the other; " + why)
+    if f.title_part and not short and _part_supported(f, support, against):
+        return Verdict(
+            Decision.MATCH, score, "one title starts or contains the other (subtitle, cut); " + why
+        )
     if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
         return Verdict(
             Decision.MATCH,
@@ -247,6 +395,37 @@ def _titled(
     else:
         enough = full_locator
     return Verdict(Decision.MAYBE if enough else Decision.NO, score, why)
+
+
+def _same_place(a: Features, b: Features, f: Fields, against: list[str]) -> bool:
+    """Printed at the same pages (a range of three or more) of one volume in one year, by the
+    same authors (or in the same journal when one lists none): one article, whatever the
+    titles say. A translated title often shares no word with the original.
+
+    Meeting abstracts are left out: a supplement prints many on one or two pages.
+    """
+    return (
+        not against
+        and f.volume == SAME
+        and f.year in (SAME, "")
+        and a.page == b.page
+        and bool(a.last_page)
+        and a.last_page == b.last_page
+        and int(a.last_page) - int(a.page) >= 2
+        and not (a.meeting or b.meeting)
+        and (f.authors in (SAME, LIST) or (f.authors == "" and f.venue == SAME))
+    )
+
+
+def _part_supported(f: Fields, support: list[str], against: list[str]) -> bool:
+    """One title is part of the other: the same authors and year, and the same venue or
+    place in print."""
+    return (
+        not against
+        and f.authors in (SAME, LIST)
+        and f.year == SAME
+        and bool({"venue", "volume", "page"} & set(support))
+    )
 
 
 _ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
@@ -384,17 +563,53 @@ def names_match(x: str, y: str) -> bool:
     return min(len(x), len(y)) >= 4 and fuzz.ratio(x, y) >= 80
 
 
-def author_agreement(a: tuple[str, ...], b: tuple[str, ...]) -> bool | None:
-    """True when first authors or half the names agree, False when neither, None if unknown."""
+def same_person(fa: str, ga: str, fb: str, gb: str) -> bool:
+    """Two names agree: the family names match, or the parts were split or swapped.
+
+    'Le, Quintrec M.' / 'Le Quintrec, M.' (a family name split at the comma) and
+    'Tianzhao, Wu' / 'Wu, Tianzhao' (given and family names swapped) are one person.
+    """
+    if names_match(fa, fb):
+        return True
+    if not (ga and gb and fa and fb):
+        return False
+    for f1, g1, f2 in ((fa, ga, fb), (fb, gb, fa)):
+        if len(f1) < len(f2) and f2.startswith(f1) and (f1 + g1).startswith(f2):
+            return True  # 'Le, Quintrec M.': the family name split at the comma
+    # swapped: one given-name field holds the other's family name in full
+    return (ga == fb and _given_agrees(fa, gb)) or (gb == fa and _given_agrees(fb, ga))
+
+
+def _given_agrees(family: str, given: str) -> bool:
+    """A family name in the other's given-name field, spelled out or as its initial."""
+    return given == family or (len(given) <= 2 and family.startswith(given[0]))
+
+
+def author_agreement(
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    given_a: tuple[str, ...] = (),
+    given_b: tuple[str, ...] = (),
+) -> bool | None:
+    """True when first authors or half the names agree, False when neither, None if unknown.
+
+    With given names, names split or swapped between the fields also agree.
+    """
     if not a or not b:
         return None
-    if names_match(a[0], b[0]):
+    ga = given_a if len(given_a) == len(a) else ("",) * len(a)
+    gb = given_b if len(given_b) == len(b) else ("",) * len(b)
+    if same_person(a[0], ga[0], b[0], gb[0]):
         return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    short, long = short[:_MAX_AUTHORS], long[: 2 * _MAX_AUTHORS]
-    exact = set(long)
-    found = sum(x in exact or any(names_match(x, y) for y in long) for x in short)
-    return found * 2 >= len(short) and found > 0
+    if len(a) > len(b):
+        a, b, ga, gb = b, a, gb, ga
+    n, m = min(len(a), _MAX_AUTHORS), min(len(b), 2 * _MAX_AUTHORS)
+    exact = set(b[:m])
+    found = sum(
+        a[i] in exact or any(same_person(a[i], ga[i], b[j], gb[j]) for j in range(m))
+        for i in range(n)
+    )
+    return found * 2 >= n and found > 0
 
 
 def venue_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -411,9 +626,20 @@ def _abbreviates(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     """Each word of `short` starts a later word of `long`, in order."""
     i = 0
     for word in short:
-        while i < len(long) and not long[i].startswith(word):
+        while i < len(long) and not _abbreviates_word(word, long[i]):
             i += 1
         if i == len(long):
             return False
         i += 1
     return True
+
+
+def _abbreviates_word(short: str, long: str) -> bool:
+    """'proc' for 'proceedings'; 'dtsch' for 'deutsche' (its letters in order, the first
+    one first, as ISO 4 abbreviations drop vowels)."""
+    if long.startswith(short):
+        return True
+    if len(short) < 3 or short[0] != long[0] or len(short) >= len(long):
+        return False
+    rest = iter(long[1:])
+    return all(c in rest for c in short[1:])
