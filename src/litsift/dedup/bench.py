@@ -267,3 +267,27 @@ def run_corrected_bench(
     found = pairs_of(predicted_clusters(result))
     fixed = score(corrected(truth, excluded), found, as_labelled.records, as_labelled.seconds)
     return as_labelled, fixed, excluded
+
+
+# --------------------------------------------------------------------------- labels from DOIs
+
+
+def doi_labelled(records: Sequence[Record]) -> tuple[list[Record], list[tuple[str, ...]]]:
+    """A labelled set from overlapping database exports: the truth from DOIs, then hidden.
+
+    Records with the same DOI are duplicates; records without a DOI are left out (their
+    truth is unknown). Every record is returned without its DOI (and without an arXiv id
+    taken from a DataCite DOI), so the matcher must find the duplicates from the other
+    fields, as it must for exports that carry no DOI. Member origins are '<source>:<n>'.
+    """
+    kept: list[Record] = []
+    by_doi: dict[str, list[str]] = {}
+    with_doi = sorted((r for r in records if r.doi), key=lambda r: (r.source, r.origin))
+    for n, r in enumerate(with_doi):
+        origin = f"{r.source}:{n}"
+        by_doi.setdefault(str(r.doi), []).append(origin)
+        fields = r.model_dump(exclude={"id", "source", "origin", "doi", "arxiv_id"})
+        if r.arxiv_id and not str(r.doi).startswith("10.48550/"):
+            fields["arxiv_id"] = r.arxiv_id
+        kept.append(Record.build(source=SOURCE, origin=origin, **fields))
+    return kept, [tuple(sorted(g)) for g in by_doi.values() if len(g) > 1]
