@@ -569,11 +569,7 @@ def _methods_facts(review: Review, result: RunResult) -> report_methods.MethodsF
     """What the methods text may state: the protocol, logs, counts and agreement."""
     assert result.prisma is not None and result.dedup is not None
     assert result.screening is not None
-    links = Counter(
-        "identifier match" if link.reason.startswith("same ") else "fuzzy matching"
-        for c in result.dedup.clusters
-        for link in c.links
-    )
+    links = result.dedup.links_per_rule()  # the methods text names each rule and its links
     imports = [
         report_methods.ImportFact(
             res.records[0].source if res.records else "",

@@ -39,8 +39,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -48,7 +48,16 @@ from pydantic import Field
 
 from litsift.dedup.blocking import candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
-from litsift.dedup.match import Decision, Thresholds, compare, pages_agree
+from litsift.dedup.match import (
+    Decision,
+    Rule,
+    Thresholds,
+    Verdict,
+    compare,
+    compare_fields,
+    pages_agree,
+)
+from litsift.dedup.weights import DEFAULT as DEFAULT_WEIGHTS
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
 
@@ -58,6 +67,8 @@ SAME = "same"
 DIFFERENT = "different"
 ANSWERS = (SAME, DIFFERENT)
 _DEFAULT = Thresholds()
+Matcher = Callable[[Features, Features], Verdict]  # decides one candidate pair
+_Edge = tuple[int, int, str, float, str]  # i, j, reason, score, rule
 
 
 class DedupConfig(Frozen):
@@ -86,6 +97,8 @@ class Link(Frozen):
     b: str
     reason: str
     score: float
+    rule: str = ""  # a `match.Rule`: what made the link, counted in reports
+    weights: str = ""  # each field's Fellegi-Sunter weight for this pair (`weights.py`)
 
 
 class Cluster(Frozen):
@@ -120,6 +133,11 @@ class DedupResult(Frozen):
     def studies(self) -> int:
         return len({c.study for c in self.clusters})
 
+    def links_per_rule(self) -> dict[str, int]:
+        """How many links each rule made (reviewer answers and earlier runs included)."""
+        counts = Counter(lk.rule or legacy_rule(lk.reason) for c in self.clusters for lk in c.links)
+        return dict(sorted(counts.items()))
+
     def assignment(self) -> dict[str, str]:
         """Member key -> cluster id, to pass as `previous` on the next run."""
         return {m.key: c.id for c in self.clusters for m in c.members}
@@ -135,7 +153,8 @@ def deduplicate(
     answers: Mapping[frozenset[str], str] = {},
     config: DedupConfig = DedupConfig(),  # noqa: B008
     previous: Mapping[str, str] = {},
-    previous_links: Mapping[frozenset[str], tuple[str, float]] = {},
+    previous_links: Mapping[frozenset[str], Link] = {},
+    matcher: Matcher | None = None,
 ) -> DedupResult:
     """Cluster records into reports and studies; pure and deterministic.
 
@@ -143,7 +162,8 @@ def deduplicate(
     `previous` maps member keys of an earlier run to their cluster ids, and
     `previous_links` gives that run's links (member keys -> reason, score), which are
     replayed as they were made so that a re-run with nothing new gives the same clusters,
-    links included.
+    links included. `matcher` replaces the matching rules (`match.compare`) to measure
+    another matcher on the same candidate pairs.
     """
     _check_keys(records)
     records = sorted(records, key=member_key)  # the result must not depend on input order
@@ -155,13 +175,13 @@ def deduplicate(
         _apply_answers(graph, answers)
         _apply_previous(graph, previous, previous_links)
         _identifier_links(graph)
-        matches, checked, maybes, study_links = _judge(graph, config)
-        for score, i, j, reason in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
-            if not graph.union(i, j, reason, score):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
-        for score, i, j, reason in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
-            if graph.placed_apart(i, j) or not graph.union(i, j, reason, score):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
+        matches, checked, maybes, study_links = _judge(graph, config, matcher)
+        for score, i, j, reason, rule in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
+            if not graph.union(i, j, reason, score, rule=rule):
+                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
+        for score, i, j, reason, rule in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
+            if graph.placed_apart(i, j) or not graph.union(i, j, reason, score, rule=rule):
+                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
         clusters = _build_clusters(graph, study_links)
         uncertain = _uncertain(graph, maybes, answers)
     log.info(
@@ -222,7 +242,7 @@ class _Graph:
     parent: list[int] = field(init=False)
     groups: dict[int, _Group] = field(init=False)
     cannot: dict[int, set[int]] = field(init=False)
-    links: list[tuple[int, int, str, float]] = field(init=False)
+    links: list[_Edge] = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.records)
@@ -276,7 +296,9 @@ class _Graph:
             for fb in placed[1]
         )
 
-    def union(self, i: int, j: int, reason: str, score: float, force: bool = False) -> bool:
+    def union(
+        self, i: int, j: int, reason: str, score: float, force: bool = False, rule: str = ""
+    ) -> bool:
         """Join the clusters of i and j; False when the link is refused."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
@@ -292,7 +314,7 @@ class _Graph:
         gi.preprint |= gj.preprint
         gi.previous |= gj.previous
         self.parent[rj] = ri
-        self.links.append((i, j, reason, score))
+        self.links.append((i, j, reason, score, rule))
         return True
 
 
@@ -310,29 +332,45 @@ def _apply_answers(graph: _Graph, answers: Mapping[frozenset[str], str]) -> None
                 if answer == DIFFERENT:
                     graph.cannot[i].add(j)
                     graph.cannot[j].add(i)
-                elif answer == SAME and not graph.union(i, j, "reviewer: same", 1.0, force=True):
+                elif answer == SAME and not graph.union(
+                    i, j, "reviewer: same", 1.0, force=True, rule=Rule.REVIEWER
+                ):
                     log.warning("reviewer answers conflict for %s and %s; kept apart", x, y)
 
 
 def _apply_previous(
     graph: _Graph,
     previous: Mapping[str, str],
-    links: Mapping[frozenset[str], tuple[str, float]] = {},
+    links: Mapping[frozenset[str], Link] = {},
 ) -> None:
     index = {member_key(r): i for i, r in enumerate(graph.records)}
-    for pair, (reason, score) in sorted(links.items(), key=lambda kv: sorted(kv[0])):
+    for pair, link in sorted(links.items(), key=lambda kv: sorted(kv[0])):
         a, b = sorted(pair)
         if a in index and b in index and previous.get(a) == previous.get(b) is not None:
-            graph.union(index[a], index[b], reason, score, force=True)
+            rule = link.rule or legacy_rule(link.reason)
+            graph.union(index[a], index[b], link.reason, link.score, force=True, rule=rule)
     first: dict[str, int] = {}  # members whose earlier links are gone still stay together
     for i, r in enumerate(graph.records):
         cid = previous.get(member_key(r))
         if cid is None:
             continue
         if cid in first:
-            graph.union(first[cid], i, "earlier run", 1.0, force=True)
+            graph.union(first[cid], i, "earlier run", 1.0, force=True, rule=Rule.EARLIER_RUN)
         else:
             first[cid] = i
+
+
+def legacy_rule(reason: str) -> str:
+    """The rule of a link written before links named their rule (read from its reason)."""
+    for prefix, rule in (
+        ("same id ", Rule.SAME_ID),
+        ("reviewer", Rule.REVIEWER),
+        ("earlier run", Rule.EARLIER_RUN),
+        ("same ", Rule.IDENTIFIER),
+    ):
+        if reason.startswith(prefix):
+            return rule
+    return "fuzzy match (earlier run)"
 
 
 def _identifier_links(graph: _Graph) -> None:
@@ -344,16 +382,16 @@ def _identifier_links(graph: _Graph) -> None:
         if r.id in first:
             a = first[r.id]
             if graph.feats[a].preprint == graph.feats[i].preprint:
-                graph.union(a, i, f"same id {r.id}", 1.0)
+                graph.union(a, i, f"same id {r.id}", 1.0, rule=Rule.SAME_ID)
         else:
             first[r.id] = i
 
 
-Scored = tuple[float, int, int, str]
+Scored = tuple[float, int, int, str, str]  # score, i, j, reason, rule
 
 
 def _judge(
-    graph: _Graph, config: DedupConfig
+    graph: _Graph, config: DedupConfig, matcher: Matcher | None = None
 ) -> tuple[list[Scored], list[Scored], list[Scored], list[Scored]]:
     """Compare candidate pairs: matches, matches to check against placement (accepted after
     the others), uncertain pairs, and links between reports of one study."""
@@ -364,8 +402,8 @@ def _judge(
     study_links: list[Scored] = []
     feats = graph.feats
     for i, j in candidate_pairs(feats, config.max_block, config.window):
-        verdict = compare(feats[i], feats[j], th)
-        item = (verdict.score, i, j, verdict.reason)
+        verdict = matcher(feats[i], feats[j]) if matcher else compare(feats[i], feats[j], th)
+        item = (verdict.score, i, j, verdict.reason, verdict.rule)
         if verdict.decision is Decision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
@@ -388,7 +426,7 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
     by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(graph.records)):
         by_root[graph.find(i)].append(i)
-    links_by_root: dict[int, list[tuple[int, int, str, float]]] = defaultdict(list)
+    links_by_root: dict[int, list[_Edge]] = defaultdict(list)
     for link in graph.links:
         links_by_root[graph.find(link[0])].append(link)
     ids = _unique_ids(
@@ -402,9 +440,7 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
     return tuple(sorted(clusters, key=lambda c: c.id))
 
 
-def _cluster(
-    graph: _Graph, idx: list[int], links: list[tuple[int, int, str, float]], cid: str, study: str
-) -> Cluster:
+def _cluster(graph: _Graph, idx: list[int], links: list[_Edge], cid: str, study: str) -> Cluster:
     """One cluster; built with model_construct because every part is already validated."""
     recs = [graph.records[i] for i in idx]
     members = sorted(
@@ -425,9 +461,12 @@ def _cluster(
     )
 
 
-def _link(graph: _Graph, i: int, j: int, reason: str, score: float) -> Link:
+def _link(graph: _Graph, i: int, j: int, reason: str, score: float, rule: str) -> Link:
     a, b = sorted((member_key(graph.records[i]), member_key(graph.records[j])))
-    return Link.model_construct(a=a, b=b, reason=reason, score=round(score, 4))
+    weights = DEFAULT_WEIGHTS.explain(compare_fields(graph.feats[i], graph.feats[j]))
+    return Link.model_construct(
+        a=a, b=b, reason=reason, score=round(score, 4), rule=rule, weights=weights
+    )
 
 
 def _cluster_id(graph: _Graph, idx: list[int]) -> str:
@@ -470,7 +509,7 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
             r = parent[r]
         return r
 
-    for _, i, j, _ in study_links:
+    for _, i, j, _, _ in study_links:
         a, b = find(graph.find(i)), find(graph.find(j))
         if a != b:
             parent[max(a, b)] = min(a, b)
@@ -535,7 +574,7 @@ def _uncertain(
     graph: _Graph, maybes: list[Scored], answers: Mapping[frozenset[str], str]
 ) -> tuple[UncertainPair, ...]:
     best: dict[tuple[str, str], UncertainPair] = {}
-    for score, i, j, why in maybes:
+    for score, i, j, why, _ in maybes:
         if graph.find(i) == graph.find(j) or graph.forbidden(i, j):
             continue
         a, b = sorted((graph.records[i].id, graph.records[j].id))

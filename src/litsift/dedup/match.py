@@ -58,6 +58,23 @@ _MAX_AUTHORS = 10  # names compared beyond the first author (consortium papers l
 _LOCATOR = frozenset({"authors", "year", "volume", "page"})
 
 
+class Rule(StrEnum):
+    """Why two records were merged: the rule behind each link (counted in reports)."""
+
+    IDENTIFIER = "shared identifier"
+    TITLE = "near-identical title"
+    SAME_PAGES = "same article pages"
+    CONTAINED = "title contained, full locator"
+    TITLE_PART = "title part (subtitle, cut)"
+    RETITLED = "retitled online-first record"
+    SIMILAR = "similar title, full locator"
+    ABSTRACT_TWO_PAGES = "one abstract, two page numbers"
+    ABSTRACT_TWO_JOURNALS = "one abstract in two journals"
+    SAME_ID = "same record id"  # set by `core`: same persistent-identifier record id
+    REVIEWER = "reviewer answer"  # set by `core`
+    EARLIER_RUN = "earlier run"  # set by `core`
+
+
 class Decision(StrEnum):
     MATCH = "match"  # the same report
     STUDY = "study"  # another report of the same study (never in one cluster)
@@ -84,21 +101,15 @@ class Verdict:
     # a MATCH that holds only if no two members of the joined cluster were printed at
     # different places (checked after every other match, see `core`)
     placed_apart_refuses: bool = False
+    rule: str = ""  # a `Rule` for a MATCH
 
 
 def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
     """Decide whether two records are the same report, with a score and a reason."""
     title = title_similarity(a, b)
-    if a.kind != b.kind:
-        return _kinds(a, b, title, th)
-    if a.dois and b.dois and a.dois != b.dois:
-        return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
-    shared = sorted(set(a.identifiers) & set(b.identifiers))
-    if shared:
-        name = shared[0].split(":", 1)[0]
-        if title is not None and title < th.title_low:
-            return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
-        return Verdict(Decision.MATCH, 1.0, f"same {name}")
+    settled = settle(a, b, title, th)
+    if settled is not None:
+        return settled
     if (
         title is not None
         and title < th.title_low
@@ -114,6 +125,22 @@ def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
     if a.dois and b.dois and verdict.decision is Decision.MATCH:  # one work, two DOI versions
         return replace(verdict, reason=verdict.reason + "; DOIs of two versions of one work")
     return verdict
+
+
+def settle(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict | None:
+    """What no field comparison can change: two kinds of report, two different DOIs, or a
+    shared persistent identifier. None when the fields must decide."""
+    if a.kind != b.kind:
+        return _kinds(a, b, title, th)
+    if a.dois and b.dois and a.dois != b.dois:
+        return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
+    shared = sorted(set(a.identifiers) & set(b.identifiers))
+    if shared:
+        name = shared[0].split(":", 1)[0]
+        if title is not None and title < th.title_low:
+            return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
+        return Verdict(Decision.MATCH, 1.0, f"same {name}", rule=Rule.IDENTIFIER)
+    return None
 
 
 def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict:
@@ -364,31 +391,33 @@ def _titled(
     full_locator = not against and set(support) >= _LOCATOR
     short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
     if title >= th.title_high:
-        decision, note = _near_identical(a, b, support, against, short)
+        decision, note, rule = _near_identical(a, b, support, against, short)
         if decision is Decision.MATCH and reformatted and not {"venue", "abstract"} & set(support):
             # a garbled field weakens the match: without the venue it is a question
             decision, note = Decision.MAYBE, "a field garbled and the venue differs; "
-        return Verdict(decision, score, note + why, hard=decision is Decision.STUDY)
+        return Verdict(decision, score, note + why, hard=decision is Decision.STUDY, rule=rule)
     if _same_place(a, b, f, against):
         note = "the same article pages, volume and year"
         note += ", title translated" if f.translated else ", titles differ (a translation?)"
-        return Verdict(Decision.MATCH, score, f"{note}; " + why)
+        return Verdict(Decision.MATCH, score, f"{note}; " + why, rule=Rule.SAME_PAGES)
     if full_locator and contained(a.title, b.title):
-        return Verdict(Decision.MATCH, score, "one title contains the other; " + why)
-    if f.title_part and not short and _part_supported(f, support, against):
         return Verdict(
-            Decision.MATCH, score, "one title starts or contains the other (subtitle, cut); " + why
+            Decision.MATCH, score, "one title contains the other; " + why, rule=Rule.CONTAINED
         )
+    if f.title_part and not short and _part_supported(f, support, against):
+        note = "one title starts or contains the other (subtitle, cut); "
+        return Verdict(Decision.MATCH, score, note + why, rule=Rule.TITLE_PART)
     if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
         return Verdict(
             Decision.MATCH,
             score,
             "retitled in print (online-first record); " + why,
             placed_apart_refuses=True,
+            rule=Rule.RETITLED,
         )
     if title >= th.title_mid:
         if full_locator and {"venue", "abstract"} & set(support) and not short:
-            return Verdict(Decision.MATCH, score, why)
+            return Verdict(Decision.MATCH, score, why, rule=Rule.SIMILAR)
         enough = not against and len(support) >= 2
     elif title >= th.title_low:
         enough = not against and len(support) >= 3
@@ -433,27 +462,32 @@ _ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
 
 def _near_identical(
     a: Features, b: Features, support: list[str], against: list[str], short: bool
-) -> tuple[Decision, str]:
+) -> tuple[Decision, str, str]:
     """Titles (almost) equal: a match, another report of the study, uncertain, or not.
 
-    Returns the decision and a note that starts the reason.
+    Returns the decision, a note that starts the reason, and the rule of a match.
     """
     located = bool({"volume", "page"} & set(support))
     one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
     if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
-        return Decision.MATCH, ""
+        return Decision.MATCH, "", Rule.TITLE
     if _abstract_twice_in_volume(a, b, support, against, short):
-        return Decision.MATCH, "one meeting abstract with two page numbers; "
+        return (
+            Decision.MATCH,
+            "one meeting abstract with two page numbers; ",
+            Rule.ABSTRACT_TWO_PAGES,
+        )
     if _companion(support, against, short):
-        return Decision.STUDY, _ANOTHER_REPORT
+        return Decision.STUDY, _ANOTHER_REPORT, ""
     if _abstract_in_two_journals(a, b, support, against, short):
         if "abstract" in support:
-            return Decision.MATCH, "one meeting abstract in two journals; "
-        return Decision.MAYBE, "one meeting abstract in two journals? "
+            note = "one meeting abstract in two journals; "
+            return Decision.MATCH, note, Rule.ABSTRACT_TWO_JOURNALS
+        return Decision.MAYBE, "one meeting abstract in two journals? ", ""
     year_apart = any(w.startswith("years") for w in against)
     if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
-        return Decision.MAYBE, ""
-    return Decision.NO, ""
+        return Decision.MAYBE, "", ""
+    return Decision.NO, "", ""
 
 
 def _abstract_twice_in_volume(

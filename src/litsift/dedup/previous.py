@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from litsift.dedup.core import Cluster
+from litsift.dedup.core import Cluster, Link
 from litsift.errors import InputError
 
 
@@ -34,8 +34,6 @@ def load_previous(path: Path) -> dict[str, str]:
     return {m.key: c.id for c in _clusters(path) for m in c.members}
 
 
-def load_previous_links(path: Path) -> dict[frozenset[str], tuple[str, float]]:
-    """{member keys: (reason, score)} of every link of the earlier run, to replay them as made."""
-    return {
-        frozenset((lk.a, lk.b)): (lk.reason, lk.score) for c in _clusters(path) for lk in c.links
-    }
+def load_previous_links(path: Path) -> dict[frozenset[str], Link]:
+    """{member keys: link} of every link of the earlier run, to replay them as made."""
+    return {frozenset((lk.a, lk.b)): lk for c in _clusters(path) for lk in c.links}
