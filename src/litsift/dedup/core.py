@@ -25,10 +25,10 @@ its published cluster (the strongest, then smallest, id when several).
 Reviewer answers are keyed by record id, so two records with the same title/author/year id
 cannot be answered apart (they are compared on their other fields as usual).
 
-Canonical record. Members are ranked by identifier strength (DOI, arXiv, PubMed, OpenAlex,
-Semantic Scholar, DBLP, title/author/year), then by the number of filled fields, then by
-member key. Each field comes from the first member in that order that has it, except the
-author list, which is the longest one.
+Canonical record. The version of record (published over preprint, article over meeting
+abstract, the copy with a DOI, an abstract, the fuller author list; see `canonical.py`),
+its gaps filled from the other members; the cluster names the member chosen and why. It
+carries the cluster id, so which member is chosen never changes an id.
 
 Cluster id. The record id of the member with the strongest identifier (the smallest id on a
 tie). When an earlier run is given, a cluster that holds members of an earlier cluster keeps
@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 
 from pydantic import Field
 
+from litsift.dedup import canonical as versions
 from litsift.dedup.blocking import candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
 from litsift.dedup.match import (
@@ -107,6 +108,8 @@ class Cluster(Frozen):
     canonical: Record
     links: tuple[Link, ...]
     study: str
+    canonical_from: str = ""  # member key of the version of record ('' for one member)
+    canonical_why: str = ""  # what made it the version of record (`canonical.py`)
 
 
 class UncertainPair(Frozen):
@@ -452,10 +455,13 @@ def _cluster(graph: _Graph, idx: list[int], links: list[_Edge], cid: str, study:
         ),
         key=lambda m: m.key,
     )
+    order = versions.ranked(recs)
     return Cluster.model_construct(
         id=cid,
         members=tuple(members),
         canonical=canonical(recs, cid),
+        canonical_from=member_key(order[0]) if len(recs) > 1 else "",
+        canonical_why=versions.why_chosen(order),
         links=tuple(sorted((_link(graph, *lk) for lk in links), key=lambda lk: (lk.a, lk.b))),
         study=study,
     )
@@ -525,49 +531,11 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
     return study
 
 
-_FIELDS = (
-    "title",
-    "abstract",
-    "year",
-    "venue",
-    "doi",
-    "arxiv_id",
-    "pmid",
-    "openalex_id",
-    "s2_id",
-    "dblp_key",
-    "volume",
-    "issue",
-    "pages",
-    "publisher",
-    "language",
-    "doc_type",
-    "url",
-    "keywords",
-    "source_key",
-    "batch",
-    "labels",
-)
-
-
 def canonical(records: Sequence[Record], cluster_id: str) -> Record:
-    """The merged record of a cluster (rule in the module docstring)."""
+    """The merged record of a cluster (its version of record; see `canonical.py`)."""
     if len(records) == 1 and records[0].id == cluster_id:
         return records[0]
-    ranked = sorted(records, key=lambda r: (id_strength(r.id), -_filled(r), member_key(r)))
-    base = ranked[0]
-    merged: dict[str, object] = {}
-    for name in _FIELDS:
-        merged[name] = next(
-            (getattr(r, name) for r in ranked if getattr(r, name)), getattr(base, name)
-        )
-    merged["authors"] = max((r.authors for r in ranked), key=lambda a: (len(a), sum(map(len, a))))
-    origin = f"merged from {len(records)} records" if len(records) > 1 else base.origin
-    return Record(id=cluster_id, source=base.source, origin=origin, **merged)  # type: ignore[arg-type]
-
-
-def _filled(record: Record) -> int:
-    return sum(1 for name in (*_FIELDS, "authors") if getattr(record, name))
+    return versions.merge(versions.ranked(records), cluster_id)
 
 
 def _uncertain(
