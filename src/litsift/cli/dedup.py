@@ -31,12 +31,33 @@ def dedup(
     result = runner.run(Review.find(root), until="dedup")
     for stage, line in result.summary():
         typer.echo(f"{stage}: {line}")
+    if result.dedup:
+        for rule, n in result.dedup.links_per_rule().items():
+            typer.echo(f"  {n:>7} links by {rule}")
     if result.new_uncertain_pairs:
         typer.echo(
             f"{result.new_uncertain_pairs} new uncertain pairs appended to "
             "data/dedup/pairs.yaml: answer them with `same` or `different`",
             err=True,
         )
+
+
+@app.command()
+def explain(
+    record_id: str = typer.Argument(..., help="A record id, member key or cluster id."),
+    root: Path = typer.Option(Path("."), "--root", help="Review folder (or below it)."),
+    nearest: int = typer.Option(5, "--nearest", min=0, help="Unmerged candidates to show."),
+) -> None:
+    """Why a record merged or did not: its cluster, links and nearest candidates."""
+    from litsift import runner
+    from litsift.dedup.explain import explain as explain_record
+    from litsift.dedup.explain import lines
+
+    result = runner.run(Review.find(root), until="dedup", record=False)
+    assert result.dedup is not None
+    records = result.identification.records
+    for line in lines(explain_record(records, result.dedup, record_id, nearest)):
+        typer.echo(line)
 
 
 @app.command()
