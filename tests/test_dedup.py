@@ -514,25 +514,6 @@ def test_invariants(rows: list[tuple[str | None, int | None, str | None, str | N
     assert result.duplicates_removed == len(rows) - len(result.clusters)
 
 
-def _bench_script():
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "bench" / "dedup.py"
-    spec = importlib.util.spec_from_file_location("bench_dedup", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_synthetic_noise_is_deterministic_and_handled() -> None:
-    bench = _bench_script()
-    assert bench.synthetic(300) == bench.synthetic(300)
-    result = bench.scale_one(2000)
-    assert result["precision"] == 1.0 and result["recall"] > 0.99
-    assert result["clusters"] < 2000 * 0.8  # the generator does make duplicates
-
-
 def test_title_and_abstract_only_records() -> None:
     """ASReview-style data (no authors, year or venue): abstracts support a title match."""
     path = realworld_file("screening/Nagtegaal_2019.SUBSET.csv")

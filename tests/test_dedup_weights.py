@@ -42,7 +42,7 @@ def test_every_link_names_its_rule_and_weights() -> None:
     rules = sorted(link.rule for link in cluster.links)
     assert rules == sorted([Rule.SAME_ID, Rule.TITLE])
     fuzzy = next(link for link in cluster.links if link.rule == Rule.TITLE)
-    assert fuzzy.weights.startswith("title exact +5.9, authors list +6.3, year same +2.5")
+    assert fuzzy.weights.startswith("title exact +5.8, authors list +6.4, year same +2.6")
     assert result.links_per_rule() == {"near-identical title": 1, "same record id": 1}
 
 

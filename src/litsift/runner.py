@@ -133,7 +133,12 @@ def _is_export(path: Path) -> bool:
 
 
 def run(
-    review: Review, until: str | None = None, *, strict: bool = True, record: bool = True
+    review: Review,
+    until: str | None = None,
+    *,
+    strict: bool = True,
+    record: bool = True,
+    progress: dedup.core.Progress | None = None,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
@@ -141,6 +146,7 @@ def run(
     screening problems instead of stopping the run (what `litsift check` needs). With
     `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
     read-only commands such as check, status and export leave the review as it was.
+    `progress` is handed to the dedup stage (a progress bar on long runs).
     """
     if until is not None and until not in STAGES:
         raise InputError(review.protocol_path, f"unknown stage '{until}'")
@@ -169,6 +175,7 @@ def run(
         answers=answers,
         previous=previous,
         previous_links=dedup.load_previous_links(earlier),
+        progress=progress,
     )
     by_id = {c.id: c.canonical for c in result.dedup.clusters}
     if record and result.dedup.uncertain:

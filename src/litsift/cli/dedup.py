@@ -22,13 +22,16 @@ app = typer.Typer(
 def dedup(
     ctx: typer.Context,
     root: Path = typer.Option(Path("."), "--root", help="Review folder (or below it)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
 ) -> None:
     """Identify records and deduplicate them (the stages of `litsift run` up to dedup)."""
     if ctx.invoked_subcommand is not None:
         return
     from litsift import runner  # the runner imports every stage; only needed here
+    from litsift.cli.progress import progress_bar
 
-    result = runner.run(Review.find(root), until="dedup")
+    with progress_bar("dedup", quiet) as progress:
+        result = runner.run(Review.find(root), until="dedup", progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage}: {line}")
     if result.dedup:

@@ -25,12 +25,11 @@ from collections.abc import Callable, Sequence
 from litsift.dedup.features import (
     _PREPRINT_DOI,
     _PREPRINT_TYPES,
-    _PREPRINT_VENUE,
     id_strength,
     is_meeting_abstract,
+    preprint_venue,
 )
-from litsift.ids import fold
-from litsift.models import Record
+from litsift.models import Record, share_fields_set
 
 FIELDS = (
     "title",
@@ -69,7 +68,7 @@ def preprint_copy(record: Record) -> bool:
     if record.doi:
         return record.doi.startswith(_PREPRINT_DOI)
     if record.venue:
-        return bool(_PREPRINT_VENUE.search(fold(record.venue)))
+        return preprint_venue(record.venue)
     return bool(record.arxiv_id)
 
 
@@ -105,32 +104,42 @@ def rank_key(record: Record) -> tuple[object, ...]:
 
 def ranked(records: Sequence[Record]) -> list[Record]:
     """Members, the version of record first."""
-    return sorted(records, key=rank_key)
+    return choose(records)[0]
+
+
+def choose(records: Sequence[Record]) -> tuple[list[Record], str]:
+    """Members ranked (the version of record first) and the criteria that put it first."""
+    keyed = sorted(((rank_key(r), r) for r in records), key=lambda kr: kr[0])
+    return [r for _, r in keyed], _why([k for k, _ in keyed])
 
 
 def why_chosen(order: Sequence[Record]) -> str:
     """The criteria that put the first member ahead of each other one ('' for one member)."""
-    best = rank_key(order[0])
-    reasons: list[str] = []
-    for other in order[1:]:
-        theirs = rank_key(other)
-        name = next(n for (n, _), x, y in zip(_CRITERIA, best, theirs, strict=True) if x != y)
-        if name not in reasons:
-            reasons.append(name)
-    order_of = {name: i for i, (name, _) in enumerate(_CRITERIA)}
-    return "; ".join(sorted(reasons, key=order_of.__getitem__))
+    return _why([rank_key(r) for r in order])
+
+
+def _why(keys: Sequence[tuple[object, ...]]) -> str:
+    if len(keys) < 2:
+        return ""
+    best = keys[0]
+    found: set[int] = set()
+    for theirs in keys[1:]:
+        found.add(next(i for i, (x, y) in enumerate(zip(best, theirs, strict=True)) if x != y))
+    return "; ".join(_CRITERIA[i][0] for i in sorted(found))
 
 
 def merge(order: Sequence[Record], cluster_id: str) -> Record:
     """The merged record: fields of the version of record, gaps filled in rank order."""
     base = order[0]
     published = [r for r in order if not preprint_copy(r)]
+    from_published = bool(published) and published[0] is base
     merged: dict[str, object] = {}
     for name in FIELDS:
-        donors = published if name in _PUBLICATION and not preprint_copy(base) else order
+        donors = published if name in _PUBLICATION and from_published else order
         merged[name] = next(
             (getattr(r, name) for r in donors if getattr(r, name)), getattr(base, name)
         )
     merged["authors"] = max((r.authors for r in order), key=lambda a: (len(a), sum(map(len, a))))
     origin = f"merged from {len(order)} records" if len(order) > 1 else base.origin
-    return Record(id=cluster_id, source=base.source, origin=origin, **merged)  # type: ignore[arg-type]
+    record = Record(id=cluster_id, source=base.source, origin=origin, **merged)  # type: ignore[arg-type]
+    return share_fields_set(record)

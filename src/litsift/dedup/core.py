@@ -44,10 +44,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 from pydantic import Field
 
 from litsift.dedup import canonical as versions
-from litsift.dedup.blocking import candidate_pairs
+from litsift.dedup.blocking import KINDS, candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
 from litsift.dedup.match import (
     Decision,
@@ -70,6 +71,7 @@ ANSWERS = (SAME, DIFFERENT)
 _DEFAULT = Thresholds()
 Matcher = Callable[[Features, Features], Verdict]  # decides one candidate pair
 _Edge = tuple[int, int, str, float, str]  # i, j, reason, score, rule
+Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
 class DedupConfig(Frozen):
@@ -158,35 +160,39 @@ def deduplicate(
     previous: Mapping[str, str] = {},
     previous_links: Mapping[frozenset[str], Link] = {},
     matcher: Matcher | None = None,
+    progress: Progress | None = None,
 ) -> DedupResult:
     """Cluster records into reports and studies; pure and deterministic.
 
     `answers` maps a pair of record ids to `same` or `different` (data/dedup/pairs.yaml);
     `previous` maps member keys of an earlier run to their cluster ids, and
-    `previous_links` gives that run's links (member keys -> reason, score), which are
-    replayed as they were made so that a re-run with nothing new gives the same clusters,
-    links included. `matcher` replaces the matching rules (`match.compare`) to measure
-    another matcher on the same candidate pairs.
+    `previous_links` gives that run's links (by their member keys), which are replayed as
+    they were made so that a re-run with nothing new gives the same clusters, links
+    included. `matcher` replaces the matching rules (`match.compare`) to measure another
+    matcher on the same candidate pairs. `progress(stage, done, total)` is called now and
+    then on long runs (for a progress bar).
     """
+    tick = progress or _quiet
     _check_keys(records)
     records = sorted(records, key=member_key)  # the result must not depend on input order
     with _gc_paused():
-        feats = [features(r) for r in records]
-        if marked := mark_located_errata(records, feats):
+        graph = _Graph(records, _features(records, tick), previous)
+        if marked := mark_located_errata(records, graph.feats):
             log.info("dedup: %d records are errata announced in another title", marked)
-        graph = _Graph(records, feats, previous)
         _apply_answers(graph, answers)
         _apply_previous(graph, previous, previous_links)
         _identifier_links(graph)
-        matches, checked, maybes, study_links = _judge(graph, config, matcher)
+        matches, checked, maybes, study_links = _judge(graph, config, matcher, tick)
         for score, i, j, reason, rule in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
             if not graph.union(i, j, reason, score, rule=rule):
                 maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
         for score, i, j, reason, rule in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
             if graph.placed_apart(i, j) or not graph.union(i, j, reason, score, rule=rule):
                 maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
-        clusters = _build_clusters(graph, study_links)
         uncertain = _uncertain(graph, maybes, answers)
+        tick("clusters", 0, 1)
+        clusters = _build_clusters(graph, study_links)
+        tick("clusters", 1, 1)
     log.info(
         "dedup: %d records, %d clusters, %d studies, %d uncertain pairs",
         len(records),
@@ -195,6 +201,21 @@ def deduplicate(
         len(uncertain),
     )
     return DedupResult(clusters=clusters, uncertain=uncertain)
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress to show."""
+
+
+_STEP = 1 << 15  # report progress every this many records or pairs
+
+
+def _features(records: Sequence[Record], tick: Progress) -> list[Features]:
+    feats = []
+    for start in range(0, len(records), _STEP):
+        feats.extend(features(r) for r in records[start : start + _STEP])
+        tick("features", len(feats), len(records))
+    return feats
 
 
 @contextmanager
@@ -248,16 +269,19 @@ class _Graph:
     links: list[_Edge] = field(init=False)
 
     def __post_init__(self) -> None:
-        n = len(self.records)
-        self.parent = list(range(n))
+        self.parent = list(range(len(self.records)))
         self.cannot = defaultdict(set)
         self.links = []
-        self.groups = {}
-        for i, (r, f) in enumerate(zip(self.records, self.feats, strict=True)):
-            prev = self.previous_of.get(member_key(r))
-            self.groups[i] = _Group(
-                [i], {f.dois} - {""}, {f.kind}, {f.preprint}, {prev} if prev else set()
-            )
+        self.groups = {}  # only clusters of two or more; a single record's is made on demand
+
+    def group(self, root: int) -> _Group:
+        """What the cluster rooted at `root` holds."""
+        found = self.groups.get(root)
+        if found is not None:
+            return found
+        f = self.feats[root]
+        prev = self.previous_of.get(member_key(self.records[root])) if self.previous_of else None
+        return _Group([root], {f.dois} - {""}, {f.kind}, {f.preprint}, {prev} if prev else set())
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -266,7 +290,7 @@ class _Graph:
         return i
 
     def conflict(self, i: int, j: int) -> bool:
-        gi, gj = self.groups[self.find(i)], self.groups[self.find(j)]
+        gi, gj = self.group(self.find(i)), self.group(self.find(j))
         for x, y in (
             (gi.dois, gj.dois),
             (gi.kinds, gj.kinds),
@@ -279,16 +303,16 @@ class _Graph:
 
     def forbidden(self, i: int, j: int) -> bool:
         ri, rj = self.find(i), self.find(j)
-        small, other = sorted((ri, rj), key=lambda r: len(self.groups[r].members))
+        if not self.cannot:
+            return False
+        small, other = sorted((ri, rj), key=lambda r: len(self.group(r).members))
         return any(
-            self.find(x) == other
-            for m in self.groups[small].members
-            for x in self.cannot.get(m, ())
+            self.find(x) == other for m in self.group(small).members for x in self.cannot.get(m, ())
         )
 
     def placed_apart(self, i: int, j: int) -> bool:
         """The clusters of i and j hold two records printed at different places."""
-        placed = [[self.feats[m] for m in self.groups[self.find(x)].members] for x in (i, j)]
+        placed = [[self.feats[m] for m in self.group(self.find(x)).members] for x in (i, j)]
         return any(
             fa.volume
             and fa.page
@@ -308,9 +332,11 @@ class _Graph:
             return True
         if self.forbidden(i, j) or (not force and self.conflict(i, j)):
             return False
-        if len(self.groups[ri].members) < len(self.groups[rj].members):
-            ri, rj = rj, ri
-        gi, gj = self.groups[ri], self.groups.pop(rj)
+        gi, gj = self.group(ri), self.group(rj)
+        if len(gi.members) < len(gj.members):
+            ri, rj, gi, gj = rj, ri, gj, gi
+        self.groups.pop(rj, None)
+        self.groups[ri] = gi
         gi.members += gj.members
         gi.dois |= gj.dois
         gi.kinds |= gj.kinds
@@ -393,8 +419,22 @@ def _identifier_links(graph: _Graph) -> None:
 Scored = tuple[float, int, int, str, str]  # score, i, j, reason, rule
 
 
+def _kept_apart_anyway(a: Features, b: Features) -> bool:
+    """Two different DOIs or two kinds of report: every cluster
+    check refuses these already (`_Graph.conflict`), so no pair needs remembering (that
+    would cost a set per record with a DOI)."""
+    return (bool(a.dois and b.dois) and a.dois != b.dois) or a.kind != b.kind
+
+
+def _pairs(pairs: np.ndarray, chunk: int = 65536) -> Iterator[tuple[int, int]]:
+    """Rows of a pair array as Python ints, a chunk at a time (lists of ints are large)."""
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        yield from zip(part[:, 0].tolist(), part[:, 1].tolist(), strict=True)
+
+
 def _judge(
-    graph: _Graph, config: DedupConfig, matcher: Matcher | None = None
+    graph: _Graph, config: DedupConfig, matcher: Matcher | None = None, tick: Progress = _quiet
 ) -> tuple[list[Scored], list[Scored], list[Scored], list[Scored]]:
     """Compare candidate pairs: matches, matches to check against placement (accepted after
     the others), uncertain pairs, and links between reports of one study."""
@@ -404,7 +444,13 @@ def _judge(
     maybes: list[Scored] = []
     study_links: list[Scored] = []
     feats = graph.feats
-    for i, j in candidate_pairs(feats, config.max_block, config.window):
+    kinds = len(KINDS)
+    pairs = candidate_pairs(
+        feats, config.max_block, config.window, lambda k: tick("blocking", k, kinds)
+    )
+    for done, (i, j) in enumerate(_pairs(pairs), start=1):
+        if not done % _STEP:
+            tick("comparing", done, len(pairs))
         verdict = matcher(feats[i], feats[j]) if matcher else compare(feats[i], feats[j], th)
         item = (verdict.score, i, j, verdict.reason, verdict.rule)
         if verdict.decision is Decision.MATCH:
@@ -416,9 +462,10 @@ def _judge(
             maybes.append(item)
         elif verdict.decision is Decision.STUDY:
             study_links.append(item)
-        if verdict.hard:
+        if verdict.hard and not _kept_apart_anyway(feats[i], feats[j]):
             graph.cannot[i].add(j)
             graph.cannot[j].add(i)
+    tick("comparing", len(pairs), len(pairs))
     return matches, checked, maybes, study_links
 
 
@@ -429,49 +476,68 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
     by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(graph.records)):
         by_root[graph.find(i)].append(i)
-    links_by_root: dict[int, list[_Edge]] = defaultdict(list)
+    keys = [member_key(r) for r in graph.records]  # one string per member, shared
+    links_by_root: dict[int, list[Link]] = defaultdict(list)
     for link in graph.links:
-        links_by_root[graph.find(link[0])].append(link)
+        links_by_root[graph.find(link[0])].append(_link(graph, keys, *link))
     ids = _unique_ids(
         {root: _cluster_id(graph, idx) for root, idx in by_root.items()}, by_root, graph
     )
     studies = _studies(graph, study_links, ids)
+    graph.feats = []  # no longer needed: free them before the clusters are built
     clusters = [
-        _cluster(graph, idx, links_by_root[root], ids[root], studies[root])
+        _cluster(graph, keys, idx, links_by_root.pop(root, []), ids[root], studies[root])
         for root, idx in by_root.items()
     ]
     return tuple(sorted(clusters, key=lambda c: c.id))
 
 
-def _cluster(graph: _Graph, idx: list[int], links: list[_Edge], cid: str, study: str) -> Cluster:
+# Every member, link and cluster built here sets all its fields: one shared fields-set
+# (pydantic keeps one per instance otherwise, a good part of a million clusters' memory).
+_MEMBER_FIELDS = set(Member.model_fields)
+_LINK_FIELDS = set(Link.model_fields)
+_CLUSTER_FIELDS = set(Cluster.model_fields)
+
+
+def _cluster(
+    graph: _Graph, keys: list[str], idx: list[int], links: list[Link], cid: str, study: str
+) -> Cluster:
     """One cluster; built with model_construct because every part is already validated."""
+    members = tuple(
+        Member.model_construct(
+            _MEMBER_FIELDS,
+            key=keys[i],
+            record_id=graph.records[i].id,
+            source=graph.records[i].source,
+            origin=graph.records[i].origin,
+        )
+        for i in sorted(idx, key=keys.__getitem__)
+    )
     recs = [graph.records[i] for i in idx]
-    members = sorted(
-        (
-            Member.model_construct(
-                key=member_key(r), record_id=r.id, source=r.source, origin=r.origin
-            )
-            for r in recs
-        ),
-        key=lambda m: m.key,
-    )
-    order = versions.ranked(recs)
+    if len(recs) == 1:
+        chosen, canon, why = "", canonical(recs, cid), ""
+    else:
+        order, why = versions.choose(recs)
+        chosen, canon = member_key(order[0]), versions.merge(order, cid)
     return Cluster.model_construct(
+        _CLUSTER_FIELDS,
         id=cid,
-        members=tuple(members),
-        canonical=canonical(recs, cid),
-        canonical_from=member_key(order[0]) if len(recs) > 1 else "",
-        canonical_why=versions.why_chosen(order),
-        links=tuple(sorted((_link(graph, *lk) for lk in links), key=lambda lk: (lk.a, lk.b))),
+        members=members,
+        canonical=canon,
+        links=tuple(sorted(links, key=lambda lk: (lk.a, lk.b))) if links else (),
         study=study,
+        canonical_from=chosen,
+        canonical_why=why,
     )
 
 
-def _link(graph: _Graph, i: int, j: int, reason: str, score: float, rule: str) -> Link:
-    a, b = sorted((member_key(graph.records[i]), member_key(graph.records[j])))
+def _link(
+    graph: _Graph, keys: list[str], i: int, j: int, reason: str, score: float, rule: str
+) -> Link:
+    a, b = sorted((keys[i], keys[j]))
     weights = DEFAULT_WEIGHTS.explain(compare_fields(graph.feats[i], graph.feats[j]))
     return Link.model_construct(
-        a=a, b=b, reason=reason, score=round(score, 4), rule=rule, weights=weights
+        _LINK_FIELDS, a=a, b=b, reason=reason, score=round(score, 4), rule=rule, weights=weights
     )
 
 
@@ -525,7 +591,7 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
     study: dict[int, str] = {}
     for roots in groups.values():
         lead = min(
-            roots, key=lambda r: (graph.groups[r].preprint == {True}, id_strength(ids[r]), ids[r])
+            roots, key=lambda r: (graph.group(r).preprint == {True}, id_strength(ids[r]), ids[r])
         )
         study.update({r: ids[lead] for r in roots})
     return study

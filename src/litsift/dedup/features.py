@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from sys import intern
 
-from litsift import ids
 from litsift.models import Record
 
 # Identifier fields in order of strength; the same order as `ids.record_id`.
 ID_FIELDS = ("doi", "arxiv_id", "pmid", "openalex_id", "s2_id", "dblp_key")
-ABSTRACT_CHARS = 300  # abstracts are compared on their start (databases truncate them)
+ABSTRACT_CHARS = 300
+_KEPT_AUTHORS = 24  # abstracts are compared on their start (databases truncate them)
 ID_PREFIXES = ("doi-", "arxiv-", "pmid-", "openalex-", "s2-", "dblp-", "ta-")
 
 # A title that announces a correction, retraction, reply or comment is a separate report.
@@ -91,7 +93,6 @@ class Features:
     title: str  # folded title, "" when missing
     abstract: str  # start of the folded abstract, "" when missing
     numbers: frozenset[str]  # numbers in the title ('focus 2', 'part ii'): they tell works apart
-    compact: str  # title without spaces, for blocking
     authors: tuple[str, ...]  # compact family names
     given: tuple[str, ...]  # compact given names, one per family name ("" when none)
     year: int | None
@@ -124,21 +125,20 @@ def features(record: Record) -> Features:
     title = fold_title(record.title)
     doi = record.doi or ""
     first, last = page_range(record.pages)
-    names = [a for a in record.authors if not _ET_AL.fullmatch(a.strip())]
-    people = [p for p in map(person, names) if p[0]]
+    # names beyond these are never compared (`match`); consortium papers list hundreds
+    people = [p for p in map(person, record.authors[:_KEPT_AUTHORS]) if p[0]]
     return Features(
         title=title,
         abstract=fast_fold((record.abstract or "")[: ABSTRACT_CHARS + 100])[:ABSTRACT_CHARS],
         numbers=title_numbers(title),
-        compact=title.replace(" ", ""),
         authors=tuple(p[0] for p in people),
         given=tuple(p[1] for p in people),
         year=record.year,
         venue=venue_tokens(record.venue),
-        volume=first_number(record.volume),
-        issue=first_number(record.issue),
-        page=first,
-        last_page=last,
+        volume=intern(first_number(record.volume)),  # interned: numbers repeat across records
+        issue=intern(first_number(record.issue)),
+        page=intern(first),
+        last_page=intern(last),
         page_form=page_form(record.pages),
         dois="" if not doi or doi.startswith(_PREPRINT_DOI) else doi_stem(doi),
         identifiers=identifiers(record),
@@ -149,10 +149,21 @@ def features(record: Record) -> Features:
     )
 
 
+# Words without which a title can announce no other kind of report (a fast path)
+_KIND_WORDS = re.compile(r"errat|corrig|correction|retract|withdrawn|reply|response|re:|comment")
+
+
+def _plain_title(title: str) -> bool:
+    """No annotation, citation or kind wording to look for (most titles)."""
+    return not ("[" in title or "(" in title or "<" in title or _KIND_WORDS.search(title.lower()))
+
+
 def clean_title(title: str | None) -> str:
     """Title without database annotations, erratum citations, or a translated original."""
     if not title:
         return ""
+    if _plain_title(title):
+        return title
     text = _ORIGINAL.sub("", title)
     text = _ANNOTATION.sub(" ", text)
     text = _ERRATUM_CITATION.sub("", text.strip())
@@ -188,8 +199,22 @@ def fast_fold(text: str | None) -> str:
     if "?" in text:  # a letter lost to a wrong encoding: 'fran?aises', 'Mar?a'
         text = _LOST_LETTER.sub("", text)
     if text.isascii() and not _MARKUP.search(text):
-        return _NON_ALNUM.sub(" ", _TAG.sub(" ", text).lower()).strip()
-    return ids.fold(_plain(text))
+        if "<" in text:
+            text = _TAG.sub(" ", text)
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
+    return _fold_unicode(_plain(text))
+
+
+# Combining marks (accents) left by Unicode decomposition
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _fold_unicode(text: str) -> str:
+    """`ids.fold` with the accents stripped by one regular expression (much faster)."""
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
 def _plain(text: str) -> str:
@@ -216,9 +241,13 @@ def doi_stem(doi: str) -> str:
     return _DOI_VERSION.sub(lambda m: m.group(2) or "", doi)
 
 
+_NO_NUMBERS: frozenset[str] = frozenset()
+
+
 def title_numbers(folded: str) -> frozenset[str]:
     """Arabic and small Roman numbers in a folded title."""
-    return frozenset(w.lstrip("0") or "0" for w in folded.split() if w.isdigit() or w in _ROMAN)
+    found = [w.lstrip("0") or "0" for w in folded.split() if w.isdigit() or w in _ROMAN]
+    return frozenset(found) if found else _NO_NUMBERS  # one shared empty set: memory
 
 
 def compact_family(author: str) -> str:
@@ -229,12 +258,18 @@ def compact_family(author: str) -> str:
 @lru_cache(maxsize=262144)
 def person(author: str) -> tuple[str, str]:
     """(family, given) names without spaces or hyphens: 'Le Quintrec, M.' -> ('lequintrec',
-    'm'); 'Xuefei Deng' -> ('deng', 'xuefei')."""
+    'm'); 'Xuefei Deng' -> ('deng', 'xuefei'); ('', '') for 'et al.' and the like."""
+    if len(author) < 30 and _ET_AL.fullmatch(author.strip()):
+        return "", ""
     if "," in author:
         family, given = author.split(",", 1)
-        return fast_fold(family).replace(" ", ""), fast_fold(given).replace(" ", "")
+        if author.isascii() and not _MARKUP.search(author) and "?" not in author:
+            family, given = _NON_ALNUM.sub("", family.lower()), _NON_ALNUM.sub("", given.lower())
+        else:
+            family, given = fast_fold(family).replace(" ", ""), fast_fold(given).replace(" ", "")
+        return intern(family), intern(given)  # names repeat across records: memory
     parts = fast_fold(author).split()
-    return (parts[-1], "".join(parts[:-1])) if parts else ("", "")
+    return (intern(parts[-1]), intern("".join(parts[:-1]))) if parts else ("", "")
 
 
 @lru_cache(maxsize=65536)
@@ -321,7 +356,9 @@ def identifiers(record: Record) -> tuple[str, ...]:
 
 def title_kind(title: str | None) -> str:
     """'erratum', 'retraction', 'reply', 'comment' from the title's wording, else 'article'."""
-    text = _ANNOTATION.sub(" ", _ORIGINAL.sub("", title or "")).strip()
+    if not title or _plain_title(title):
+        return "article"
+    text = _ANNOTATION.sub(" ", _ORIGINAL.sub("", title)).strip()
     if _ERRATUM_CITATION.search(text):
         return "erratum"
     lowered = text.lower()
@@ -381,7 +418,13 @@ def is_preprint(record: Record) -> bool:
         return False
     if record.arxiv_id or doi:
         return True
-    return bool(_PREPRINT_VENUE.search(ids.fold(record.venue)))
+    return preprint_venue(record.venue)
+
+
+@lru_cache(maxsize=65536)
+def preprint_venue(venue: str | None) -> bool:
+    """A preprint server's name as the venue ('arXiv', 'medRxiv', 'SSRN', ...)."""
+    return bool(venue and _PREPRINT_VENUE.search(fast_fold(venue)))
 
 
 def is_meeting_abstract(record: Record) -> bool:

@@ -54,7 +54,7 @@ def field_pairs(records: Sequence[Record], clusters: Sequence[Sequence[str]]) ->
     feats = [features(r) for r in ordered]
     th = Thresholds()
     out = []
-    for i, j in candidate_pairs(feats):
+    for i, j in candidate_pairs(feats).tolist():
         a, b = feats[i], feats[j]
         if settle(a, b, title_similarity(a, b), th) is not None:
             continue
