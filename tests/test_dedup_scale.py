@@ -81,3 +81,15 @@ def test_progress_reaches_every_stage_and_is_silent_off_a_terminal() -> None:
         assert bar is None
     with progress_bar("dedup") as bar:  # pytest's stderr is not a terminal
         assert bar is None
+
+
+def test_clusters_built_without_validation_equal_validated_ones() -> None:
+    from litsift.dedup import Cluster
+
+    records, _ = synthetic.records(800, synthetic.pools(None), seed=2)
+    result = deduplicate(records)
+    assert any(c.links for c in result.clusters)
+    for c in result.clusters:
+        again = Cluster.model_validate_json(c.model_dump_json())
+        assert again == c and again.model_dump_json() == c.model_dump_json()
+        assert again.model_fields_set == c.model_fields_set

@@ -81,7 +81,8 @@ def _key(record: Record) -> str:
 
 
 def filled(record: Record) -> int:
-    return sum(1 for name in (*FIELDS, "authors") if getattr(record, name))
+    """How many fields are filled (id, source and origin, always set, count too)."""
+    return sum(1 for value in record.__dict__.values() if value)
 
 
 # (what the better copy has, test: True when a copy lacks it) in ranking order

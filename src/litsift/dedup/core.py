@@ -43,6 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from pydantic import Field
@@ -52,6 +53,7 @@ from litsift.dedup.blocking import KINDS, candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
 from litsift.dedup.match import (
     Decision,
+    Fields,
     Rule,
     Thresholds,
     Verdict,
@@ -70,7 +72,7 @@ DIFFERENT = "different"
 ANSWERS = (SAME, DIFFERENT)
 _DEFAULT = Thresholds()
 Matcher = Callable[[Features, Features], Verdict]  # decides one candidate pair
-_Edge = tuple[int, int, str, float, str]  # i, j, reason, score, rule
+_Edge = tuple[int, int, str, float, str, "Fields | None"]  # i, j, reason, score, rule, fields
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
@@ -183,12 +185,7 @@ def deduplicate(
         _apply_previous(graph, previous, previous_links)
         _identifier_links(graph)
         matches, checked, maybes, study_links = _judge(graph, config, matcher, tick)
-        for score, i, j, reason, rule in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
-            if not graph.union(i, j, reason, score, rule=rule):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
-        for score, i, j, reason, rule in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
-            if graph.placed_apart(i, j) or not graph.union(i, j, reason, score, rule=rule):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts", ""))
+        _accept(graph, matches, checked, maybes)
         uncertain = _uncertain(graph, maybes, answers)
         tick("clusters", 0, 1)
         clusters = _build_clusters(graph, study_links)
@@ -201,6 +198,20 @@ def deduplicate(
         len(uncertain),
     )
     return DedupResult(clusters=clusters, uncertain=uncertain)
+
+
+def _accept(
+    graph: _Graph, matches: list[Scored], checked: list[Scored], maybes: list[Scored]
+) -> None:
+    """Link the matches strongest first, then those checked against placement; a refused
+    match becomes an uncertain pair."""
+    for late, found in ((False, matches), (True, checked)):
+        for score, i, j, reason, rule, f in sorted(found, key=lambda m: (-m[0], m[1], m[2])):
+            if (late and graph.placed_apart(i, j)) or not graph.union(
+                i, j, reason, score, rule=rule, fields=f
+            ):
+                why = f"matches ({reason}) but its cluster conflicts"
+                maybes.append((score, i, j, why, "", None))
 
 
 def _quiet(stage: str, done: int, total: int) -> None:
@@ -280,8 +291,15 @@ class _Graph:
         if found is not None:
             return found
         f = self.feats[root]
-        prev = self.previous_of.get(member_key(self.records[root])) if self.previous_of else None
+        prev = self._previous(root)
         return _Group([root], {f.dois} - {""}, {f.kind}, {f.preprint}, {prev} if prev else set())
+
+    def _previous(self, i: int) -> str | None:
+        return self.previous_of.get(member_key(self.records[i])) if self.previous_of else None
+
+    def members(self, root: int) -> list[int]:
+        found = self.groups.get(root)
+        return found.members if found is not None else [root]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -290,29 +308,44 @@ class _Graph:
         return i
 
     def conflict(self, i: int, j: int) -> bool:
-        gi, gj = self.group(self.find(i)), self.group(self.find(j))
-        for x, y in (
-            (gi.dois, gj.dois),
-            (gi.kinds, gj.kinds),
-            (gi.preprint, gj.preprint),
-            (gi.previous, gj.previous),
-        ):
-            if x and y and x.isdisjoint(y):
+        ri, rj = self.find(i), self.find(j)
+        return self._clash(ri, rj) or self._forbidden(ri, rj)
+
+    def _clash(self, ri: int, rj: int) -> bool:
+        """Two DOIs, kinds, versions or earlier clusters that no one cluster may hold."""
+        if ri not in self.groups and rj not in self.groups:  # two single records: the fast way
+            a, b = self.feats[ri], self.feats[rj]
+            if (a.dois and b.dois and a.dois != b.dois) or a.kind != b.kind:
                 return True
-        return self.forbidden(i, j)
+            if a.preprint != b.preprint:
+                return True
+            pa, pb = self._previous(ri), self._previous(rj)
+            return bool(pa and pb and pa != pb)
+        gi, gj = self.group(ri), self.group(rj)
+        return any(
+            x and y and x.isdisjoint(y)
+            for x, y in (
+                (gi.dois, gj.dois),
+                (gi.kinds, gj.kinds),
+                (gi.preprint, gj.preprint),
+                (gi.previous, gj.previous),
+            )
+        )
 
     def forbidden(self, i: int, j: int) -> bool:
-        ri, rj = self.find(i), self.find(j)
+        return self._forbidden(self.find(i), self.find(j))
+
+    def _forbidden(self, ri: int, rj: int) -> bool:
         if not self.cannot:
             return False
-        small, other = sorted((ri, rj), key=lambda r: len(self.group(r).members))
+        small, other = sorted((ri, rj), key=lambda r: len(self.members(r)))
         return any(
-            self.find(x) == other for m in self.group(small).members for x in self.cannot.get(m, ())
+            self.find(x) == other for m in self.members(small) for x in self.cannot.get(m, ())
         )
 
     def placed_apart(self, i: int, j: int) -> bool:
         """The clusters of i and j hold two records printed at different places."""
-        placed = [[self.feats[m] for m in self.group(self.find(x)).members] for x in (i, j)]
+        placed = [[self.feats[m] for m in self.members(self.find(x))] for x in (i, j)]
         return any(
             fa.volume
             and fa.page
@@ -324,13 +357,20 @@ class _Graph:
         )
 
     def union(
-        self, i: int, j: int, reason: str, score: float, force: bool = False, rule: str = ""
+        self,
+        i: int,
+        j: int,
+        reason: str,
+        score: float,
+        force: bool = False,
+        rule: str = "",
+        fields: Fields | None = None,
     ) -> bool:
         """Join the clusters of i and j; False when the link is refused."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return True
-        if self.forbidden(i, j) or (not force and self.conflict(i, j)):
+        if self._forbidden(ri, rj) or (not force and self._clash(ri, rj)):
             return False
         gi, gj = self.group(ri), self.group(rj)
         if len(gi.members) < len(gj.members):
@@ -343,7 +383,7 @@ class _Graph:
         gi.preprint |= gj.preprint
         gi.previous |= gj.previous
         self.parent[rj] = ri
-        self.links.append((i, j, reason, score, rule))
+        self.links.append((i, j, reason, score, rule, fields))
         return True
 
 
@@ -416,7 +456,7 @@ def _identifier_links(graph: _Graph) -> None:
             first[r.id] = i
 
 
-Scored = tuple[float, int, int, str, str]  # score, i, j, reason, rule
+Scored = tuple[float, int, int, str, str, "Fields | None"]  # score, i, j, reason, rule, fields
 
 
 def _kept_apart_anyway(a: Features, b: Features) -> bool:
@@ -452,7 +492,8 @@ def _judge(
         if not done % _STEP:
             tick("comparing", done, len(pairs))
         verdict = matcher(feats[i], feats[j]) if matcher else compare(feats[i], feats[j], th)
-        item = (verdict.score, i, j, verdict.reason, verdict.rule)
+        keep = verdict.fields if verdict.decision is Decision.MATCH else None  # for the link
+        item = (verdict.score, i, j, verdict.reason, verdict.rule, keep)
         if verdict.decision is Decision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
@@ -492,24 +533,38 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
     return tuple(sorted(clusters, key=lambda c: c.id))
 
 
-# Every member, link and cluster built here sets all its fields: one shared fields-set
-# (pydantic keeps one per instance otherwise, a good part of a million clusters' memory).
-_MEMBER_FIELDS = set(Member.model_fields)
-_LINK_FIELDS = set(Link.model_fields)
-_CLUSTER_FIELDS = set(Cluster.model_fields)
+_M = TypeVar("_M", bound=Frozen)
+
+
+def _built(cls: type[_M], values: dict[str, object]) -> _M:
+    """`cls.model_construct(**values)` for values that are complete (every field, in
+    declaration order) and already valid, without its per-field loop, and sharing one
+    fields-set per class: a million members and clusters are built here."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", _FIELDS_SET[cls])
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+_FIELDS_SET: dict[type, set[str]] = {c: set(c.model_fields) for c in (Member, Link, Cluster)}
 
 
 def _cluster(
     graph: _Graph, keys: list[str], idx: list[int], links: list[Link], cid: str, study: str
 ) -> Cluster:
     """One cluster; built with model_construct because every part is already validated."""
+    records = graph.records
     members = tuple(
-        Member.model_construct(
-            _MEMBER_FIELDS,
-            key=keys[i],
-            record_id=graph.records[i].id,
-            source=graph.records[i].source,
-            origin=graph.records[i].origin,
+        _built(
+            Member,
+            {
+                "key": keys[i],
+                "record_id": records[i].id,
+                "source": records[i].source,
+                "origin": records[i].origin,
+            },
         )
         for i in sorted(idx, key=keys.__getitem__)
     )
@@ -519,25 +574,43 @@ def _cluster(
     else:
         order, why = versions.choose(recs)
         chosen, canon = member_key(order[0]), versions.merge(order, cid)
-    return Cluster.model_construct(
-        _CLUSTER_FIELDS,
-        id=cid,
-        members=members,
-        canonical=canon,
-        links=tuple(sorted(links, key=lambda lk: (lk.a, lk.b))) if links else (),
-        study=study,
-        canonical_from=chosen,
-        canonical_why=why,
+    return _built(
+        Cluster,
+        {
+            "id": cid,
+            "members": members,
+            "canonical": canon,
+            "links": tuple(sorted(links, key=lambda lk: (lk.a, lk.b))) if links else (),
+            "study": study,
+            "canonical_from": chosen,
+            "canonical_why": why,
+        },
     )
 
 
 def _link(
-    graph: _Graph, keys: list[str], i: int, j: int, reason: str, score: float, rule: str
+    graph: _Graph,
+    keys: list[str],
+    i: int,
+    j: int,
+    reason: str,
+    score: float,
+    rule: str,
+    fields: Fields | None,
 ) -> Link:
     a, b = sorted((keys[i], keys[j]))
-    weights = DEFAULT_WEIGHTS.explain(compare_fields(graph.feats[i], graph.feats[j]))
-    return Link.model_construct(
-        _LINK_FIELDS, a=a, b=b, reason=reason, score=round(score, 4), rule=rule, weights=weights
+    compared = fields or compare_fields(graph.feats[i], graph.feats[j])
+    weights = DEFAULT_WEIGHTS.explain(compared)
+    return _built(
+        Link,
+        {
+            "a": a,
+            "b": b,
+            "reason": reason,
+            "score": round(score, 4),
+            "rule": rule,
+            "weights": weights,
+        },
     )
 
 
@@ -581,7 +654,7 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
             r = parent[r]
         return r
 
-    for _, i, j, _, _ in study_links:
+    for _, i, j, *_ in study_links:
         a, b = find(graph.find(i)), find(graph.find(j))
         if a != b:
             parent[max(a, b)] = min(a, b)
@@ -608,7 +681,7 @@ def _uncertain(
     graph: _Graph, maybes: list[Scored], answers: Mapping[frozenset[str], str]
 ) -> tuple[UncertainPair, ...]:
     best: dict[tuple[str, str], UncertainPair] = {}
-    for score, i, j, why, _ in maybes:
+    for score, i, j, why, *_ in maybes:
         if graph.find(i) == graph.find(j) or graph.forbidden(i, j):
             continue
         a, b = sorted((graph.records[i].id, graph.records[j].id))

@@ -86,9 +86,13 @@ _NUMBER = re.compile(r"\d+")
 _PAGE_RANGE = re.compile(r"[a-z]*(\d+)\s*(?:[-\u2013]+\s*[a-z]*(\d+))?", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Features:
-    """What the matcher compares for one record (all strings folded)."""
+    """What the matcher compares for one record (all strings folded).
+
+    Treated as immutable; not declared frozen because a frozen dataclass pays one
+    `object.__setattr__` per field on construction (a million records are built).
+    """
 
     title: str  # folded title, "" when missing
     abstract: str  # start of the folded abstract, "" when missing
@@ -173,6 +177,10 @@ def clean_title(title: str | None) -> str:
 
 def fold_title(title: str | None) -> str:
     """Folded, cleaned title: what titles are compared on."""
+    if title and title.isascii() and not _MARKUP.search(title) and "?" not in title:
+        low = title.lower()  # the common case, folded in one pass
+        if not ("[" in low or "(" in low or "<" in low or _KIND_WORDS.search(low)):
+            return _fold_ascii(low)
     return fast_fold(clean_title(title))
 
 
@@ -201,8 +209,26 @@ def fast_fold(text: str | None) -> str:
     if text.isascii() and not _MARKUP.search(text):
         if "<" in text:
             text = _TAG.sub(" ", text)
-        return _NON_ALNUM.sub(" ", text.lower()).strip()
+        return _fold_ascii(text)
     return _fold_unicode(_plain(text))
+
+
+# ASCII folding by byte tables, four times faster than a regular expression: letters
+# lowered, digits kept, everything else a space (_FOLD) or dropped (_DROP)
+_FOLD = bytes(c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32
+              for c in range(256))  # fmt: skip
+_LOWER = bytes(c + 32 if 65 <= c <= 90 else c for c in range(256))
+_DROP = bytes(c for c in range(256) if not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122))
+
+
+def _fold_ascii(text: str) -> str:
+    """Lower case, letters and digits, one space between words (ASCII text only)."""
+    return " ".join(text.encode("ascii").translate(_FOLD).decode("ascii").split())
+
+
+def _compact_ascii(text: str) -> str:
+    """Lower-case letters and digits only: 'Le Quintrec' -> 'lequintrec' (ASCII only)."""
+    return text.encode("ascii").translate(_LOWER, _DROP).decode("ascii")
 
 
 # Combining marks (accents) left by Unicode decomposition
@@ -255,18 +281,25 @@ def compact_family(author: str) -> str:
     return person(author)[0]
 
 
-@lru_cache(maxsize=262144)
 def person(author: str) -> tuple[str, str]:
     """(family, given) names without spaces or hyphens: 'Le Quintrec, M.' -> ('lequintrec',
     'm'); 'Xuefei Deng' -> ('deng', 'xuefei'); ('', '') for 'et al.' and the like."""
+    if "," in author and author.isascii() and not _MARKUP.search(author) and "?" not in author:
+        # the common case, fast (a cache missed two times in three on a million records)
+        if len(author) < 30 and _ET_AL.fullmatch(author.strip()):
+            return "", ""
+        family, given = author.split(",", 1)
+        return intern(_compact_ascii(family)), intern(_compact_ascii(given))
+    return _person(author)
+
+
+@lru_cache(maxsize=65536)
+def _person(author: str) -> tuple[str, str]:
     if len(author) < 30 and _ET_AL.fullmatch(author.strip()):
         return "", ""
     if "," in author:
         family, given = author.split(",", 1)
-        if author.isascii() and not _MARKUP.search(author) and "?" not in author:
-            family, given = _NON_ALNUM.sub("", family.lower()), _NON_ALNUM.sub("", given.lower())
-        else:
-            family, given = fast_fold(family).replace(" ", ""), fast_fold(given).replace(" ", "")
+        family, given = fast_fold(family).replace(" ", ""), fast_fold(given).replace(" ", "")
         return intern(family), intern(given)  # names repeat across records: memory
     parts = fast_fold(author).split()
     return (intern(parts[-1]), intern("".join(parts[:-1]))) if parts else ("", "")

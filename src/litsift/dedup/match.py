@@ -46,7 +46,7 @@ Titles are compared after cleaning (database annotations such as "[Erratum appea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz import fuzz
@@ -92,7 +92,7 @@ class Thresholds:
     short_title_words: int = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for every candidate pair (see `Features`)
 class Verdict:
     decision: Decision
     score: float
@@ -102,6 +102,7 @@ class Verdict:
     # different places (checked after every other match, see `core`)
     placed_apart_refuses: bool = False
     rule: str = ""  # a `Rule` for a MATCH
+    fields: Fields | None = None  # the field comparison, when the fields decided
 
 
 def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
@@ -123,7 +124,8 @@ def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
         return _no_title(support, against)
     verdict = _titled(a, b, f, support, against, th)
     if a.dois and b.dois and verdict.decision is Decision.MATCH:  # one work, two DOI versions
-        return replace(verdict, reason=verdict.reason + "; DOIs of two versions of one work")
+        verdict.reason += "; DOIs of two versions of one work"
+    verdict.fields = f
     return verdict
 
 
@@ -180,7 +182,7 @@ NEAR = "near"  # years one apart (online first and print)
 LIST = "list"  # the same author list, name by name in order
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built for most candidate pairs (see `Features`)
 class Fields:
     """How each field of two records compares: a level per field, '' when one is missing.
 
@@ -264,17 +266,20 @@ def _last_digits(a: Features, b: Features) -> bool:
 
 
 def _author_level(a: Features, b: Features) -> str:
-    agreement = author_agreement(a.authors, b.authors, a.given, b.given)
-    if agreement is None:
+    if not (a.authors and b.authors):
         return ""
-    if not agreement:
-        return DIFFER
     n = min(len(a.authors), len(b.authors), _MAX_AUTHORS)
     whole = n >= 3 or len(a.authors) == len(b.authors) == n >= 2
-    in_order = whole and all(
-        same_person(a.authors[i], _at(a.given, i), b.authors[i], _at(b.given, i)) for i in range(n)
-    )
-    return LIST if in_order else SAME
+    if whole and (
+        a.authors[:n] == b.authors[:n]
+        or all(
+            same_person(a.authors[i], _at(a.given, i), b.authors[i], _at(b.given, i))
+            for i in range(n)
+        )
+    ):
+        return LIST  # the whole list, name by name in order (the first author agrees)
+    agreement = author_agreement(a.authors, b.authors, a.given, b.given)
+    return SAME if agreement else DIFFER
 
 
 def _at(names: tuple[str, ...], i: int) -> str:
