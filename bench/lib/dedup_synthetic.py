@@ -42,6 +42,23 @@ _BUILTIN_VENUES = (
     "Pediatric Nephrology",
     "American Journal of Transplantation",
 )
+_NOTICE = {
+    "erratum",
+    "errata",
+    "corrigendum",
+    "corrigenda",
+    "correction",
+    "corrections",
+    "retraction",
+    "retracted",
+    "withdrawn",
+    "reply",
+    "response",
+    "comment",
+    "comments",
+    "commentary",
+    "re",
+}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ACCENTS = str.maketrans("aeiouc", "áéíöüç")
 
@@ -82,7 +99,10 @@ def pools(shared: Path | None) -> Pools:
     lengths, counts, names, venues, years, vols, firsts, spans = [], [], [], [], [], [], [], []
     with_doi = 0
     for r in records:
-        tokens = re.findall(r"[A-Za-z][A-Za-z-]+", r.title or "")
+        # without MEDLINE's bracketed notes and the words that make a title a notice: a
+        # work's title with 'erratum' in it would be an erratum, not the copy of a paper
+        title = re.sub(r"\[[^\]]*\]?", " ", r.title or "")
+        tokens = [t for t in re.findall(r"[A-Za-z][A-Za-z-]+", title) if t.lower() not in _NOTICE]
         if tokens:
             lengths.append(len(tokens))
             words.update(t.lower() for t in tokens)

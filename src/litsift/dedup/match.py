@@ -2,23 +2,33 @@
 
 Titles are compared after cleaning (database annotations such as "[Erratum appears in ...]",
 "[Spanish]", "(multiple letters)" and a translated "<ORIGINAL> ..." removed) and folding
-(case, accents, punctuation). The rules, in order, with one configuration for every data set:
+(case, accents, LaTeX and HTML markup, '&' read as 'and', a '?' standing for a letter lost
+to a wrong encoding, punctuation). The rules, in order, with one configuration for every
+data set (each MATCH names its `Rule`):
 
 1. Kinds. An erratum, retraction, reply or comment (from the title's wording) never matches
    another kind. An erratum with its article's title is linked to that article's *study*.
-2. Two different DOIs that are not preprint DOIs never match (hard: no cluster holds both).
+2. Two different DOIs that are not preprint DOIs never match (hard: no cluster holds both),
+   unless they differ only by a version suffix ('.pub2', 'v2'): two versions of one work
+   are compared on their fields.
 3. A shared persistent identifier (DOI, arXiv id, PubMed, OpenAlex, Semantic Scholar, DBLP)
    matches, unless the titles disagree (then the pair goes to a reviewer).
-4. Otherwise fields are compared. *Support*: same year, same volume, same pages (first page,
-   last page or overlapping ranges), same authors (first author or half the names),
-   compatible venue (abbreviations allowed), abstracts that start alike. *Contradiction*:
-   years more than one apart, different volume, different pages, different authors,
+4. Otherwise each field gets a level (`compare_fields`): same, differs, *written another
+   way*, or missing. Written another way is a field garbled or reformatted the way exports
+   do it - a page read as a date ('01-Jun'), 'S45' or 'Suppl 45' for page 1245, an article
+   number against the article's pages 1-n, a volume holding the year, a locator shifted one
+   field - and it weakens a match instead of vetoing it: it counts neither for nor
+   against. Names agree when the family names do, also when a family name was split at the
+   comma ('Le, Quintrec M.') or given and family names were swapped; 'et al.' and
+   'Anonymous' are not names. *Support*: same year, volume, pages (first page, last page
+   or overlapping ranges), authors (first author or half the names), compatible venue
+   (abbreviations such as 'Dtsch Med Wochenschr' allowed), abstracts that start alike.
+   *Contradiction*: years more than one apart, different volume, pages or authors,
    different numbers in the titles ("Part I" / "Part II", "FOCUS 1" / "FOCUS 2").
-   A record without a volume whose issue and page are the other's volume and issue (an
-   export that shifted the locator one field) is compared without volume and pages.
    - near-identical titles (>= `title_high`) match with no contradiction and one support
      (three for titles under `short_title_words` words; a one-year gap also needs volume or
-     pages). With the same authors, year and venue but other pages or volume they are
+     pages; a field written another way also needs the venue or abstract, else the pair is
+     uncertain). With the same authors, year and venue but other pages or volume they are
      another report of the same study (conference abstract and article, unmarked
      erratum): linked as one study, never merged. PRISMA 2020 counts an abstract and the
      article as two reports of one study, and the metadata of an abstract printed in a
@@ -29,6 +39,13 @@ Titles are compared after cleaning (database annotations such as "[Erratum appea
    - two meeting abstracts with the same title, author names and year in two journals
      (one abstract presented at two meetings) match only when their abstracts agree, and
      otherwise go to a reviewer (an updated abstract often keeps its title);
+   - the same page range (three pages or more), volume and year by the same authors (or in
+     the same journal when one lists none), no meeting abstract, is one article whatever
+     the titles say: a title translated from another language shares few words;
+   - one title containing the other (an added subtitle or citation) matches when authors,
+     year, volume and pages agree; one title that starts the other or lies inside it (a
+     subtitle dropped, a title cut short, a second-language title appended) matches with
+     the same authors and year and the same venue, volume or pages;
    - similar titles (>= `title_low`) with the whole author list (at least three names, in
      order; a truncated list is compared on its length), year and journal agreeing, no
      contradiction and one record with no volume, issue or pages match: an online-first
@@ -37,9 +54,8 @@ Titles are compared after cleaning (database annotations such as "[Erratum appea
      printed at different places;
    - similar titles (>= `title_mid`) match only when authors, year, volume and pages agree
      and so does the venue or the abstract;
-   - one title containing the other (an added subtitle or citation) matches when authors,
-     year, volume and pages agree;
-   - a missing title matches only when authors, year, volume and pages agree.
+   - a missing title never matches: with authors, year, volume and pages agreeing the pair
+     goes to a reviewer (nothing tells it from an erratum printed at the same place).
    Pairs just short of these rules (a contradiction or a support missing) are *uncertain*:
    they are not merged and go to a reviewer.
 """
@@ -400,7 +416,16 @@ def _titled(
         if decision is Decision.MATCH and reformatted and not {"venue", "abstract"} & set(support):
             # a garbled field weakens the match: without the venue it is a question
             decision, note = Decision.MAYBE, "a field garbled and the venue differs; "
-        return Verdict(decision, score, note + why, hard=decision is Decision.STUDY, rule=rule)
+        # a copy with no place in print may be the copy of a companion paper: checked last
+        unplaced = decision is Decision.MATCH and _unplaced(a, b)
+        return Verdict(
+            decision,
+            score,
+            note + why,
+            hard=decision is Decision.STUDY,
+            rule=rule,
+            placed_apart_refuses=unplaced,
+        )
     if _same_place(a, b, f, against):
         note = "the same article pages, volume and year"
         note += ", title translated" if f.translated else ", titles differ (a translation?)"
@@ -411,7 +436,10 @@ def _titled(
         )
     if f.title_part and not short and _part_supported(f, support, against):
         note = "one title starts or contains the other (subtitle, cut); "
-        return Verdict(Decision.MATCH, score, note + why, rule=Rule.TITLE_PART)
+        # a cut title is also the start of the same team's companion paper: checked last
+        return Verdict(
+            Decision.MATCH, score, note + why, rule=Rule.TITLE_PART, placed_apart_refuses=True
+        )
     if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
         return Verdict(
             Decision.MATCH,
@@ -433,11 +461,17 @@ def _titled(
 
 def _same_place(a: Features, b: Features, f: Fields, against: list[str]) -> bool:
     """Printed at the same pages (a range of three or more) of one volume in one year, by the
-    same authors (or in the same journal when one lists none): one article, whatever the
-    titles say. A translated title often shares no word with the original.
+    same first author (or in the same journal when one lists no author), in no other
+    journal: one article, whatever the titles say. A translated title often shares no word
+    with the original.
 
-    Meeting abstracts are left out: a supplement prints many on one or two pages.
+    Meeting abstracts are left out: a supplement prints many on one or two pages. Two
+    journals can have the same volume, pages and year; their articles' authors differ.
     """
+    first_author = f.authors == LIST or (
+        f.authors == SAME
+        and same_person(a.authors[0], _at(a.given, 0), b.authors[0], _at(b.given, 0))
+    )
     return (
         not against
         and f.volume == SAME
@@ -447,8 +481,14 @@ def _same_place(a: Features, b: Features, f: Fields, against: list[str]) -> bool
         and a.last_page == b.last_page
         and int(a.last_page) - int(a.page) >= 2
         and not (a.meeting or b.meeting)
-        and (f.authors in (SAME, LIST) or (f.authors == "" and f.venue == SAME))
+        and f.venue != DIFFER
+        and (first_author or (f.authors == "" and f.venue == SAME))
     )
+
+
+def _unplaced(a: Features, b: Features) -> bool:
+    """One record has no volume, issue or pages."""
+    return any(not (x.volume or x.issue or x.page) for x in (a, b))
 
 
 def _part_supported(f: Fields, support: list[str], against: list[str]) -> bool:
