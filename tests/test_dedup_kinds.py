@@ -189,3 +189,22 @@ def test_retraction_and_erratum_notices_stay_apart() -> None:
     erratum = paper("3", title="Erratum: " + TITLE, pages="1201")
     result = deduplicate([paper("1"), retraction, erratum])
     assert len(result.clusters) == 3
+
+
+def test_a_cut_title_does_not_join_a_companion_paper() -> None:
+    original = paper("1", title=TITLE + " of urokinase")
+    companion = paper("2", title=TITLE + " of alteplase", volume="366", pages="100-108")
+    cut = paper("3", title=TITLE[:60], volume=None, issue=None, pages=None)
+    result = deduplicate([original, companion, cut])
+    sizes = sorted(len(c.members) for c in result.clusters)
+    assert sizes == [1, 2]  # the cut copy joins one paper, never both
+    assert result.uncertain  # the other match is a question for a reviewer
+
+
+def test_same_pages_in_two_journals_are_two_articles() -> None:
+    a = paper("1", title="Talc pleurodesis for malignant effusion", venue="Chest",
+              authors=["Lehtinen, Leni", "Iwamoto, Nale"])  # fmt: skip
+    b = paper("2", title="Machine learning for software repositories",
+              venue="Empirical Software Engineering",
+              authors=["Diacon, Xana", "McLaughlin, Feni", "Lehtinen, Jeto"])  # fmt: skip
+    assert decide(a, b) is not Decision.MATCH
