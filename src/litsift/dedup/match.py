@@ -152,7 +152,8 @@ def settle(a: Features, b: Features, title: float | None, th: Thresholds) -> Ver
         return _kinds(a, b, title, th)
     if a.dois and b.dois and a.dois != b.dois:
         return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
-    shared = sorted(set(a.identifiers) & set(b.identifiers))
+    # identifiers are few: no sets needed (this runs for every candidate pair)
+    shared = sorted(x for x in a.identifiers if x in b.identifiers) if b.identifiers else []
     if shared:
         name = shared[0].split(":", 1)[0]
         if title is not None and title < th.title_low:
