@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help install review test lint bench clean
+.PHONY: help install review test lint bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	@# the spark extra: the snapshot tests run Spark in local mode (they skip without Java)
+	$(BIN)/pip install -q -e '.[test,spark]'
 	touch $@
 
 install: $(STAMP) ## create .venv and install litsift into it
@@ -35,7 +36,13 @@ lint: $(TSTAMP) ## ruff check and format check
 	$(BIN)/ruff format --check src tests tools bench
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
+	@# DuckDB's FTS extension, measured against the snapshot token index (bench/snapshot.py)
+	$(BIN)/pip install -q -e '.[bench]'
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
+
+docs: review ## refresh the README's images (docs/) from the flagship review
+	mkdir -p docs
+	cp build/report/prisma.svg docs/flagship-prisma.svg
 
 clean: ## remove build/ (derived files only)
 	rm -rf build

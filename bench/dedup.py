@@ -63,12 +63,10 @@ def write_exports_set(exports: Path, folder: Path) -> Path:
     """The exports' records with DOIs, DOIs hidden, as records_pre_merged.csv + labels."""
     import csv
 
-    from litsift import importers
     from litsift.dedup.bench import doi_labelled
+    from litsift.store.imports import read_file
 
-    records = [
-        r for p in sorted(exports.iterdir()) for r in importers.read_file(p, source=p.stem).records
-    ]
+    records = [r for p in sorted(exports.iterdir()) for r in read_file(p, source=p.stem).records]
     kept, clusters = doi_labelled(records)
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "records_pre_merged.csv").open("w", newline="", encoding="utf-8") as out:

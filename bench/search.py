@@ -22,11 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))  # the fake API server lives with the tests
 
-from litsift.review import Review  # noqa: E402
+from fakeapi import FakeApis, Fault, make_works, write_review  # noqa: E402
 from litsift.search import Settings, run_search  # noqa: E402
 from litsift.search.executor import RetryPolicy  # noqa: E402
-from litsift.search.testing import FakeApis, Fault, make_works, write_review  # noqa: E402
+from litsift.store import Review  # noqa: E402
 
 APIS = ("openalex", "crossref", "arxiv")
 PAGE = 20

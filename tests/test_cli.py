@@ -48,10 +48,11 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 
 def build_files(root: Path) -> dict[str, bytes]:
+    """Every file under build/ but the stage cache (build/.cache), which is not output."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted((root / "build").rglob("*"))
-        if p.is_file()
+        if p.is_file() and ".cache" not in p.parts
     }
 
 

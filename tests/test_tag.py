@@ -2,7 +2,8 @@ import pytest
 
 from litsift.errors import InputError
 from litsift.models import Protocol, TagOverride, Taxonomy
-from litsift.tag import StudyText, apply_overrides, evaluate, load_overrides, tag_study
+from litsift.store.tags import load_overrides
+from litsift.tag import StudyText, apply_overrides, evaluate, tag_study
 
 TAXONOMY = Taxonomy.model_validate(
     {

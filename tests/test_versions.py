@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litsift import runner, versions
+from fakeapi import FakeApis, make_works, write_review
+from litsift import checks, runner, updates, versions
 from litsift.cli import app
 from litsift.errors import ConsistencyError, InputError
 from litsift.models import Record
-from litsift.review import Review
-from litsift.search import Settings, retrieved_records, run_search
+from litsift.search import Settings, run_search
 from litsift.search.executor import RetryPolicy
-from litsift.search.testing import FakeApis, make_works, write_review
+from litsift.store import Review
+from litsift.store import versions as store_versions
 
 DAY = dt.date(2026, 11, 28)
 TAXONOMY = Path(__file__).resolve().parents[1] / "data" / "taxonomy.yaml"
@@ -103,21 +104,21 @@ def test_version_file_round_trips_and_is_never_replaced(tmp_path: Path) -> None:
         [versions.IncludedCluster("a", "a", ("a", "a2"))],
     )
     assert version.records == {"s": {"-": ("c",), "b1": ("a", "b")}, "t": {"b1": ("a",)}}
-    path = versions.write(tmp_path / "v1.yaml", version)
-    assert versions.load(path) == version
+    path = store_versions.write(tmp_path / "v1.yaml", version)
+    assert store_versions.load(path) == version
     assert path.read_text(encoding="utf-8").startswith("# Review version 'v1'")
     with pytest.raises(InputError, match="already frozen"):
-        versions.write(path, version)
+        store_versions.write(path, version)
 
 
 def test_version_name_and_file_must_agree(tmp_path: Path) -> None:
     path = tmp_path / "v2.yaml"
     version = versions.make_version("v1", DAY, "0.1", [rec("a")], [])
-    path.write_text(versions.render(version), encoding="utf-8")
+    path.write_text(store_versions.render(version), encoding="utf-8")
     with pytest.raises(InputError, match=r"v2\.yaml: name 'v1' does not match"):
-        versions.load(path)
+        store_versions.load(path)
     with pytest.raises(InputError, match="only letters"):
-        versions.check_name("../v1")
+        store_versions.check_name("../v1")
 
 
 def test_same_paper_in_a_new_batch_is_a_new_record() -> None:
@@ -145,29 +146,29 @@ def test_search_update_after_freeze_shows_previous_arm(tmp_path: Path) -> None:
     first = runner.run(review)
     assert first.prisma is not None and first.prisma.identified == 15
     with pytest.raises(ConsistencyError, match=r"15 record.*await a screening decision"):
-        runner.freeze(review, "v1", DAY)
+        updates.freeze(review, "v1", DAY)
     kept = screen_all(review, included=3)
-    frozen = runner.freeze(review, "v1", DAY)
-    version = versions.load(frozen)
+    frozen = updates.freeze(review, "v1", DAY)
+    version = store_versions.load(frozen)
     assert version.n_records == 15 and sorted(s.study for s in version.included) == kept
     with pytest.raises(InputError, match="already frozen"):
-        runner.freeze(review, "v1", DAY)
+        updates.freeze(review, "v1", DAY)
 
     # the update: three new works, and crossref searched for the first time
     review = declare_update(review, "v1")
     with FakeApis(make_works(18)) as fake:
         search(review, fake, update=True)
-    assert len(retrieved_records(review)["openalex"]) == 18
+    assert len(review.search.records()["openalex"]) == 18
     result = runner.run(review)
     p = result.prisma
     assert p is not None and p.has_previous_arm and p.previous_version == "v1"
     assert (p.previous_studies, p.previous_reports) == (3, 3)
     # new records: 3 from openalex, 18 from crossref; 15 crossref records are duplicates
     # of the first version's records and 3 of the new openalex ones
-    assert (p.identified, p.duplicates_removed, p.screened) == (21, 18, 3)
+    assert (p.identified, p.duplicates, p.screened) == (21, 18, 3)
     assert p.pending_screening == 3 and p.total_studies == 3
-    assert len(p.members["identified"]) == 21 and len(p.members["previous"]) == 3
-    assert set(p.members["previous"]) == set(kept)
+    assert len(p.databases.members["identified"]) == 21 and len(p.previous_members) == 3
+    assert set(p.previous_members) == set(kept)
     svg = (review.build / "report" / "prisma.svg").read_text(encoding="utf-8")
     assert 'data-box="previous"' in svg and "Frozen version: v1" in svg
     rows = prisma_rows(review)
@@ -183,7 +184,7 @@ def test_search_update_after_freeze_shows_previous_arm(tmp_path: Path) -> None:
     new_kept = screen_all(review, included=1)
     done = runner.run(review).prisma
     assert done is not None and (done.included_studies, done.total_studies) == (1, 4)
-    v2 = versions.load(runner.freeze(review, "v2", DAY))
+    v2 = store_versions.load(updates.freeze(review, "v2", DAY))
     assert v2.n_records == 36
     assert sorted(s.study for s in v2.included) == sorted(kept + new_kept)
 
@@ -193,11 +194,11 @@ def test_update_without_new_records_has_an_empty_new_flow(tmp_path: Path) -> Non
     with FakeApis(make_works(6)) as fake:
         search(review, fake)
     screen_all(review, included=2)
-    runner.freeze(review, "v1", DAY)
+    updates.freeze(review, "v1", DAY)
     review = declare_update(review, "v1")
     p = runner.run(review).prisma
     assert p is not None and (p.identified, p.screened, p.previous_studies) == (0, 0, 2)
-    assert p.total_studies == 2 and p.box_counts()["included"] == 2
+    assert p.total_studies == 2 and p.included_studies == 0
 
 
 def test_cli_freeze_and_bad_update_of(tmp_path: Path) -> None:
@@ -256,7 +257,7 @@ def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path
     shutil.copy(TAXONOMY, root / "data" / "taxonomy.yaml")
     (root / "review.yaml").write_text(
         "title: t\nquestion: q\ndate_range: {start: 2017, end: 2023}\n"
-        "sources:\n  - {name: lists, kind: other, platform: reading lists}\n"
+        "sources:\n  - {name: lists, kind: website, platform: reading lists}\n"
         "criteria:\n  - {code: I1, kind: include, text: x}\n"
         "  - {code: E1, kind: exclude, text: y}\n"
         "reviewers:\n  - {id: r1}\n",
@@ -265,13 +266,13 @@ def test_fresh_clone_of_an_update_keeps_the_frozen_clusters_apart(tmp_path: Path
     (root / "data" / "imports" / "lists" / "v1.bib").write_text(V1_BIB, encoding="utf-8")
     review = Review(root)
     assert len(screen_all(review, included=2)) == 2
-    runner.freeze(review, "v1", DAY)
+    updates.freeze(review, "v1", DAY)
     review = declare_update(review, "v1")
     (root / "data" / "imports" / "lists" / "update.bib").write_text(BRIDGE_BIB, encoding="utf-8")
     shutil.rmtree(review.build, ignore_errors=True)  # a fresh clone has no build/
     p = runner.run(review).prisma
     assert p is not None and (p.previous_studies, p.previous_reports) == (2, 2)
-    assert (p.identified, p.duplicates_removed, p.screened) == (1, 1, 0)
+    assert (p.identified, p.duplicates, p.screened) == (1, 1, 0)
     # without the frozen version to stand in for build/, the bridge would merge them
     alone = runner.run(Review(root), until="dedup", record=False)
     assert alone.dedup is not None and len(alone.dedup.clusters) == 2
@@ -282,9 +283,9 @@ def test_check_names_decisions_that_contradict_the_frozen_version(tmp_path: Path
     with FakeApis(make_works(5)) as fake:
         search(review, fake)
     kept = screen_all(review, included=2)
-    runner.freeze(review, "v1", DAY)
+    updates.freeze(review, "v1", DAY)
     review = declare_update(review, "v1")
-    assert runner.check(review) == []
+    assert checks.check(review) == []
     ta = review.screening_dir / "title-abstract" / "r1.yaml"
     ft = review.screening_dir / "full-text" / "r1.yaml"
     result = runner.run(review, until="screen", record=False)
@@ -302,7 +303,7 @@ def test_check_names_decisions_that_contradict_the_frozen_version(tmp_path: Path
         )
         + f"- {{id: {out}, decision: include}}\n"
     )
-    problems = runner.check(review)
+    problems = checks.check(review)
     assert problems == [
         f"{out}: screened out in version 'v1' (data/versions/v1.yaml) but now included; "
         "the update's PRISMA flow and tables count it in neither arm",

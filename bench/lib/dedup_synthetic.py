@@ -136,8 +136,8 @@ def pools(shared: Path | None) -> Pools:
 
 
 def _real_records(shared: Path) -> list[Record]:
-    from litsift import importers
     from litsift.dedup.bench import load_records
+    from litsift.store.imports import read_file
 
     out: list[Record] = []
     for name in ("haematology", "respiratory"):
@@ -147,7 +147,7 @@ def _real_records(shared: Path) -> list[Record]:
     exports = shared / "exports" / "slr-llm-in-mde"
     if exports.is_dir():
         for path in sorted(exports.iterdir()):
-            out.extend(importers.read_file(path, source=path.stem).records)
+            out.extend(read_file(path, source=path.stem).records)
     return out
 
 

@@ -9,62 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from litsift import ids
-from litsift.errors import InputError, LitsiftError
-from litsift.models import KBEntry, Record, Taxonomy
-from litsift.yamlio import load_model, read_yaml
+from litsift.errors import LitsiftError
+from litsift.models import KBEntry, Record
 
-SCHEMA_VERSION = 1
-
-
-def load_entries(kb_dir: Path, taxonomy: Taxonomy) -> list[KBEntry]:
-    """Load and validate every data/kb/*.yaml file, sorted by key."""
-    entries = []
-    for path in sorted(kb_dir.glob("*.yaml")) if kb_dir.is_dir() else []:
-        entry = load_model(path, KBEntry)
-        _check_entry(path, entry, taxonomy)
-        entries.append(entry)
-    return entries
+SCHEMA_VERSION = 2
 
 
-def _line_of(path: Path, key: str) -> int | None:
-    _, lines = read_yaml(path)
-    return lines.line((key,))
-
-
-def _check_entry(path: Path, entry: KBEntry, taxonomy: Taxonomy) -> None:
-    if entry.key != path.stem:
-        raise InputError(
-            path,
-            f"key: '{entry.key}' differs from the file name '{path.stem}'",
-            _line_of(path, "key"),
-        )
-    for label in entry.classes:
-        if label not in taxonomy.class_ids():
-            raise InputError(path, f"classes: unknown class '{label}'", _line_of(path, "classes"))
-    for label in entry.families:
-        if label not in taxonomy.family_ids():
-            raise InputError(
-                path, f"families: unknown family '{label}'", _line_of(path, "families")
-            )
-    if entry.doi and ids.normalise_doi(entry.doi) != entry.doi:
-        raise InputError(
-            path, f"doi: write the bare lower-case DOI, not '{entry.doi}'", _line_of(path, "doi")
-        )
-    if entry.arxiv_id and ids.normalise_arxiv(entry.arxiv_id) != entry.arxiv_id:
-        raise InputError(
-            path,
-            f"arxiv_id: write the id without version, not '{entry.arxiv_id}'",
-            _line_of(path, "arxiv_id"),
-        )
+def missing_results(entries: Iterable[KBEntry]) -> list[str]:
+    """Keys of entries with neither a quantitative result nor a note saying why."""
+    return [e.key for e in entries if not e.results and e.results_note is None]
 
 
 def link_records(entries: Sequence[KBEntry], records: Iterable[Record]) -> dict[str, str]:
@@ -98,7 +58,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE studies (
     key TEXT PRIMARY KEY, record_id TEXT, title TEXT NOT NULL, authors TEXT NOT NULL,
     year INTEGER NOT NULL, venue TEXT, arxiv_id TEXT, doi TEXT, summary TEXT NOT NULL,
-    model_scale TEXT, code_url TEXT, verification TEXT NOT NULL);
+    model_scale TEXT, code_url TEXT, verification TEXT NOT NULL, results_note TEXT);
 CREATE TABLE study_labels (key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE TABLE results (key TEXT NOT NULL, metric TEXT NOT NULL, value TEXT NOT NULL,
     unit TEXT, baseline TEXT, setting TEXT);
@@ -118,12 +78,9 @@ _LABEL_NAMES = {
 }
 
 
-def build(entries: Sequence[KBEntry], links: Mapping[str, str], path: Path) -> Path:
-    """Write the knowledge base to `path` atomically; same entries give the same bytes."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
+def build_database(entries: Sequence[KBEntry], links: Mapping[str, str]) -> bytes:
+    """The knowledge base as an SQLite database image; the same entries give the same bytes."""
+    con = sqlite3.connect(":memory:")
     try:
         con.executescript(_DDL)
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -132,15 +89,14 @@ def build(entries: Sequence[KBEntry], links: Mapping[str, str], path: Path) -> P
         con.commit()
         con.execute("INSERT INTO studies_fts(studies_fts) VALUES ('optimize')")
         con.commit()
+        return con.serialize()
     finally:
         con.close()
-    os.replace(tmp, path)
-    return path
 
 
 def _insert(con: sqlite3.Connection, e: KBEntry, record_id: str | None) -> None:
     con.execute(
-        "INSERT INTO studies VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO studies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             e.key,
             record_id,
@@ -154,6 +110,7 @@ def _insert(con: sqlite3.Connection, e: KBEntry, record_id: str | None) -> None:
             e.model_scale,
             e.code_url,
             json.dumps(e.verification.model_dump(), ensure_ascii=False),
+            json.dumps(e.results_note.model_dump(mode="json")) if e.results_note else None,
         ),
     )
     for kind, values in zip(
@@ -190,15 +147,6 @@ def _result_text(r: object) -> str:
         getattr(r, "setting", ""),
     ]
     return " ".join(p for p in parts if p)
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open a built knowledge base read-only."""
-    if not path.is_file():
-        raise LitsiftError(f"{path}: no knowledge base; run `litsift kb build` first")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    con.row_factory = sqlite3.Row
-    return con
 
 
 @dataclass(frozen=True)
@@ -245,7 +193,9 @@ def search(
     years: tuple[int | None, int | None] = (None, None),
     limit: int = 20,
 ) -> list[Hit]:
-    """Ranked full-text search (BM25) with optional class, family and year filters."""
+    """FTS5 full-text search of build/kb.sqlite (every word must match), for SQL users and
+    scripts. `litsift kb search` answers questions with `litsift.kbsearch` instead: any word,
+    stop words dropped, spellings and synonyms folded, filters on results."""
     if not query.strip():
         raise LitsiftError("kb search: the query is empty")
     sql = [
@@ -296,6 +246,7 @@ def show(con: sqlite3.Connection, key: str) -> dict[str, object]:
     out: dict[str, object] = dict(row)
     out["authors"] = json.loads(row["authors"])
     out["verification"] = json.loads(row["verification"])
+    out["results_note"] = json.loads(row["results_note"]) if row["results_note"] else None
     for kind, name in _LABEL_NAMES.items():
         out[name] = list(_labels(con, key, kind))
     rows = con.execute(
@@ -318,11 +269,17 @@ def stats(con: sqlite3.Connection) -> dict[str, object]:
         return {r[0]: r[1] for r in rows}
 
     years = con.execute("SELECT year, COUNT(*) FROM studies GROUP BY year ORDER BY year")
+    notes = con.execute(
+        "SELECT json_extract(results_note, '$.status'), COUNT(*) FROM studies"
+        " WHERE results_note IS NOT NULL GROUP BY 1 ORDER BY 1"
+    )
+    with_results = con.execute("SELECT COUNT(DISTINCT key) FROM results").fetchone()[0]
     return {
         "studies": con.execute("SELECT COUNT(*) FROM studies").fetchone()[0],
         "by_class": count("class"),
         "by_family": count("family"),
         "by_year": {str(r[0]): r[1] for r in years},
+        "results": {"reported": with_results} | {r[0]: r[1] for r in notes},
         "systems": sorted(count("system")),
     }
 

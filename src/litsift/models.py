@@ -17,11 +17,15 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from litsift import ids
+from litsift.vocab import Api, SnapshotEngine, SnapshotFormat, Stage, TranslateTarget
+
+__all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
 
 class Frozen(BaseModel):
@@ -70,6 +74,10 @@ class Record(Frozen):
     doc_type: str | None = None
     url: str | None = None
     keywords: tuple[str, ...] = ()
+    # controlled vocabulary and types as the database gives them (PubMed, Europe PMC)
+    mesh_terms: tuple[str, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    cited_by_count: int | None = None  # citations the source counted (citation chasing caps)
     source_key: str | None = None  # the id the source itself uses (BibTeX key, W123, ...)
     batch: str | None = None  # identification batch: a search run id or an imported file name
     labels: dict[str, str] = Field(default_factory=dict)  # e.g. ASReview label on import
@@ -101,12 +109,59 @@ class Record(Frozen):
 
 
 class SourceKind(StrEnum):
-    """PRISMA 2020 identification arms."""
+    """Where a source's records were identified, in the terms of the PRISMA 2020 flow diagram.
 
-    DATABASE = "database"  # bibliographic databases and registers searched
-    OTHER = "other"  # other methods: websites, organisations, hand-compiled lists
-    CITATION = "citation"  # other methods: citation searching
+    `database` and `register` feed the "databases and registers" arm; `website`,
+    `organisation` and `citation` (citation searching) feed the "other methods" arm;
+    `previous` holds the studies of a previous version of the review.
+    """
+
+    DATABASE = "database"
+    REGISTER = "register"  # a study register (ClinicalTrials.gov, PROSPERO, ...)
+    WEBSITE = "website"  # websites, including public paper lists
+    ORGANISATION = "organisation"  # organisations' own lists or reports
+    CITATION = "citation"  # citation searching (backward and forward)
     PREVIOUS = "previous"  # studies included in a previous version of the review
+
+    @property
+    def arm(self) -> Arm | None:
+        """The identification arm of the new-studies flow (None for previous studies)."""
+        if self in (SourceKind.DATABASE, SourceKind.REGISTER):
+            return Arm.DATABASES
+        if self is SourceKind.PREVIOUS:
+            return None
+        return Arm.OTHER
+
+
+class Arm(StrEnum):
+    """The two identification arms of the PRISMA 2020 flow for new studies."""
+
+    DATABASES = "databases"  # databases and registers
+    OTHER = "other"  # other methods: websites, organisations, citation searching
+
+
+_KIND_HINT = (
+    "'other' is not a PRISMA 2020 source kind: say which kind of other method it was "
+    "(website, organisation or citation), or database / register / previous"
+)
+
+
+class SparkSettings(Frozen):
+    """How the Spark engine connects: `master` as spark-submit takes it, extra `conf` pairs."""
+
+    master: StrictStr = "local[*]"
+    conf: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+
+class SnapshotSpec(Frozen):
+    """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
+
+    path: StrictStr  # the snapshot root (holding data/), relative to the review root
+    format: SnapshotFormat = SnapshotFormat.JSONL
+    engine: SnapshotEngine = SnapshotEngine.DUCKDB
+    # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
+    index: StrictStr | None = None
+    spark: SparkSettings = SparkSettings()
 
 
 class Source(Frozen):
@@ -114,7 +169,24 @@ class Source(Frozen):
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
-    api: Literal["openalex", "crossref", "arxiv", "semanticscholar", "dblp"] | None = None
+    api: Api | None = None
+    snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
+    # a database searched by hand with the string `litsift search --translate` prints;
+    # its export is imported as this source
+    translate: TranslateTarget | None = None
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: object) -> object:
+        if value == "other":
+            raise ValueError(_KIND_HINT)
+        return value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> Source:
+        if self.api and self.snapshot:
+            raise ValueError("a source searches either an api: or a snapshot:, not both")
+        return self
 
 
 class CriterionKind(StrEnum):
@@ -156,13 +228,117 @@ class Eligibility(Frozen):
     require_title: bool = True
 
 
+class StopRule(Frozen):
+    """review.yaml `screening.stop`: the hypergeometric stopping test's parameters."""
+
+    recall: Annotated[float, Field(gt=0, le=1)] = 0.95  # target recall
+    confidence: Annotated[float, Field(gt=0, lt=1)] = 0.95
+
+    @field_validator("recall", "confidence", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected a number between 0 and 1, not {value!r}")
+        return value
+
+
 class Screening(Frozen):
     reviewers_per_record: Annotated[int, Field(ge=1, le=5)] = 1
     maybe: Literal["include", "exclude", "conflict"] = "include"
+    # false: `screen next` hands out records in id order instead of most relevant first
+    prioritise: bool = True
+    stop: StopRule | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _ranked(cls, value: StopRule | None, info: ValidationInfo) -> StopRule | None:
+        if value is not None and info.data.get("prioritise") is False:
+            raise ValueError(
+                "a stopping rule needs prioritise: true (the test assumes records are "
+                "screened most relevant first)"
+            )
+        return value
+
+
+# the actions of the screening workbench that a key triggers (digits pick a reason)
+WORKBENCH_ACTIONS = (
+    "include",
+    "exclude",
+    "maybe",
+    "not_retrieved",
+    "undo",
+    "skip",
+    "note",
+    "progress",
+)
+
+
+class WorkbenchKeys(Frozen):
+    """review.yaml `workbench: keys:`: one character per action (digits pick a reason)."""
+
+    include: StrictStr = "i"
+    exclude: StrictStr = "x"
+    maybe: StrictStr = "m"
+    not_retrieved: StrictStr = "r"  # full text only
+    undo: StrictStr = "u"
+    skip: StrictStr = "s"
+    note: StrictStr = "n"
+    progress: StrictStr = "p"
+
+    @field_validator("*")
+    @classmethod
+    def _one_key(cls, value: str) -> str:
+        if len(value) != 1 or value.isspace() or value.isdigit():
+            raise ValueError(
+                f"{value!r} is not one key: give one character, not a digit (digits pick "
+                "an exclusion reason) nor a space"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WorkbenchKeys:
+        seen: dict[str, str] = {}
+        for action in WORKBENCH_ACTIONS:
+            key = getattr(self, action)
+            if key in seen:
+                raise ValueError(f"key {key!r} is given to both {seen[key]} and {action}")
+            seen[key] = action
+        return self
+
+    def as_map(self) -> dict[str, str]:
+        """action -> key, in the order the workbench shows them."""
+        return {action: getattr(self, action) for action in WORKBENCH_ACTIONS}
+
+
+class WorkbenchSettings(Frozen):
+    """review.yaml `workbench:`: keys and highlighted terms of `litsift screen serve`.
+
+    `highlight` maps `include`, `exclude` or a criterion code to terms (words, "phrases",
+    a trailing * for any ending): inclusion terms are marked in one colour, exclusion terms
+    in another (a criterion's terms in its kind's colour). With `query_terms`, the query
+    files' terms are marked too: those under NOT as exclusion terms, the others as inclusion.
+    """
+
+    keys: WorkbenchKeys = WorkbenchKeys()
+    highlight: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
+    query_terms: bool = True
 
 
 # a frozen version's name, also its file name under data/versions/
 VERSION_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+class CitationLimits(Frozen):
+    """review.yaml `search: citations:`: what citation chasing keeps before screening.
+
+    Landmark studies are cited tens of thousands of times; these limits keep screening
+    manageable, and the search log counts what each one dropped.
+    """
+
+    years: YearRange | None = None  # default: the protocol's date_range
+    eligibility: bool = True  # apply review.yaml `eligibility:` rules to chased records
+    per_seed: Annotated[StrictInt, Field(ge=1)] | None = None  # cap per seed and direction
+    keep: Literal["most-cited", "most-similar"] = "most-cited"  # which ones the cap keeps
 
 
 class SearchSettings(Frozen):
@@ -175,6 +351,7 @@ class SearchSettings(Frozen):
     mailto: StrictStr | None = None
     max_records: Annotated[StrictInt, Field(ge=1)] | None = None  # per source and query
     max_pages: Annotated[StrictInt, Field(ge=1)] | None = None
+    citations: CitationLimits = CitationLimits()
 
     @field_validator("mailto")
     @classmethod
@@ -197,11 +374,14 @@ class Protocol(Frozen):
     eligibility: Eligibility = Eligibility()
     screening: Screening = Screening()
     search: SearchSettings = SearchSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""
     # an updated review: the frozen version (data/versions/<name>.yaml) it updates
     update_of: StrictStr | None = None
+    # a review with a meta-analysis: the file listing the studies it includes
+    meta_analysis: StrictStr | None = None
 
     @field_validator("update_of")
     @classmethod
@@ -220,6 +400,13 @@ class Protocol(Frozen):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"duplicate {label}: {', '.join(dupes)}")
+        codes = {c.code for c in self.criteria}
+        for group in self.workbench.highlight:
+            if group not in ("include", "exclude") and group not in codes:
+                raise ValueError(
+                    f"workbench.highlight: {group!r} is neither include, exclude nor a "
+                    f"criterion code ({', '.join(sorted(codes))})"
+                )
         return self
 
     def source(self, name: str) -> Source | None:
@@ -229,12 +416,14 @@ class Protocol(Frozen):
         return tuple(c.code for c in self.criteria if c.kind is CriterionKind.EXCLUDE)
 
 
+class MetaAnalysis(Frozen):
+    """The file review.yaml's `meta_analysis` names: the included studies it pools."""
+
+    studies: tuple[StrictStr, ...] = ()  # record ids of included reports or studies
+    note: StrictStr = ""
+
+
 # --------------------------------------------------------------------------- screening
-
-
-class Stage(StrEnum):
-    TITLE_ABSTRACT = "title-abstract"
-    FULL_TEXT = "full-text"
 
 
 class Verdict(StrEnum):
@@ -293,6 +482,8 @@ class Family(Frozen):
 class Taxonomy(Frozen):
     classes: tuple[TaxonClass, ...] = Field(min_length=1)
     families: tuple[Family, ...] = ()
+    # groups of phrases that mean one thing (KV cache = key-value cache), for search and tags
+    synonyms: tuple[Annotated[tuple[StrictStr, ...], Field(min_length=2)], ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Taxonomy:
@@ -374,6 +565,18 @@ class Verification(Frozen):
     sources: tuple[StrictStr, ...] = ()
 
 
+class ResultsStatus(StrEnum):
+    """Why a knowledge-base entry has no quantitative result."""
+
+    NONE_REPORTED = "none-reported"  # the study itself reports no figure for its claim
+    NOT_VERIFIED = "not-verified"  # the study may report one, but no source seen confirmed it
+
+
+class ResultsNote(Frozen):
+    status: ResultsStatus
+    reason: StrictStr = Field(min_length=1)
+
+
 class KBEntry(Frozen):
     """data/kb/<key>.yaml: one included study of the review, curated by hand."""
 
@@ -393,4 +596,14 @@ class KBEntry(Frozen):
     hardware: tuple[StrictStr, ...] = ()
     model_scale: StrictStr = ""
     results: tuple[Result, ...] = ()
+    results_note: ResultsNote | None = None
     code_url: StrictStr = ""
+
+    @field_validator("results_note")
+    @classmethod
+    def _note_only_without_results(
+        cls, value: ResultsNote | None, info: ValidationInfo
+    ) -> ResultsNote | None:
+        if value is not None and info.data.get("results"):
+            raise ValueError("explains missing results; drop it when results are given")
+        return value

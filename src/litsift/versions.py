@@ -16,17 +16,19 @@ counted as identified and removed as a duplicate of the earlier one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import StrictStr
 
 from litsift.dedup.core import member_key
-from litsift.errors import ConsistencyError, InputError
-from litsift.fileio import atomic_write_text
-from litsift.models import VERSION_NAME, Frozen, Record
-from litsift.yamlio import dump_yaml, load_model
+from litsift.errors import ConsistencyError
+from litsift.models import Frozen, Record
+
+if TYPE_CHECKING:
+    from litsift.dedup import Cluster, Member
 
 NO_BATCH = "-"  # YAML key for records that arrived without a batch
 
@@ -74,16 +76,6 @@ def record_key(record: Record) -> tuple[str, str, str]:
     return (record.source, record.batch or NO_BATCH, record.id)
 
 
-def check_name(name: str) -> str:
-    """A version name is used as a file name: letters, digits, '.', '_' and '-' only."""
-    if not VERSION_NAME.fullmatch(name):
-        raise InputError(
-            Path("data/versions") / f"{name}.yaml",
-            f"version name '{name}' must use only letters, digits, '.', '_' and '-'",
-        )
-    return name
-
-
 @dataclass(frozen=True)
 class IncludedCluster:
     """What freezing needs to know of an included cluster."""
@@ -111,7 +103,7 @@ def make_version(
         reports.append(c.id)
         ids.update(c.record_ids)
     return Version(
-        name=check_name(name),
+        name=name,
         frozen=frozen,
         litsift=litsift_version,
         records={
@@ -123,39 +115,6 @@ def make_version(
             for study, (reports, ids) in sorted(studies.items())
         ),
     )
-
-
-def render(version: Version) -> str:
-    header = (
-        f"# Review version '{version.name}', frozen by `litsift freeze` on {version.frozen}.\n"
-        f"# {version.n_records} records identified, {len(version.included)} studies included.\n"
-        "# Do not edit: an updated review (`update_of: "
-        f"{version.name}` in review.yaml) reads it\n"
-        "# to tell the records and studies of this version from new ones.\n"
-    )
-    data = version.model_dump(mode="json")
-    data["records"] = {
-        source: {batch: list(ids) for batch, ids in batches.items()}
-        for source, batches in version.records.items()
-    }
-    return header + dump_yaml(data)
-
-
-def write(path: Path, version: Version) -> Path:
-    """Write a new version file; an existing one is never replaced."""
-    if path.exists():
-        raise InputError(path, "this version is already frozen; choose a new name")
-    atomic_write_text(path, render(version))
-    return path
-
-
-def load(path: Path) -> Version:
-    if not path.is_file():
-        raise InputError(path, "no such frozen version; create it with `litsift freeze NAME`")
-    version = load_model(path, Version)
-    if version.name != path.stem:
-        raise InputError(path, f"name '{version.name}' does not match the file name")
-    return version
 
 
 def check_inputs(path: Path, version: Version, records: Iterable[Record]) -> None:
@@ -178,3 +137,53 @@ def previous_keys(version: Version | None, records: Iterable[Record]) -> Mapping
     keys = version.keys()
     included = version.included_records()
     return {member_key(r): r.id in included for r in records if record_key(r) in keys}
+
+
+@dataclass(frozen=True)
+class Split:
+    """How the clusters divide between the previous version of the review and the new flow.
+
+    `previous`: studies included in the previous version (a member from a `kind: previous`
+    source, or a record of an included study of the frozen version named by `update_of`);
+    `earlier`: clusters screened in the previous version and not included; `new`: the rest,
+    which flow through the new-studies boxes. `old` holds the member keys of every record that
+    belongs to the previous version, which therefore counts in no box of the new flow.
+    """
+
+    previous: tuple[Cluster, ...]
+    earlier: tuple[Cluster, ...]
+    new: tuple[Cluster, ...]
+    old: frozenset[str]
+    previous_reports: tuple[str, ...]  # one record id per previous report, sorted
+
+    def is_fresh(self, member: Member) -> bool:
+        """A record identified for this version of the review."""
+        return member.key not in self.old
+
+
+def split(
+    clusters: Sequence[Cluster],
+    records: Sequence[Record],
+    previous_sources: set[str],
+    version: Version | None,
+) -> Split:
+    """Divide `clusters` into previous studies, earlier screened-out clusters and new ones.
+
+    `previous_sources` are the names of the review's `kind: previous` sources; `version` is
+    the frozen version review.yaml's `update_of` names (None for a first version).
+    """
+    frozen = previous_keys(version, records)
+    old = frozenset(frozen) | frozenset(
+        member_key(r) for r in records if r.source in previous_sources
+    )
+    previous, earlier, new, reports = [], [], [], []
+    for c in clusters:
+        marks = [m for m in c.members if m.source in previous_sources or frozen.get(m.key)]
+        if marks:
+            previous.append(c)
+            reports.append(min(m.record_id for m in marks))
+        elif any(m.key in old for m in c.members):
+            earlier.append(c)
+        else:
+            new.append(c)
+    return Split(tuple(previous), tuple(earlier), tuple(new), old, tuple(sorted(reports)))

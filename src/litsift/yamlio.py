@@ -6,6 +6,7 @@ pydantic model and turns a validation error into `path:line: field: message`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,8 +22,13 @@ M = TypeVar("M", bound=BaseModel)
 _BOOL_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last one silently."""
+# libyaml's parser when PyYAML was built with it (about 20x faster than the pure-Python one);
+# the constructor stays SafeConstructor either way, so no Python object can be built
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """A safe loader that refuses duplicate keys instead of keeping the last one silently."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -80,7 +86,12 @@ def _child(node: yaml.Node | None, part: Any) -> yaml.Node | None:
 
 
 def read_yaml(path: str | Path, text: str | None = None) -> tuple[Any, LineMap]:
-    """Parse a YAML file safely; returns the data and a LineMap for error reporting."""
+    """Parse a YAML file safely; returns the data and a LineMap for error reporting.
+
+    The text is parsed once: the node tree keeps the line numbers and the data is built from
+    it. The last few parses are remembered by content, so reading a file for its items and
+    again for their lines costs one parse. Callers must not change the data they get.
+    """
     path = Path(path)
     if text is None:
         try:
@@ -90,8 +101,7 @@ def read_yaml(path: str | Path, text: str | None = None) -> tuple[Any, LineMap]:
         except UnicodeDecodeError as e:
             raise InputError(path, f"not UTF-8 text ({e.reason})") from e
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)
+        return _parse(text)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -99,6 +109,16 @@ def read_yaml(path: str | Path, text: str | None = None) -> tuple[Any, LineMap]:
         raise InputError(path, f"invalid YAML: {e.problem or e.context}", line, col) from e
     except yaml.YAMLError as e:
         raise InputError(path, f"invalid YAML: {e}") from e
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(text: str) -> tuple[Any, LineMap]:
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
     return data, LineMap(root)
 
 

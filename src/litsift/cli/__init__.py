@@ -43,7 +43,7 @@ def _root(
 
 
 def _register() -> None:
-    from litsift.cli import audit, dedup, imports, kb, review, screen, search, tag
+    from litsift.cli import audit, dedup, imports, kb, review, screen, search, snapshot, tag
 
     app.command("init")(review.init)
     app.command("run")(review.run)
@@ -60,6 +60,7 @@ def _register() -> None:
     app.add_typer(audit.app, name="audit")
     app.add_typer(tag.app, name="tag")
     app.add_typer(kb.app, name="kb")
+    app.add_typer(snapshot.app, name="snapshot")
 
 
 _register()

@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from litsift.review import Review
-from litsift.screen.audit import verify_audit
-
 app = typer.Typer(
     help="Check the tamper-evident audit log of screening decisions.",
     no_args_is_help=True,
@@ -28,11 +25,13 @@ def _group() -> None:
 def verify(root: RootOption = Path(".")) -> None:
     """Verify data/audit/log.jsonl: exit 1 listing each edited, deleted, reordered or
     truncated entry."""
+    from litsift.store import Review
+
     review = Review.find(root)
-    problems = verify_audit(review.audit_log)
+    problems = review.audit.verify()
     for problem in problems:
         typer.echo(problem)
     if problems:
         typer.echo(f"audit log: {len(problems)} problem(s)", err=True)
         raise typer.Exit(1)
-    typer.echo(f"{review.rel(review.audit_log)}: chain intact", err=True)
+    typer.echo(f"{review.rel(review.audit.log)}: chain intact", err=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from litsift.dedup.bench import Level, run_bench, run_corrected_bench
-from litsift.review import Review
+from litsift.vocab import DedupLevel as Level
+from litsift.vocab import PipelineStage
 
 app = typer.Typer(
     help="Deduplicate records: identifiers first, then fuzzy matching. Without a subcommand, "
@@ -27,11 +27,13 @@ def dedup(
     """Identify records and deduplicate them (the stages of `litsift run` up to dedup)."""
     if ctx.invoked_subcommand is not None:
         return
-    from litsift import runner  # the runner imports every stage; only needed here
+    from litsift import runner
     from litsift.cli.progress import progress_bar
+    from litsift.store import Review
 
+    review = Review.find(root)
     with progress_bar("dedup", quiet) as progress:
-        result = runner.run(Review.find(root), until="dedup", progress=progress)
+        result = runner.run(review, until=PipelineStage.DEDUP, progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage}: {line}")
     if result.dedup:
@@ -40,7 +42,7 @@ def dedup(
     if result.new_uncertain_pairs:
         typer.echo(
             f"{result.new_uncertain_pairs} new uncertain pairs appended to "
-            "data/dedup/pairs.yaml: answer them with `same` or `different`",
+            f"{review.rel(review.dedup.pairs)}: answer them with `same` or `different`",
             err=True,
         )
 
@@ -55,8 +57,9 @@ def explain(
     from litsift import runner
     from litsift.dedup.explain import explain as explain_record
     from litsift.dedup.explain import lines
+    from litsift.store import Review
 
-    result = runner.run(Review.find(root), until="dedup", record=False)
+    result = runner.run(Review.find(root), until=PipelineStage.DEDUP, record=False)
     assert result.dedup is not None
     records = result.identification.records
     for line in lines(explain_record(records, result.dedup, record_id, nearest)):
@@ -84,6 +87,8 @@ def bench(
     ),
 ) -> None:
     """Measure pairwise precision, recall, F1 and false merges on a labelled set."""
+    from litsift.dedup.bench import run_bench
+
     if label_corrected:
         _corrected(folder, as_json)
         return
@@ -97,6 +102,8 @@ def bench(
 
 def _corrected(folder: Path, as_json: bool) -> None:
     """Print scores against the labels as given and as corrected, and the pairs removed."""
+    from litsift.dedup.bench import run_corrected_bench
+
     as_labelled, fixed, excluded = run_corrected_bench(folder)
     if as_json:
         data = {

@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import shutil
 import unicodedata
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from litsift import importers
 from litsift.errors import InputError
-from litsift.importers import ImportResult
-from litsift.models import Decision, Stage
-from litsift.review import Review
-from litsift.yamlio import read_yaml
+from litsift.vocab import ExportFormat, ExportStage, ImportFormat, Stage
+
+if TYPE_CHECKING:
+    from litsift.importers import ImportResult
+    from litsift.store import Review
 
 app = typer.Typer(help="Import export files; export records.", no_args_is_help=False)
-
-STAGES = ("included", "screened", "all")
-# Typer offers choices through enums; these are built from the one closed list in importers.
-ImportFormat = StrEnum("ImportFormat", {f: f for f in importers.IMPORT_FORMATS})
-ExportFormat = StrEnum("ExportFormat", {f: f for f in importers.EXPORT_FORMATS})
-ExportStage = StrEnum("ExportStage", {s: s for s in STAGES})
 
 
 def source_slug(path: Path) -> str:
@@ -60,26 +51,6 @@ def result_json(result: ImportResult) -> str:
     )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def copy_into(review: Review, source: str, path: Path) -> Path | None:
-    """Copy an export unchanged into data/imports/<source>/; None when already there."""
-    dest = review.imports_dir / source / path.name
-    if dest.exists():
-        if _sha256(dest) == _sha256(path):
-            return None
-        raise InputError(
-            dest,
-            f"a different file with this name is already imported; rename "
-            f"{path.name} or remove the old one",
-        )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, dest)
-    return dest
-
-
 def _check_source(review: Review, source: str) -> None:
     if review.protocol.source(source) is None:
         raise InputError(
@@ -97,21 +68,27 @@ def _check_reviewer(review: Review, reviewer: str | None) -> None:
 
 
 def record_decisions(review: Review, reviewer: str, result: ImportResult) -> int:
-    """Append an ASReview file's labels to the reviewer's title-abstract file; returns count."""
-    from litsift.screen.files import append_entries
+    """Append the decisions a file carries to the reviewer's files; returns how many.
 
-    path = review.screening_dir / Stage.TITLE_ABSTRACT.value / f"{reviewer}.yaml"
-    written: set[str] = set()
-    if path.exists():
-        data, _ = read_yaml(path, path.read_text(encoding="utf-8"))
-        written = {str(e.get("id")) for e in data or [] if isinstance(e, dict)}
-    decisions = importers.asreview_decisions(result)
-    entries = [
-        Decision(id=rid, decision=verdict, note=f"ASReview label from {result.file}")
-        for rid, verdict in sorted(decisions.items())
-        if rid not in written
-    ]
-    return append_entries(path, entries, header=f"imported from ASReview file {result.file}")
+    ASReview labels go to the title-abstract file; a litsift export kept in Zotero (or any
+    litsift export) carries each decision's stage and reason. Records already in the
+    reviewer's file are left as the reviewer wrote them.
+    """
+    from litsift import importers
+    from litsift.models import Decision
+
+    count = 0
+    for stage, decisions in sorted(importers.label_decisions(result).items()):
+        written = review.screening.written_ids(Stage(stage), reviewer)
+        source = "ASReview label" if result.format == "asreview" else "decision"
+        entries = [
+            Decision(id=rid, decision=verdict, reason=reason, note=f"{source} from {result.file}")
+            for rid, (verdict, reason) in sorted(decisions.items())
+            if rid not in written
+        ]
+        header = f"imported from {result.file}"
+        count += review.screening.append(Stage(stage), reviewer, entries, header=header)
+    return count
 
 
 def _report(result: ImportResult, json_out: bool) -> None:
@@ -132,7 +109,7 @@ def import_files(
     ],
     fmt: Annotated[
         ImportFormat, typer.Option("--format", help="File format; auto detects it.")
-    ] = ImportFormat.auto,
+    ] = ImportFormat.AUTO,
     source: Annotated[
         str | None,
         typer.Option(
@@ -141,7 +118,10 @@ def import_files(
     ] = None,
     reviewer: Annotated[
         str | None,
-        typer.Option(help="With an ASReview file: record its labels as this reviewer's decisions."),
+        typer.Option(
+            help="Record the file's decisions (ASReview labels, litsift/Zotero notes) as this "
+            "reviewer's."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Read and report; write nothing.")
@@ -153,32 +133,45 @@ def import_files(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview) as identification sources."""
+    """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview, CSL-JSON) as sources."""
+    from litsift import importers
+    from litsift.search import filter_hand_search
+    from litsift.store import Review
+    from litsift.store.imports import read_file
+
     review = Review.find(root)
     _check_reviewer(review, reviewer)
     results = []
     for path in files:
         name = source or source_slug(path)
         _check_source(review, name)
-        result = importers.read_file(path, source=name, fmt=str(fmt))
-        if reviewer and result.format != "asreview":
-            raise InputError(path, f"--reviewer needs an ASReview file; this is {result.format}")
+        result = read_file(path, source=name, fmt=str(fmt))
+        declared = review.protocol.source(name)
+        if declared is not None and declared.translate:
+            result = filter_hand_search(review.queries(), result, declared.translate)
+        if reviewer and not importers.label_decisions(result):
+            raise InputError(
+                path,
+                f"--reviewer needs a file with decisions (ASReview labels, or litsift-decision "
+                f"notes of a litsift or Zotero export); this {result.format} file has none",
+            )
         results.append((path, name, result))
     for path, name, result in results:
         _report(result, json_out)
         if dry_run:
             continue
-        copy_into(review, name, path)
+        review.imports.add(name, path)
         if reviewer:
             count = record_decisions(review, reviewer, result)
-            typer.echo(f"  {count} ASReview decisions appended for {reviewer}", err=True)
+            kind = "ASReview decisions" if result.format == "asreview" else "decisions"
+            typer.echo(f"  {count} {kind} appended for {reviewer}", err=True)
 
 
 def export_command(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")],
     stage: Annotated[
         ExportStage, typer.Option(help="Which records: included, screened or all.")
-    ] = ExportStage.included,
+    ] = ExportStage.INCLUDED,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -186,11 +179,14 @@ def export_command(
         Path, typer.Option("--root", help="Review folder (or a folder below it).")
     ] = Path("."),
 ) -> None:
-    """Export records of a stage as BibTeX, RIS, CSV or ASReview CSV (with labels)."""
-    from litsift.runner import records_for_stage  # the runner imports this module's stage
+    """Export records of a stage as BibTeX, RIS, CSV, ASReview CSV or CSL-JSON (Zotero),
+    with each record's screening decision, exclusion reason and stage."""
+    from litsift import importers
+    from litsift.store import Review
+    from litsift.views import export_stage
 
-    records, labels = records_for_stage(Review.find(root), str(stage))
-    text = importers.export_records(records, str(fmt), labels)
+    records, labels, outcomes = export_stage(Review.find(root), stage)
+    text = importers.export_records(records, str(fmt), labels, outcomes)
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from litsift import kb, runner
-from litsift.review import Review
+from litsift.vocab import KBExportFormat
 
 app = typer.Typer(
     help="The curated knowledge base (data/kb/*.yaml -> build/kb.sqlite).", no_args_is_help=True
@@ -17,33 +16,69 @@ app = typer.Typer(
 ROOT_HELP = "Review folder (the one holding review.yaml, or a folder below it)."
 
 
-def _db(root: Path) -> Path:
-    return Review.find(root).build / "kb.sqlite"
+def _db(root: Path):  # -> sqlite3.Connection; typed loosely to keep sqlite3 out of start-up
+    """The built knowledge base of the review at `root`, read-only."""
+    from litsift.store import Review
+
+    return Review.find(root).output.open_kb()
 
 
 @app.command("build")
 def build(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Rebuild build/kb.sqlite (SQLite, FTS5) from data/kb/*.yaml."""
-    review = Review.find(root)
-    path = runner.build_kb(review)
+    from litsift.store import Review
+    from litsift.views import build_kb
+
+    path = build_kb(Review.find(root))
     typer.echo(str(path))
 
 
 @app.command("search")
 def search(
-    query: str = typer.Argument(..., help="Words to find (FTS5; trailing * for prefixes)."),
+    query: str = typer.Argument(
+        "", help="A question or words; any word matches, studies with all of them first."
+    ),
     cls: str = typer.Option(None, "--class", help="Only studies of this class."),
     family: str = typer.Option(None, help="Only studies of this technique family."),
     year: str = typer.Option(None, help="Years A..B, A.. or ..B."),
+    metric: str = typer.Option(None, help="Only studies with a result on this metric."),
+    minimum: float = typer.Option(None, "--min", help="... whose figure is at least this."),
+    maximum: float = typer.Option(None, "--max", help="... whose figure is at most this."),
+    unit: str = typer.Option(None, help="... in this unit (its first word: x, %, ms)."),
+    hardware: str = typer.Option(None, help="Only studies run on this hardware (A100, TPU)."),
+    semantic: bool = typer.Option(
+        False, help="Rank by meaning with a static embedding model (pip install wordllama)."
+    ),
     limit: int = typer.Option(20, help="At most this many hits."),
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
-    """Ranked full-text search with snippets."""
-    con = kb.connect(_db(root))
-    hits = kb.search(con, query, cls=cls, family=family, years=kb.parse_years(year), limit=limit)
+    """Search the knowledge base: BM25 ranking, spelling variants and synonyms folded."""
+    from litsift import kb, kbsearch
+    from litsift.views import kb_search_index
+
+    filters = kbsearch.Filters(
+        cls=cls,
+        family=family,
+        years=kb.parse_years(year),
+        metric=metric,
+        unit=unit,
+        min=minimum,
+        max=maximum,
+        hardware=hardware,
+    )
+    index = kb_search_index(_db(root), root)
+    if semantic:
+        from litsift import semantic as sem
+
+        hits = sem.search(index, query, filters, limit)
+    else:
+        hits = index.search(query, filters, limit)
     for h in hits:
         typer.echo(f"{h.key}\t{h.year}\t{','.join(h.classes)}\t{h.title}")
         typer.echo(f"    {h.snippet}")
+        if filters.on_results():
+            for r in h.results:
+                typer.echo(f"    result: {r.text()}")
     typer.echo(f"{len(hits)} hit(s)", err=True)
 
 
@@ -53,7 +88,9 @@ def show(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Everything the knowledge base holds about one study, as JSON."""
-    typer.echo(json.dumps(kb.show(kb.connect(_db(root)), key), indent=2, ensure_ascii=False))
+    from litsift import kb
+
+    typer.echo(json.dumps(kb.show(_db(root), key), indent=2, ensure_ascii=False))
 
 
 @app.command("stats")
@@ -62,7 +99,9 @@ def stats(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Studies per class, family and year."""
-    data = kb.stats(kb.connect(_db(root)))
+    from litsift import kb
+
+    data = kb.stats(_db(root))
     if json_out:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
@@ -75,9 +114,13 @@ def stats(
 
 @app.command("export")
 def export(
-    fmt: str = typer.Option("md", "--format", help="bibtex, csv or md."),
+    fmt: KBExportFormat = typer.Option(KBExportFormat.MD, "--format", help="Output format."),
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
     """Print the knowledge base as BibTeX, CSV or a Markdown table."""
-    entries, names = runner.kb_export_inputs(Review.find(root))
-    typer.echo(kb.export(entries, fmt, names), nl=False)
+    from litsift import kb
+    from litsift.store import Review
+    from litsift.views import kb_export_inputs
+
+    entries, names = kb_export_inputs(Review.find(root))
+    typer.echo(kb.export(entries, str(fmt), names), nl=False)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import typer
 
-from litsift import runner, scaffold
-from litsift.review import Review
+from litsift.vocab import PipelineStage
 
 ROOT_HELP = "Review folder (the one holding review.yaml, or a folder below it)."
 
@@ -19,24 +18,35 @@ def init(
     force: bool = typer.Option(False, help="Allow a non-empty folder (never overwrites)."),
 ) -> None:
     """Scaffold a new, working review folder with an example protocol, query and import."""
-    written = scaffold.create(directory, force=force)
+    from litsift.store import skeleton
+
+    written = skeleton.create(directory, force=force)
     typer.echo(f"created {len(written)} files in {directory}", err=True)
     typer.echo(f"next: cd {directory} && litsift run", err=True)
 
 
 def run(
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
-    until: str = typer.Option(None, help=f"Stop after this stage ({', '.join(runner.STAGES)})."),
+    until: PipelineStage = typer.Option(None, help="Stop after this stage."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Recompute every stage, even those whose inputs did not change."
+    ),
 ) -> None:
     """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
-    result = runner.run(Review.find(root), until=until)
+    from litsift import runner
+    from litsift.store import Review
+
+    result = runner.run(Review.find(root), until=until, fresh=fresh)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
 
 
 def report(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Regenerate build/report/ (PRISMA diagram, tables, HTML) from the review's files."""
-    result = runner.run(Review.find(root), until="report")
+    from litsift import runner
+    from litsift.store import Review
+
+    result = runner.run(Review.find(root), until=PipelineStage.REPORT)
     for path in result.written:
         typer.echo(str(path))
 
@@ -46,8 +56,10 @@ def status(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Where the review stands: records per stage, pending decisions, agreement."""
-    review = Review.find(root)
-    info = runner.status(review)
+    from litsift.status import status as review_status
+    from litsift.store import Review
+
+    info = review_status(Review.find(root)).to_dict()
     if json_out:
         typer.echo(json.dumps(info, indent=2, sort_keys=True))
         return
@@ -61,7 +73,10 @@ def status(
 
 def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Exit 1 listing every inconsistency (missing reasons, conflicts, broken audit, ...)."""
-    problems = runner.check(Review.find(root))
+    from litsift.checks import check as review_check
+    from litsift.store import Review
+
+    problems = review_check(Review.find(root))
     for problem in problems:
         typer.echo(problem)
     if problems:
@@ -79,13 +94,16 @@ def freeze(
 ) -> None:
     """Freeze this version of the review into data/versions/NAME.yaml, so that an update
     (`update_of: NAME` in review.yaml) reports its studies as the previous-studies arm."""
+    from litsift.store import Review
+    from litsift.updates import freeze as freeze_version
+
     review = Review.find(root)
     try:
         day = dt.date.fromisoformat(date) if date else dt.datetime.now(dt.UTC).date()
     except ValueError:
         msg = f"'{date}' is not a YYYY-MM-DD date"
         raise typer.BadParameter(msg, param_hint="--date") from None
-    path = runner.freeze(review, name, day)
+    path = freeze_version(review, name, day)
     typer.echo(str(path))
     typer.echo(
         f"next: add `update_of: {name}` to review.yaml, then `litsift search --update` or "

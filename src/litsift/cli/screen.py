@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from litsift import screen as stage
-from litsift.models import Record, Stage
-from litsift.review import Review
-from litsift.screen import files, prioritise
+from litsift.vocab import PipelineStage, Stage
+
+if TYPE_CHECKING:
+    from litsift.models import Record, StopRule
+    from litsift.screen import ScreeningState
+    from litsift.store import Review
 
 app = typer.Typer(
     help="Screen records: batches for reviewers, conflicts, agreement, "
@@ -27,18 +29,16 @@ StageOption = Annotated[Stage, typer.Option("--stage", "-s", help="Screening sta
 
 def _inputs(review: Review) -> tuple[list[Record], dict[str, str]]:
     """Deduplicated records and the member-id -> cluster-id aliases, from the runner."""
-    from litsift import runner  # the runner imports every stage; keep it out of import time
+    from litsift import runner
 
-    result = runner.run(review, until="dedup")
+    result = runner.run(review, until=PipelineStage.DEDUP)
     assert result.dedup is not None
-    clusters = result.dedup.clusters
-    aliases = {m.record_id: c.id for c in clusters for m in c.members}
-    return [c.canonical for c in clusters], aliases
+    return [c.canonical for c in result.dedup.clusters], result.aliases()
 
 
-def _load(review: Review, strict: bool = True) -> tuple[list[Record], stage.ScreeningState]:
+def _load(review: Review, strict: bool = True) -> tuple[list[Record], ScreeningState]:
     records, aliases = _inputs(review)
-    state = stage.load_state(review, aliases, [r.id for r in records], strict=strict)
+    state = review.screening.load(aliases, [r.id for r in records], strict=strict)
     return records, state
 
 
@@ -53,16 +53,45 @@ def next_command(
 ) -> None:
     """Append the next batch of undecided records, most relevant first, to the reviewer's
     file data/screening/<stage>/<reviewer>.yaml."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
-    stage.sync_audit(review, state, reviewer)
+    review.audit.sync(state, reviewer)
     batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
-    path = review.screening_dir / stage_.value / f"{reviewer}.yaml"
+    stopping = stage.screen(records, review.protocol, state).stopping
+    if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
+        typer.echo(stopping.line(), err=True)
+    path = review.screening.reviewer_file(stage_, reviewer)
     header = f"next {len(batch)} records, most relevant first\n"
     header += stage.criteria_header(review.protocol, stage_)
-    added = files.append_entries(path, batch, header=header)
+    added = review.screening.append(stage_, reviewer, batch, header=header)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
+
+
+@app.command("serve")
+def serve_command(
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Reviewer id from review.yaml.")
+    ],
+    stage_: StageOption = Stage.TITLE_ABSTRACT,
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (this machine only by default).")
+    ] = "127.0.0.1",
+    root: RootOption = Path("."),
+) -> None:
+    """Screen in the browser: a local workbench writing the reviewer's YAML file; prints the
+    URL to open (with its one-run token)."""
+    from litsift.store import Review
+    from litsift.workbench.server import serve
+
+    def echo(url: str) -> None:
+        typer.echo(url)
+
+    serve(Review.find(root), stage_, reviewer, host, port, echo)
 
 
 @app.command("conflicts")
@@ -79,6 +108,9 @@ def conflicts_command(
     root: RootOption = Path("."),
 ) -> None:
     """List records on which reviewers disagree and no adjudication decides."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
     result = stage.screen(records, review.protocol, state)
@@ -91,8 +123,11 @@ def conflicts_command(
             typer.echo(f"{row['stage']}\t{row['id']}\t{row['votes']}")
     typer.echo(f"{len(rows)} unresolved conflict(s)", err=True)
     if write:
-        for path, added in stage.write_adjudication(review, records, state, found):
-            typer.echo(f"{review.rel(path)}: {added} conflicts appended", err=True)
+        for st, batch in stage.adjudication_batches(records, state, found).items():
+            header = stage.ADJUDICATION_HEADER + stage.criteria_header(review.protocol, st)
+            added = review.screening.append(st, stage.ADJUDICATION, batch, header=header)
+            where = review.rel(review.screening.adjudication_file(st))
+            typer.echo(f"{where}: {added} conflicts appended", err=True)
 
 
 @app.command("agreement")
@@ -101,6 +136,9 @@ def agreement_command(
     root: RootOption = Path("."),
 ) -> None:
     """Inter-rater agreement per stage (Cohen's/Fleiss' kappa, Krippendorff's alpha, AC1)."""
+    from litsift import screen as stage
+    from litsift.store import Review
+
     review = Review.find(root)
     records, state = _load(review)
     result = stage.screen(records, review.protocol, state)
@@ -120,20 +158,50 @@ def simulate_command(
     path: Annotated[
         Path,
         typer.Argument(
-            help="Labelled CSV: title, abstract, label_included.", exists=True, dir_okay=False
+            help="Labelled CSV: title, abstract, label_included (0/1), optional keywords.",
+            exists=True,
+            dir_okay=False,
         ),
     ],
     seed: Annotated[int, typer.Option("--seed", help="Seed choosing the prior records.")] = 1,
+    recall: Annotated[
+        float, typer.Option("--recall", min=0, max=1, help="Stopping rule: target recall.")
+    ] = 0.95,
+    confidence: Annotated[
+        float, typer.Option("--confidence", min=0, max=1, help="Stopping rule: confidence.")
+    ] = 0.95,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Replay prioritised screening on a fully labelled set; print WSS@95 and recall."""
-    texts, labels = prioritise.load_labelled(path)
-    sim = prioritise.simulate(texts, labels, seed)
+    """Replay prioritised screening on a fully labelled set; print WSS@95, recall, and
+    the recall reached and work saved where the stopping rule said stop."""
+    from litsift.screen import prioritise
+
+    data = prioritise.load_labelled(path)
+    rule = _stop_rule(recall, confidence)
+    sim = prioritise.simulate(data, seed, stop=rule)
     if json_out:
         typer.echo(json.dumps(sim.as_dict(), sort_keys=True))
         return
-    typer.echo(f"records {sim.n}, included {int(labels.sum())}, seed {seed}")
+    typer.echo(f"records {sim.n}, included {data.included}, seed {seed}, priors {sim.priors}")
     typer.echo(f"WSS@95 {sim.wss95:.3f}")
+    typer.echo(f"WSS@100 {sim.wss100:.3f}")
     typer.echo(f"recall after 10% screened {sim.recall10:.3f}")
     typer.echo(f"screened to find all inclusions {sim.screened_all}")
+    typer.echo(
+        f"stopping rule (recall {rule.recall:g}, confidence {rule.confidence:g}): stop after "
+        f"{sim.stop_at} of {sim.n} records, recall reached {sim.stop_recall:.3f}, "
+        f"work saved {sim.stop_work_saved:.3f}"
+    )
     typer.echo(f"seconds {sim.seconds:.1f}")
+
+
+def _stop_rule(recall: float, confidence: float) -> StopRule:
+    from pydantic import ValidationError
+
+    from litsift.models import StopRule
+
+    try:
+        return StopRule(recall=recall, confidence=confidence)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise typer.BadParameter(f"--{first['loc'][0]}: {first['msg']}") from None

@@ -13,10 +13,10 @@ from litsift.dedup.core import (
     UncertainPair,
     canonical,
     deduplicate,
+    link_method,
     member_key,
+    still_valid,
 )
-from litsift.dedup.pairs import append_uncertain, load_answers
-from litsift.dedup.previous import load_previous, load_previous_links
 
 __all__ = [
     "Cluster",
@@ -25,11 +25,9 @@ __all__ = [
     "Link",
     "Member",
     "UncertainPair",
-    "append_uncertain",
     "canonical",
     "deduplicate",
-    "load_answers",
-    "load_previous",
-    "load_previous_links",
+    "link_method",
     "member_key",
+    "still_valid",
 ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +23,7 @@ from litsift.dedup.core import DIFFERENT, SAME, DedupConfig, DedupResult, dedupl
 from litsift.dedup.features import erratum_locations, locator_of, title_kind
 from litsift.errors import InputError
 from litsift.models import Record
+from litsift.vocab import DedupLevel
 
 RECORDS_FILE = "records_pre_merged.csv"
 LABELS_FILE = "merged_record_ids.csv"
@@ -45,11 +45,7 @@ _COLUMNS = {
 }
 
 
-class Level(StrEnum):
-    """What counts as 'the same' when scoring: one cluster (report) or one study."""
-
-    REPORT = "report"
-    STUDY = "study"
+Level = DedupLevel  # what counts as 'the same' when scoring (declared in litsift.vocab)
 
 
 class BenchResult(BaseModel):

@@ -52,11 +52,11 @@ from litsift.dedup import canonical as versions
 from litsift.dedup.blocking import KINDS, candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
 from litsift.dedup.match import (
-    Decision,
     Fields,
+    MatchDecision,
+    MatchVerdict,
     Rule,
     Thresholds,
-    Verdict,
     compare,
     compare_fields,
     pages_agree,
@@ -71,7 +71,7 @@ SAME = "same"
 DIFFERENT = "different"
 ANSWERS = (SAME, DIFFERENT)
 _DEFAULT = Thresholds()
-Matcher = Callable[[Features, Features], Verdict]  # decides one candidate pair
+Matcher = Callable[[Features, Features], MatchVerdict]  # decides one candidate pair
 _Edge = tuple[int, int, str, float, str, "Fields | None"]  # i, j, reason, score, rule, fields
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -152,6 +152,44 @@ class DedupResult(Frozen):
 
 def member_key(record: Record) -> str:
     return f"{record.source}:{record.origin}"
+
+
+def still_valid(
+    previous: Mapping[str, tuple[str, str]],
+    previous_links: Mapping[frozenset[str], Link],
+    records: Sequence[Record],
+) -> tuple[dict[str, str], dict[frozenset[str], Link]]:
+    """The part of the last run's clusters that still describes these records.
+
+    A member key names a record by where it was read (file and line); when an export file
+    is edited, another record can come to sit at a key. The last run's cluster of a key is
+    honoured only while the record there has the same id as then, and a link only while
+    both its ends are honoured.
+    """
+    now = {member_key(r): r.id for r in records}
+    kept = {key: cid for key, (cid, rid) in previous.items() if now.get(key) == rid}
+    links = {pair: v for pair, v in previous_links.items() if pair <= kept.keys()}
+    return kept, links
+
+
+IDENTIFIER_LINK = "a shared identifier"
+FUZZY_LINK = "fuzzy matching"
+REVIEWER_LINK = "a reviewer's answer"
+EARLIER_LINK = "an earlier run's clusters"
+
+
+def link_method(reason: str, rule: str = "") -> str:
+    """The kind of evidence behind a link, for counts in the methods text; a fuzzy match
+    names the rule that made it ("fuzzy matching, rule 'near-identical title'"). A link written
+    before links named their rule is read from its reason."""
+    rule = rule or legacy_rule(reason)
+    if rule == Rule.REVIEWER:
+        return REVIEWER_LINK
+    if rule == Rule.EARLIER_RUN:
+        return EARLIER_LINK
+    if rule in (Rule.IDENTIFIER, Rule.SAME_ID):
+        return IDENTIFIER_LINK
+    return f"{FUZZY_LINK}, rule '{rule}'" if rule in set(Rule) else FUZZY_LINK
 
 
 def deduplicate(
@@ -492,16 +530,16 @@ def _judge(
         if not done % _STEP:
             tick("comparing", done, len(pairs))
         verdict = matcher(feats[i], feats[j]) if matcher else compare(feats[i], feats[j], th)
-        keep = verdict.fields if verdict.decision is Decision.MATCH else None  # for the link
+        keep = verdict.fields if verdict.decision is MatchDecision.MATCH else None  # for the link
         item = (verdict.score, i, j, verdict.reason, verdict.rule, keep)
-        if verdict.decision is Decision.MATCH:
+        if verdict.decision is MatchDecision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
             else:
                 (checked if verdict.placed_apart_refuses else matches).append(item)
-        elif verdict.decision is Decision.MAYBE:
+        elif verdict.decision is MatchDecision.MAYBE:
             maybes.append(item)
-        elif verdict.decision is Decision.STUDY:
+        elif verdict.decision is MatchDecision.STUDY:
             study_links.append(item)
         if verdict.hard and not _kept_apart_anyway(feats[i], feats[j]):
             graph.cannot[i].add(j)

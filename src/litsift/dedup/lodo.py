@@ -23,10 +23,10 @@ from litsift.dedup.blocking import candidate_pairs
 from litsift.dedup.core import Matcher, deduplicate, member_key
 from litsift.dedup.features import Features, features
 from litsift.dedup.match import (
-    Decision,
     Fields,
+    MatchDecision,
+    MatchVerdict,
     Thresholds,
-    Verdict,
     compare,
     compare_fields,
     settle,
@@ -70,13 +70,13 @@ def scored_matcher(scorer: Callable[[Fields], float], threshold: float, explain:
     """A matcher that merges when `scorer` reaches `threshold` (vetoes first, as the rules)."""
     th = Thresholds()
 
-    def judge(a: Features, b: Features) -> Verdict:
+    def judge(a: Features, b: Features) -> MatchVerdict:
         settled = settle(a, b, title_similarity(a, b), th)
         if settled is not None:
             return settled
         value = scorer(compare_fields(a, b))
-        decision = Decision.MATCH if value >= threshold else Decision.NO
-        return Verdict(decision, round(value, 3), f"{explain} {value:.2f}", rule=explain)
+        decision = MatchDecision.MATCH if value >= threshold else MatchDecision.NO
+        return MatchVerdict(decision, round(value, 3), f"{explain} {value:.2f}", rule=explain)
 
     return judge
 
@@ -86,13 +86,13 @@ def hybrid_matcher(weights: Weights, threshold: float) -> Matcher:
     threshold."""
     th = Thresholds()
 
-    def judge(a: Features, b: Features) -> Verdict:
+    def judge(a: Features, b: Features) -> MatchVerdict:
         verdict = compare(a, b, th)
-        if verdict.decision is Decision.MAYBE and not verdict.hard:
+        if verdict.decision is MatchDecision.MAYBE and not verdict.hard:
             value = weights.score(compare_fields(a, b))
             if value >= threshold:
-                return Verdict(
-                    Decision.MATCH, verdict.score, f"weight {value:.1f}; {verdict.reason}"
+                return MatchVerdict(
+                    MatchDecision.MATCH, verdict.score, f"weight {value:.1f}; {verdict.reason}"
                 )
         return verdict
 

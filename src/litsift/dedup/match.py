@@ -91,7 +91,7 @@ class Rule(StrEnum):
     EARLIER_RUN = "earlier run"  # set by `core`
 
 
-class Decision(StrEnum):
+class MatchDecision(StrEnum):
     MATCH = "match"  # the same report
     STUDY = "study"  # another report of the same study (never in one cluster)
     MAYBE = "maybe"
@@ -109,8 +109,8 @@ class Thresholds:
 
 
 @dataclass(slots=True)  # not frozen: built for every candidate pair (see `Features`)
-class Verdict:
-    decision: Decision
+class MatchVerdict:
+    decision: MatchDecision
     score: float
     reason: str
     hard: bool = False  # a NO that forbids the two records in one cluster
@@ -121,7 +121,7 @@ class Verdict:
     fields: Fields | None = None  # the field comparison, when the fields decided
 
 
-def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
+def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> MatchVerdict:
     """Decide whether two records are the same report, with a score and a reason."""
     title = title_similarity(a, b)
     settled = settle(a, b, title, th)
@@ -133,36 +133,38 @@ def compare(a: Features, b: Features, th: Thresholds = Thresholds()) -> Verdict:
         and not _same_locator(a, b)
         and not title_part(a.title, b.title)
     ):
-        return Verdict(Decision.NO, 0.0, f"title {title:.2f}")
+        return MatchVerdict(MatchDecision.NO, 0.0, f"title {title:.2f}")
     f = compare_fields(a, b)
     support, against = support_against(f, a, b)
     if title is None:
         return _no_title(support, against)
     verdict = _titled(a, b, f, support, against, th)
-    if a.dois and b.dois and verdict.decision is Decision.MATCH:  # one work, two DOI versions
+    if a.dois and b.dois and verdict.decision is MatchDecision.MATCH:  # one work, two DOI versions
         verdict.reason += "; DOIs of two versions of one work"
     verdict.fields = f
     return verdict
 
 
-def settle(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict | None:
+def settle(a: Features, b: Features, title: float | None, th: Thresholds) -> MatchVerdict | None:
     """What no field comparison can change: two kinds of report, two different DOIs, or a
     shared persistent identifier. None when the fields must decide."""
     if a.kind != b.kind:
         return _kinds(a, b, title, th)
     if a.dois and b.dois and a.dois != b.dois:
-        return Verdict(Decision.NO, 0.0, "different DOIs", hard=True)
+        return MatchVerdict(MatchDecision.NO, 0.0, "different DOIs", hard=True)
     # identifiers are few: no sets needed (this runs for every candidate pair)
     shared = sorted(x for x in a.identifiers if x in b.identifiers) if b.identifiers else []
     if shared:
         name = shared[0].split(":", 1)[0]
         if title is not None and title < th.title_low:
-            return Verdict(Decision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})")
-        return Verdict(Decision.MATCH, 1.0, f"same {name}", rule=Rule.IDENTIFIER)
+            return MatchVerdict(
+                MatchDecision.MAYBE, 0.5, f"same {name} but titles differ ({title:.2f})"
+            )
+        return MatchVerdict(MatchDecision.MATCH, 1.0, f"same {name}", rule=Rule.IDENTIFIER)
     return None
 
 
-def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Verdict:
+def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> MatchVerdict:
     """Different kinds never match; an erratum is linked to the study of its article."""
     kinds = {a.kind, b.kind}
     if (
@@ -172,13 +174,13 @@ def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> Ver
         and author_agreement(a.authors, b.authors) is not False
         and not (a.year and b.year and abs(a.year - b.year) > 1)
     ):
-        return Verdict(
-            Decision.STUDY,
+        return MatchVerdict(
+            MatchDecision.STUDY,
             round(title, 4),
             f"erratum of the same study (title {title:.2f})",
             hard=True,
         )
-    return Verdict(Decision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
+    return MatchVerdict(MatchDecision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
 
 
 def _same_locator(a: Features, b: Features) -> bool:
@@ -389,19 +391,19 @@ def abstracts_agree(a: str, b: str, min_chars: int = 100) -> bool:
     return n >= min_chars and Indel.normalized_similarity(a[:n], b[:n]) >= 0.9
 
 
-def _no_title(support: list[str], against: list[str]) -> Verdict:
+def _no_title(support: list[str], against: list[str]) -> MatchVerdict:
     """Without a title nothing tells a record from an erratum or comment printed at the same
     place: a full locator makes the pair a question for a reviewer, never a merge."""
     have = _LOCATOR & set(support)
     if len(have) >= 3 and not against:
         score = 0.9 if have == _LOCATOR else 0.7
-        return Verdict(Decision.MAYBE, score, "no title; " + _words(support))
-    return Verdict(Decision.NO, 0.0, "no title")
+        return MatchVerdict(MatchDecision.MAYBE, score, "no title; " + _words(support))
+    return MatchVerdict(MatchDecision.NO, 0.0, "no title")
 
 
 def _titled(
     a: Features, b: Features, f: Fields, support: list[str], against: list[str], th: Thresholds
-) -> Verdict:
+) -> MatchVerdict:
     title = f.title or 0.0
     score = round(0.6 * title + 0.4 * min(len(support), 5) / 5, 4)
     reformatted = [n for n, lv in (("volume", f.volume), ("pages", f.pages)) if lv == FORMAT]
@@ -414,36 +416,40 @@ def _titled(
     short = min(len(a.title.split()), len(b.title.split())) < th.short_title_words
     if title >= th.title_high:
         decision, note, rule = _near_identical(a, b, support, against, short)
-        if decision is Decision.MATCH and reformatted and not {"venue", "abstract"} & set(support):
+        if (
+            decision is MatchDecision.MATCH
+            and reformatted
+            and not {"venue", "abstract"} & set(support)
+        ):
             # a garbled field weakens the match: without the venue it is a question
-            decision, note = Decision.MAYBE, "a field garbled and the venue differs; "
+            decision, note = MatchDecision.MAYBE, "a field garbled and the venue differs; "
         # a copy with no place in print may be the copy of a companion paper: checked last
-        unplaced = decision is Decision.MATCH and _unplaced(a, b)
-        return Verdict(
+        unplaced = decision is MatchDecision.MATCH and _unplaced(a, b)
+        return MatchVerdict(
             decision,
             score,
             note + why,
-            hard=decision is Decision.STUDY,
+            hard=decision is MatchDecision.STUDY,
             rule=rule,
             placed_apart_refuses=unplaced,
         )
     if _same_place(a, b, f, against):
         note = "the same article pages, volume and year"
         note += ", title translated" if f.translated else ", titles differ (a translation?)"
-        return Verdict(Decision.MATCH, score, f"{note}; " + why, rule=Rule.SAME_PAGES)
+        return MatchVerdict(MatchDecision.MATCH, score, f"{note}; " + why, rule=Rule.SAME_PAGES)
     if full_locator and contained(a.title, b.title):
-        return Verdict(
-            Decision.MATCH, score, "one title contains the other; " + why, rule=Rule.CONTAINED
+        return MatchVerdict(
+            MatchDecision.MATCH, score, "one title contains the other; " + why, rule=Rule.CONTAINED
         )
     if f.title_part and not short and _part_supported(f, support, against):
         note = "one title starts or contains the other (subtitle, cut); "
         # a cut title is also the start of the same team's companion paper: checked last
-        return Verdict(
-            Decision.MATCH, score, note + why, rule=Rule.TITLE_PART, placed_apart_refuses=True
+        return MatchVerdict(
+            MatchDecision.MATCH, score, note + why, rule=Rule.TITLE_PART, placed_apart_refuses=True
         )
     if title >= th.title_low and _retitled_online_first(a, b, support, against, short):
-        return Verdict(
-            Decision.MATCH,
+        return MatchVerdict(
+            MatchDecision.MATCH,
             score,
             "retitled in print (online-first record); " + why,
             placed_apart_refuses=True,
@@ -451,13 +457,13 @@ def _titled(
         )
     if title >= th.title_mid:
         if full_locator and {"venue", "abstract"} & set(support) and not short:
-            return Verdict(Decision.MATCH, score, why, rule=Rule.SIMILAR)
+            return MatchVerdict(MatchDecision.MATCH, score, why, rule=Rule.SIMILAR)
         enough = not against and len(support) >= 2
     elif title >= th.title_low:
         enough = not against and len(support) >= 3
     else:
         enough = full_locator
-    return Verdict(Decision.MAYBE if enough else Decision.NO, score, why)
+    return MatchVerdict(MatchDecision.MAYBE if enough else MatchDecision.NO, score, why)
 
 
 def _same_place(a: Features, b: Features, f: Fields, against: list[str]) -> bool:
@@ -508,7 +514,7 @@ _ANOTHER_REPORT = "same study, another report (abstract, erratum or reprint): "
 
 def _near_identical(
     a: Features, b: Features, support: list[str], against: list[str], short: bool
-) -> tuple[Decision, str, str]:
+) -> tuple[MatchDecision, str, str]:
     """Titles (almost) equal: a match, another report of the study, uncertain, or not.
 
     Returns the decision, a note that starts the reason, and the rule of a match.
@@ -516,24 +522,24 @@ def _near_identical(
     located = bool({"volume", "page"} & set(support))
     one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
     if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
-        return Decision.MATCH, "", Rule.TITLE
+        return MatchDecision.MATCH, "", Rule.TITLE
     if _abstract_twice_in_volume(a, b, support, against, short):
         return (
-            Decision.MATCH,
+            MatchDecision.MATCH,
             "one meeting abstract with two page numbers; ",
             Rule.ABSTRACT_TWO_PAGES,
         )
     if _companion(support, against, short):
-        return Decision.STUDY, _ANOTHER_REPORT, ""
+        return MatchDecision.STUDY, _ANOTHER_REPORT, ""
     if _abstract_in_two_journals(a, b, support, against, short):
         if "abstract" in support:
             note = "one meeting abstract in two journals; "
-            return Decision.MATCH, note, Rule.ABSTRACT_TWO_JOURNALS
-        return Decision.MAYBE, "one meeting abstract in two journals? ", ""
+            return MatchDecision.MATCH, note, Rule.ABSTRACT_TWO_JOURNALS
+        return MatchDecision.MAYBE, "one meeting abstract in two journals? ", ""
     year_apart = any(w.startswith("years") for w in against)
     if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
-        return Decision.MAYBE, "", ""
-    return Decision.NO, "", ""
+        return MatchDecision.MAYBE, "", ""
+    return MatchDecision.NO, "", ""
 
 
 def _abstract_twice_in_volume(

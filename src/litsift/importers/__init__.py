@@ -1,6 +1,6 @@
 """The import stage: export files of bibliographic databases -> records, with accounting.
 
-`read_file` reads one export (format and encoding detected), and returns every entry either
+`read_bytes` parses one export (format and encoding detected), and returns every entry either
 as a Record or as a Rejection with its line, plus a warning for every repaired oddity.
 `export_records` writes records back out as BibTeX, RIS, CSV or ASReview CSV.
 """
@@ -11,11 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from litsift.errors import InputError
-from litsift.importers import asreview, bibtex, csvfmt, nbib, ris, wos
-from litsift.importers.asreview import asreview_decisions
-from litsift.importers.base import DOC_TYPES, Draft, FormatError, ImportResult, Rejection, assemble
+from litsift.importers import asreview, bibtex, csljson, csvfmt, nbib, ris, wos
+from litsift.importers.asreview import asreview_decisions, label_decisions
+from litsift.importers.base import (
+    DOC_TYPES,
+    Draft,
+    FormatError,
+    ImportResult,
+    Rejection,
+    assemble,
+    keep_matching,
+)
 from litsift.importers.detect import decode, normalise_newlines, sniff
-from litsift.importers.export import EXPORT_FORMATS, export_records
+from litsift.importers.export import EXPORT_FORMATS, Screened, export_records
+from litsift.vocab import ImportFormat
 
 __all__ = [
     "DOC_TYPES",
@@ -24,10 +33,12 @@ __all__ = [
     "IMPORT_FORMATS",
     "ImportResult",
     "Rejection",
+    "Screened",
     "asreview_decisions",
     "export_records",
+    "keep_matching",
+    "label_decisions",
     "read_bytes",
-    "read_file",
 ]
 
 _PARSERS: dict[str, Callable[[str], list[Draft]]] = {
@@ -37,9 +48,11 @@ _PARSERS: dict[str, Callable[[str], list[Draft]]] = {
     "wos": wos.parse,
     "nbib": nbib.parse,
     "asreview": asreview.parse,
+    "csljson": csljson.parse,
 }
 FORMATS: tuple[str, ...] = tuple(_PARSERS)
-IMPORT_FORMATS: tuple[str, ...] = ("auto", *FORMATS)  # choices of `litsift import --format`
+IMPORT_FORMATS: tuple[str, ...] = tuple(ImportFormat)  # "auto" and every parser
+assert ("auto", *FORMATS) == IMPORT_FORMATS, "litsift.vocab.ImportFormat lists every parser"
 
 
 def read_bytes(
@@ -51,7 +64,7 @@ def read_bytes(
     batch: str | None = None,
     where: str | Path | None = None,
 ) -> ImportResult:
-    """Parse the bytes of one export file called `name` (see `read_file`).
+    """Parse the bytes of one export file called `name` (read by litsift.store.imports).
 
     `where` (default `name`) is the path that error messages name.
     """
@@ -79,15 +92,3 @@ def read_bytes(
         batch=batch,
         warnings=[f"{name}:{line}: {n}" if line else f"{name}: {n}" for line, n in notes],
     )
-
-
-def read_file(
-    path: Path, *, source: str, fmt: str = "auto", batch: str | None = None
-) -> ImportResult:
-    """Read one export file: every entry becomes a Record or a Rejection with its line."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(path, f"cannot read: {e.strerror or e}") from e
-    return read_bytes(data, name=path.name, source=source, fmt=fmt, batch=batch, where=path)

@@ -35,3 +35,29 @@ def asreview_decisions(result: ImportResult) -> dict[str, Verdict]:
             continue
         decisions.setdefault(record.id, verdict)
     return decisions
+
+
+Decided = tuple[Verdict, str | None]  # (decision, exclusion reason)
+
+
+def label_decisions(result: ImportResult) -> dict[str, dict[str, Decided]]:
+    """Screening stage -> record id -> (verdict, reason) from the labels a file carried.
+
+    ASReview labels are title/abstract decisions; litsift's own exports and a Zotero
+    library exported from them carry `decision`, `reason` and `stage` labels. Automatic
+    eligibility outcomes and undecided records are not decisions and are skipped.
+    """
+    out: dict[str, dict[str, Decided]] = {}
+    for rid, verdict in asreview_decisions(result).items():
+        out.setdefault("title-abstract", {})[rid] = (verdict, None)
+    for record in result.records:
+        labels = record.labels
+        verdict = {"include": Verdict.INCLUDE, "exclude": Verdict.EXCLUDE}.get(
+            labels.get("decision", "")
+        )
+        stage = labels.get("stage") or "title-abstract"
+        if verdict is None or stage not in ("title-abstract", "full-text"):
+            continue
+        reason = labels.get("reason") if verdict is Verdict.EXCLUDE else None
+        out.setdefault(stage, {}).setdefault(record.id, (verdict, reason))
+    return out

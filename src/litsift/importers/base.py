@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,24 +19,11 @@ from pydantic import ValidationError
 from litsift import ids
 from litsift.errors import LitsiftError
 from litsift.models import Record
+from litsift.vocab import DocType
 
 # ------------------------------------------------------------------ closed vocabularies
 
-DOC_TYPES: tuple[str, ...] = (
-    "article",
-    "conference-paper",
-    "preprint",
-    "book",
-    "chapter",
-    "thesis",
-    "report",
-    "review",
-    "erratum",
-    "retraction",
-    "editorial",
-    "book-review",
-    "other",
-)
+DOC_TYPES: tuple[str, ...] = tuple(DocType)  # declared once, in litsift.vocab
 
 # Lower-cased type labels of every supported format -> DOC_TYPES. One table for all formats.
 _TYPE_LABELS: dict[str, str] = {
@@ -46,8 +33,8 @@ _TYPE_LABELS: dict[str, str] = {
     "conference": "conference-paper",
     "proceedings": "book",
     "book": "book",
-    "inbook": "chapter",
-    "incollection": "chapter",
+    "inbook": "book-chapter",
+    "incollection": "book-chapter",
     "phdthesis": "thesis",
     "mastersthesis": "thesis",
     "thesis": "thesis",
@@ -69,8 +56,8 @@ _TYPE_LABELS: dict[str, str] = {
     "cpaper": "conference-paper",
     "ebook": "book",
     "edbook": "book",
-    "chap": "chapter",
-    "echap": "chapter",
+    "chap": "book-chapter",
+    "echap": "book-chapter",
     "thes": "thesis",
     "rprt": "report",
     "unpb": "preprint",
@@ -91,8 +78,8 @@ _TYPE_LABELS: dict[str, str] = {
     "proceedings paper": "conference-paper",
     "conference proceeding": "conference-paper",
     "conference review": "other",
-    "book chapter": "chapter",
-    "chapter": "chapter",
+    "book chapter": "book-chapter",
+    "chapter": "book-chapter",
     "erratum": "erratum",
     "correction": "erratum",
     "published erratum": "erratum",
@@ -115,6 +102,7 @@ _TYPE_LABELS: dict[str, str] = {
     "ieee early access articles": "article",
     "ieee standards": "report",
     "ieee books": "book",
+    "std": "report",  # RIS standards (IEEE Xplore)
     "j": "article",
     "b": "book",
     "s": "book",
@@ -196,6 +184,18 @@ def parse_year(value: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def known_doc_type(*labels: str | None) -> str | None:
+    """Like `doc_type`, but None (not "other") when no label is a known one."""
+    kind = doc_type(*labels)
+    if kind == "other" and not any(
+        _TYPE_LABELS.get(part.strip().lower()) == "other" or _publisher_collection(part)
+        for label in labels
+        for part in (label or "").split(";")
+    ):
+        return None
+    return kind
+
+
 def doc_type(*labels: str | None) -> str | None:
     """The DOC_TYPES value for a format's type labels (';'-separated parts allowed)."""
     found: list[str] = []
@@ -206,6 +206,8 @@ def doc_type(*labels: str | None) -> str | None:
             seen = seen or bool(key)
             if key in _TYPE_LABELS:
                 found.append(_TYPE_LABELS[key])
+            elif kind := _publisher_collection(key):
+                found.append(kind)
     # "Journal Article; Review" is a review: a specific type beats the generic ones
     specific = [t for t in found if t not in ("article", "other")]
     if specific or found:
@@ -213,9 +215,31 @@ def doc_type(*labels: str | None) -> str | None:
     return "other" if seen else None
 
 
+# IEEE Xplore names its collections "<publisher> Journals", "... Conferences": the IEEE
+# ones are listed above, partners' (IBM, VDE, IET ...) follow the same pattern
+_COLLECTIONS = {
+    "journals": "article",
+    "magazines": "article",
+    "conferences": "conference-paper",
+    "books": "book",
+    "standards": "report",
+    "early access articles": "article",
+}
+
+
+def _publisher_collection(label: str) -> str | None:
+    for suffix, kind in _COLLECTIONS.items():
+        if label.endswith(f" {suffix}") and len(label) > len(suffix) + 1:
+            return kind
+    return None
+
+
 # ------------------------------------------------------------------ authors
 
 _INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de][a-z]?\.?-?){1,4}$")
+# initials beyond doubt: each with its period ("J.", "Th.", "J.-C.") or capitals only ("JC");
+# "Li" or "Ng" alone is a family name as often as an initial
+_SURE_INITIALS = re.compile(r"^(?:(?:[A-Z\u00c0-\u00de][a-z]?\.-?){1,4}|[A-Z\u00c0-\u00de]{1,3})$")
 _PARTICLES = {
     "van",
     "von",
@@ -252,8 +276,8 @@ def author_name(raw: str) -> str | None:
     words = name.split(" ")
     if len(words) == 1:
         return name
-    if _INITIALS.match(words[-1]) and not _INITIALS.match(words[0]):
-        # Scopus/PubMed short form "Phillips J.C." or "Mangalam H"
+    if _SURE_INITIALS.match(words[-1]) and not _SURE_INITIALS.match(words[0]):
+        # Scopus/PubMed short form "Phillips J.C.", "Mangalam H" or "Li F."
         return f"{' '.join(words[:-1])}, {words[-1]}"
     start = len(words) - 1
     while start > 1 and words[start - 1].lower() in _PARTICLES:
@@ -261,9 +285,14 @@ def author_name(raw: str) -> str | None:
     return f"{' '.join(words[start:])}, {' '.join(words[:start])}"
 
 
+# what closes a truncated author list: BibTeX's "and others", "et al." in RIS and CSV cells
+_ET_AL = re.compile(r"^(?:and\s+)?(?:others|et\.?\s*al\.?|\[?et al\.?\]?)$", re.I)
+
+
 def authors_from(parts: Iterable[str]) -> list[str]:
-    """Each part normalised with `author_name`, blanks dropped."""
-    out = [author_name(p) for p in parts]
+    """Each part normalised with `author_name`, blanks and the "and others" / "et al." that
+    mark a truncated list dropped (they are not authors)."""
+    out = [author_name(p) for p in parts if not _ET_AL.match((clean(p) or "").strip(" {};,"))]
     return [a for a in out if a]
 
 
@@ -274,12 +303,12 @@ def split_author_list(value: str | None) -> list[str]:
         return []
     if ";" in text:
         return authors_from(text.split(";"))
-    parts = [p.strip() for p in text.split(",")]
+    parts = [p.strip() for p in text.split(",") if not _ET_AL.match(p.strip())]
     if len(parts) > 2 and all(_INITIALS.match(p.split(" ")[-1]) for p in parts if p):
         return authors_from(parts)  # "Phillips J.C., Braun R., ..."
     if len(parts) == 2 and " " in parts[1] and _INITIALS.match(parts[1].split(" ")[-1]):
         return authors_from(parts)  # two short-form names
-    return authors_from([text])
+    return authors_from([", ".join(parts)])
 
 
 _RUN_TOGETHER = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff])")
@@ -344,7 +373,7 @@ def _record_fields(draft: Draft) -> dict[str, Any]:
     for name, value in draft.fields.items():
         if name in _TEXT_FIELDS:
             out[name] = clean(value)
-        elif name in ("authors", "keywords"):
+        elif name in ("authors", "keywords", "mesh_terms", "publication_types"):
             out[name] = [v for v in (clean(x) for x in value or ()) if v]
         else:
             out[name] = value
@@ -417,3 +446,26 @@ def assemble(
         rejected=tuple(rejected),
         warnings=tuple(notes),
     )
+
+
+def keep_matching(
+    result: ImportResult, judge: Callable[[Record], bool | None], reason: str
+) -> ImportResult:
+    """Move the records `judge` rejects (False) to the rejections, with `reason`.
+
+    For the export of a database searched with a broader string than the query: litsift
+    applies the query itself. A record the judge cannot decide (None: a field is missing)
+    is kept, for screening to decide.
+    """
+    kept, rejected = [], list(result.rejected)
+    for record in result.records:
+        if judge(record) is False:
+            rejected.append(Rejection(result.file, _line_of(record), reason))
+        else:
+            kept.append(record)
+    return replace(result, records=tuple(kept), rejected=tuple(rejected))
+
+
+def _line_of(record: Record) -> int | None:
+    line = record.origin.rsplit(":", 1)[-1]
+    return int(line) if line.isdigit() else None

@@ -18,6 +18,7 @@ from litsift.importers.base import (
     authors_from,
     doc_type,
     ids_from_urls,
+    known_doc_type,
     parse_year,
 )
 from litsift.languages import language
@@ -26,6 +27,8 @@ _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&#])")
 # applied per entry, so entries with duplicate keys are cleaned like the others
 _REMOVE_ENCLOSING = RemoveEnclosingMiddleware(allow_inplace_modification=True)
+# entry types that are a whole book, whose booktitle is the book's own title
+_WHOLE_BOOKS = {"book", "mvbook", "proceedings", "mvproceedings", "collection", "booklet"}
 _VENUE_FIELDS = (
     "journal",
     "journaltitle",
@@ -105,7 +108,14 @@ def _fields(entry: model.Entry, draft: Draft) -> dict[str, str]:
 
 
 def _doc_type(entry_type: str, text: dict[str, str]) -> str | None:
-    kind = doc_type(text.get("type"), text.get("document_type"), entry_type)
+    # an explicit type field beats the entry type: Scopus writes proceedings front matter
+    # as @CONFERENCE{..., type = {Conference review}}, which is no conference paper
+    declared = known_doc_type(text.get("type"), text.get("document_type"))
+    kind = (
+        declared
+        if declared not in (None, "article")
+        else doc_type(text.get("type"), text.get("document_type"), entry_type)
+    )
     arxiv = "arxiv" in (text.get("archiveprefix") or text.get("eprinttype") or "").lower()
     return "preprint" if kind == "other" and arxiv else kind
 
@@ -119,13 +129,18 @@ def _draft(entry: model.Entry, draft: Draft) -> Draft:
     authors = _split_authors(f.get("author", ""))
     if len(authors) > 1000:
         draft.notes.append(f"{len(authors)} authors")
+    title, venue_fields = text.get("title"), _VENUE_FIELDS
+    if not title and entry.entry_type.lower() in _WHOLE_BOOKS and text.get("booktitle"):
+        # IEEE Xplore exports books as @BOOK with the title only in booktitle
+        title, venue_fields = text["booktitle"], tuple(k for k in _VENUE_FIELDS if k != "booktitle")
+        draft.notes.append(f"@{entry.entry_type} without title: title taken from booktitle")
     draft.fields.update(
         source_key=entry.key or None,
-        title=text.get("title"),
+        title=title,
         abstract=text.get("abstract"),
         authors=authors_from(authors),
         year=parse_year(f.get("year") or f.get("date")),
-        venue=next((text[k] for k in _VENUE_FIELDS if text.get(k)), None),
+        venue=next((text[k] for k in venue_fields if text.get(k)), None),
         doi=raw_doi or None,
         arxiv_id=f.get("eprint")
         if "arxiv" in (f.get("archiveprefix") or "arxiv").lower()
@@ -147,6 +162,11 @@ def _draft(entry: model.Entry, draft: Draft) -> Draft:
             if k.strip()
         ],
     )
+    labels = {
+        k: text[f"litsift_{k}"] for k in ("decision", "reason", "stage") if text.get(f"litsift_{k}")
+    }
+    if labels:  # litsift's own export carries the screening outcome
+        draft.fields["labels"] = labels
     if draft.fields["year"] is None and (f.get("year") or "").strip():
         draft.notes.append(f"year {f['year']!r} is not a year; left empty")
     ids_from_urls(draft, [f.get("url"), f.get("doi")])

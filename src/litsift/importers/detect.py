@@ -117,6 +117,8 @@ def sniff(text: str) -> str:
     """The format of an export from its content (extensions lie: WoS files named .ris)."""
     first = _first_line(text)
     head = text[:20000]
+    if first.lstrip()[:1] in ("[", "{"):
+        return "csljson"  # JSON: CSL-JSON is the one JSON export format
     if _WOS_TAB.match(first):
         return "wos"
     if _WOS_START.match(first):
@@ -133,5 +135,5 @@ def sniff(text: str) -> str:
     if len(columns) > 1:
         return "csv"
     raise FormatError(
-        "cannot tell the format (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview); pass --format"
+        "cannot tell the format (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview, CSL-JSON); pass --format"
     )

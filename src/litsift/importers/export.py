@@ -1,18 +1,39 @@
-"""Writing records out: BibTeX, RIS, CSV and ASReview CSV. Output is sorted and byte-stable."""
+"""Writing records out: BibTeX, RIS, CSV, ASReview CSV and CSL-JSON. Sorted and byte-stable.
+
+Every format carries the screening outcome when it is given (`screened`): BibTeX as
+litsift_decision / litsift_reason / litsift_stage fields, RIS as N1 notes, CSV as decision,
+reason and stage columns, CSL-JSON (Zotero) as lines of the note (Zotero's Extra) and as
+litsift:... keyword tags, ASReview CSV as its label column.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from litsift.errors import LitsiftError
 from litsift.models import Record
+from litsift.vocab import ExportFormat
 
-EXPORT_FORMATS: tuple[str, ...] = ("bibtex", "ris", "csv", "asreview")
+EXPORT_FORMATS: tuple[str, ...] = tuple(ExportFormat)
 
 Labels = Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A record's screening outcome as the exports carry it."""
+
+    decision: str  # include | exclude | undecided
+    reason: str | None = None  # the exclusion criterion code, or the eligibility rule
+    stage: str | None = None  # eligibility | title-abstract | full-text
+
+
+Outcomes = Mapping[str, Screened]
 
 _BIB_TYPES = {
     "article": "article",
@@ -24,7 +45,9 @@ _BIB_TYPES = {
     "conference-paper": "inproceedings",
     "preprint": "misc",
     "book": "book",
-    "chapter": "incollection",
+    "book-chapter": "incollection",
+    "dataset": "misc",
+    "letter": "article",
     "thesis": "phdthesis",
     "report": "techreport",
 }
@@ -39,7 +62,9 @@ _RIS_TYPES = {
     "conference-paper": "CONF",
     "preprint": "UNPB",
     "book": "BOOK",
-    "chapter": "CHAP",
+    "book-chapter": "CHAP",
+    "dataset": "DATA",
+    "letter": "JOUR",
     "thesis": "THES",
     "report": "RPRT",
 }
@@ -67,6 +92,9 @@ CSV_COLUMNS = (
     "arxiv_id",
     "url",
     "source",
+    "decision",
+    "reason",
+    "stage",
 )
 ASREVIEW_COLUMNS = (
     "record_id",
@@ -127,7 +155,7 @@ def _bib_author(name: str) -> str:
     return f"{{{escaped}}}" if re.search(r"\sand\s", name, re.I) else escaped
 
 
-def _bib_entry(r: Record) -> str:
+def _bib_entry(r: Record, outcome: Screened | None = None) -> str:
     kind = _BIB_TYPES.get(r.doc_type or "", "misc")
     fields: list[tuple[str, str]] = [
         ("author", " and ".join(_bib_author(a) for a in r.authors)),
@@ -151,18 +179,24 @@ def _bib_entry(r: Record) -> str:
         ("keywords", latex_escape("; ".join(r.keywords))),
         ("abstract", latex_escape(r.abstract or "")),
     ]
+    if outcome is not None:
+        fields += [
+            ("litsift_decision", outcome.decision),
+            ("litsift_reason", latex_escape(outcome.reason or "")),
+            ("litsift_stage", outcome.stage or ""),
+        ]
     body = "".join(f"  {k} = {{{v}}},\n" for k, v in fields if v)
     return f"@{kind}{{{r.id},\n{body}}}\n"
 
 
-def _bibtex(records: Sequence[Record], labels: Labels | None) -> str:
-    return "\n".join(_bib_entry(r) for r in _ordered(records))
+def _bibtex(records: Sequence[Record], labels: Labels | None, outcomes: Outcomes | None) -> str:
+    return "\n".join(_bib_entry(r, (outcomes or {}).get(r.id)) for r in _ordered(records))
 
 
 # ------------------------------------------------------------------ RIS
 
 
-def _ris_entry(r: Record, labels: Labels | None) -> str:
+def _ris_entry(r: Record, labels: Labels | None, outcome: Screened | None = None) -> str:
     lines = [("TY", _RIS_TYPES.get(r.doc_type or "", "GEN"))]
     lines += [("TI", r.title or "")] + [("AU", a) for a in r.authors]
     start, _, end = (r.pages or "").partition("-")
@@ -185,12 +219,22 @@ def _ris_entry(r: Record, labels: Labels | None) -> str:
         label = _label(labels, r.id)
         note = {"1": "relevant", "0": "irrelevant"}.get(label, "not_seen")
         lines.append(("N1", f"ASReview_{note}"))
+    lines += [("N1", line) for line in outcome_lines(outcome)]
     body = "".join(f"{tag}  - {_one_line(value)}\n" for tag, value in lines if value)
     return body + "ER  - \n"
 
 
-def _ris(records: Sequence[Record], labels: Labels | None) -> str:
-    return "\n".join(_ris_entry(r, labels) for r in _ordered(records))
+def _ris(records: Sequence[Record], labels: Labels | None, outcomes: Outcomes | None) -> str:
+    out = outcomes or {}
+    return "\n".join(_ris_entry(r, labels, out.get(r.id)) for r in _ordered(records))
+
+
+def outcome_lines(outcome: Screened | None) -> list[str]:
+    """'litsift-decision: exclude', 'litsift-reason: E2', 'litsift-stage: ...' (notes)."""
+    if outcome is None:
+        return []
+    pairs = (("decision", outcome.decision), ("reason", outcome.reason), ("stage", outcome.stage))
+    return [f"litsift-{k}: {v}" for k, v in pairs if v]
 
 
 # ------------------------------------------------------------------ CSV
@@ -204,7 +248,8 @@ def _write_csv(columns: Sequence[str], rows: list[list[str]]) -> str:
     return out.getvalue()
 
 
-def _csv(records: Sequence[Record], labels: Labels | None) -> str:
+def _csv(records: Sequence[Record], labels: Labels | None, outcomes: Outcomes | None) -> str:
+    out = outcomes or {}
     rows = [
         [
             r.id,
@@ -217,13 +262,20 @@ def _csv(records: Sequence[Record], labels: Labels | None) -> str:
             r.arxiv_id or "",
             r.url or "",
             r.source,
+            *_outcome_cells(out.get(r.id)),
         ]
         for r in _ordered(records)
     ]
     return _write_csv(CSV_COLUMNS, [[_one_line(c) for c in row] for row in rows])
 
 
-def _asreview(records: Sequence[Record], labels: Labels | None) -> str:
+def _outcome_cells(outcome: Screened | None) -> list[str]:
+    if outcome is None:
+        return ["", "", ""]
+    return [outcome.decision, outcome.reason or "", outcome.stage or ""]
+
+
+def _asreview(records: Sequence[Record], labels: Labels | None, outcomes: Outcomes | None) -> str:
     rows = [
         [
             r.id,
@@ -242,20 +294,104 @@ def _asreview(records: Sequence[Record], labels: Labels | None) -> str:
     return _write_csv(ASREVIEW_COLUMNS, [[_one_line(c) for c in row] for row in rows])
 
 
-_WRITERS: dict[str, Callable[[Sequence[Record], Labels | None], str]] = {
+# ------------------------------------------------------------------ CSL-JSON (Zotero)
+
+CSL_TYPES = {
+    "article": "article-journal",
+    "review": "article-journal",
+    "erratum": "article-journal",
+    "retraction": "article-journal",
+    "editorial": "article-journal",
+    "book-review": "review-book",
+    "conference-paper": "paper-conference",
+    "preprint": "article",  # what Zotero writes for its preprints
+    "book": "book",
+    "book-chapter": "chapter",
+    "dataset": "dataset",
+    "letter": "article-journal",
+    "thesis": "thesis",
+    "report": "report",
+}
+
+
+def _csl_author(name: str) -> dict[str, str]:
+    family, sep, given = name.partition(", ")
+    return {"family": family, "given": given} if sep and given else {"literal": name}
+
+
+def _csl_item(r: Record, outcome: Screened | None) -> dict[str, object]:
+    item: dict[str, object] = {"id": r.id, "type": CSL_TYPES.get(r.doc_type or "", "article")}
+    for key, value in (
+        ("title", r.title),
+        ("container-title", r.venue),
+        ("volume", r.volume),
+        ("issue", r.issue),
+        ("page", r.pages),
+        ("publisher", r.publisher),
+        ("language", r.language),
+        ("abstract", r.abstract),
+        ("DOI", r.doi),
+        ("URL", r.url or next(iter(id_urls(r)), None)),
+        ("PMID", r.pmid),
+    ):
+        if value:
+            item[key] = _one_line(value) if key != "abstract" else value
+    if r.arxiv_id:
+        item["number"] = f"arXiv:{r.arxiv_id}"
+    if r.authors:
+        item["author"] = [_csl_author(a) for a in r.authors]
+    if r.year:
+        item["issued"] = {"date-parts": [[r.year]]}
+    tags = [*r.keywords]
+    if outcome is not None:
+        tags.append(f"litsift:{outcome.decision}")
+        tags += [
+            f"litsift:{k}:{v}"
+            for k, v in (("reason", outcome.reason), ("stage", outcome.stage))
+            if v
+        ]
+    if tags:
+        item["keyword"] = ", ".join(t.replace(",", " ") for t in tags)
+    note = [
+        f"{k}: {v}"
+        for k, v in (("OpenAlex", r.openalex_id), ("S2ID", r.s2_id), ("DBLP", r.dblp_key))
+        if v
+    ]
+    note += outcome_lines(outcome)
+    if note:
+        item["note"] = "\n".join(note)
+    return item
+
+
+def _csljson(records: Sequence[Record], labels: Labels | None, outcomes: Outcomes | None) -> str:
+    out = outcomes or {}
+    items = [_csl_item(r, out.get(r.id)) for r in _ordered(records)]
+    # tab-indented, as Zotero writes it
+    return json.dumps(items, ensure_ascii=False, indent="\t") + "\n"
+
+
+_WRITERS: dict[str, Callable[[Sequence[Record], Labels | None, Outcomes | None], str]] = {
     "bibtex": _bibtex,
     "ris": _ris,
     "csv": _csv,
     "asreview": _asreview,
+    "csljson": _csljson,
 }
 
 
 def export_records(
-    records: Sequence[Record], fmt: str, labels: Mapping[str, int | None] | None = None
+    records: Sequence[Record],
+    fmt: str,
+    labels: Mapping[str, int | None] | None = None,
+    outcomes: Mapping[str, Screened] | None = None,
 ) -> str:
-    """Records as text in `fmt`, sorted by id; `labels` (id -> 1/0/None) for ASReview/RIS."""
+    """Records as text in `fmt`, sorted by id.
+
+    `labels` (id -> 1/0/None) are ASReview's and RIS's label; `outcomes` (id -> Screened)
+    the decision, reason and stage every format carries.
+    """
     if fmt not in _WRITERS:
         raise LitsiftError(
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
-    return _WRITERS[fmt](records, labels)
+    return _WRITERS[fmt](records, labels, outcomes)

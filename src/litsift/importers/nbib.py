@@ -76,6 +76,8 @@ def _draft(line: int, tags: dict[str, list[str]]) -> Draft:
         language=language(one("LA")),
         doc_type=doc_type(*tags.get("PT", [])),
         keywords=tags.get("OT") or [k.lstrip("*") for k in tags.get("MH", [])],
+        mesh_terms=[k.lstrip("*") for k in tags.get("MH", [])],
+        publication_types=tags.get("PT", []),
         source_key=one("PMID", "OID"),
     )
     return draft

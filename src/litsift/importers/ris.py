@@ -15,6 +15,7 @@ from litsift.importers.base import (
 from litsift.languages import language
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|\s*)$")
+_LITSIFT_NOTE = re.compile(r"^litsift-(decision|reason|stage):\s*(.+)$")
 _MULTI = {"AU", "A1", "KW", "UR", "L1", "L2", "N1", "AD"}
 _ASREVIEW_NOTE = re.compile(r"^ASReview_(relevant|irrelevant|not_seen)\b")
 _ASREVIEW_LABEL = {"relevant": "1", "irrelevant": "0"}
@@ -106,10 +107,16 @@ def _draft(e: _Entry) -> Draft:
         source_key=e.one("AN", "ID"),
     )
     ids_from_urls(draft, urls)
+    labels: dict[str, str] = {}
     for note in e.many("N1"):
         m = _ASREVIEW_NOTE.match(note)
         if m and m.group(1) in _ASREVIEW_LABEL:
-            draft.fields["labels"] = {"asreview": _ASREVIEW_LABEL[m.group(1)]}
+            labels["asreview"] = _ASREVIEW_LABEL[m.group(1)]
+        own = _LITSIFT_NOTE.match(note)  # litsift's own export: the screening outcome
+        if own:
+            labels.setdefault(own.group(1), own.group(2).strip())
+    if labels:
+        draft.fields["labels"] = labels
     return draft
 
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import html
-import itertools
 
-from litsift.report.prisma import PrismaCounts, main_boxes, side_boxes
+from litsift.report.diagram import DATABASES, OTHER, PREVIOUS, TITLES, Diagram
 
 
-def _label(head: str, items: list[str]) -> str:
+def node_id(key: str) -> str:
+    """A Mermaid node id for a box key ('databases-screened' -> 'databases_screened')."""
+    return key.replace("-", "_")
+
+
+def _label(head: str, items: tuple[str, ...]) -> str:
     """A quoted Mermaid label; quotes and angle brackets become Mermaid entity codes."""
-    lines = [head, *(i[3:] if i.startswith("## ") else "- " + i for i in items)]
-    text = "<br/>".join(_escape(line) for line in lines)
-    return f'"{text}"'
+    lines = [head]
+    for item in items:
+        lines.append(item[3:].lstrip("\u2003") if item.startswith("## ") else "- " + item)
+    return '"' + "<br/>".join(_escape(line) for line in lines) + '"'
 
 
 def _escape(text: str) -> str:
@@ -21,27 +26,30 @@ def _escape(text: str) -> str:
     return text
 
 
-def prisma_mermaid(c: PrismaCounts) -> str:
-    """`flowchart TD` with one node per box (ids are the box keys) and PRISMA's arrows."""
-    c.check()
+def prisma_mermaid(d: Diagram) -> str:
+    """`flowchart TD`: one subgraph per identification arm, one node per box, PRISMA's
+    arrows; node ids are the box keys with '_' for '-'."""
     lines = ["flowchart TD"]
-    main = main_boxes(c)
-    side = side_boxes(c)
-    flow = [key for key in main if key != "previous"]
-    for key, (head, items, _) in main.items():
-        lines.append(f"    {key}[{_label(head, items)}]")
-        if key in side:
-            skey, shead, sitems, _ = side[key]
-            lines.append(f"    {skey}[{_label(shead, sitems)}]")
-            lines.append(f"    {key} --> {skey}")
-    lines += [f"    {a} --> {b}" for a, b in itertools.pairwise(flow)]
-    if "previous" in main:
-        lines.append("    previous --> included")
+    grouped: set[str] = set()
+    for group in (PREVIOUS, DATABASES, OTHER):
+        members = [b for b in d.boxes if b.column.removesuffix("-side") == group]
+        members = [b for b in members if b.row in ("identified", "screened", "sought", "assessed")]
+        if not members:
+            continue
+        lines.append(f'    subgraph {group}_arm["{_escape(TITLES[group])}"]')
+        for b in members:
+            lines.append(f"        {node_id(b.key)}[{_label(b.heading, b.items)}]")
+            grouped.add(b.key)
+        lines.append("    end")
+    for b in d.boxes:
+        if b.key not in grouped:
+            lines.append(f"    {node_id(b.key)}[{_label(b.heading, b.items)}]")
+    lines += [f"    {node_id(a)} --> {node_id(b)}" for a, b in d.arrows]
     return "\n".join(lines) + "\n"
 
 
-def prisma_markdown(c: PrismaCounts, title: str) -> str:
+def prisma_markdown(d: Diagram, title: str) -> str:
     """A Markdown file holding the Mermaid diagram in a fenced block."""
     return (
-        f"# PRISMA 2020 flow diagram: {html.escape(title)}\n\n```mermaid\n{prisma_mermaid(c)}```\n"
+        f"# PRISMA 2020 flow diagram: {html.escape(title)}\n\n```mermaid\n{prisma_mermaid(d)}```\n"
     )

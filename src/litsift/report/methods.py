@@ -1,19 +1,23 @@
-"""The methods text and the PRISMA 2020 / PRISMA-S checklist answers, from recorded facts.
+"""The methods text, generated from facts the review folder records.
 
-`MethodsFacts` holds only what the review folder records (protocol, search logs, import
-results, deduplication links, screening agreement, taxonomy sizes); every sentence below is
-a pure function of it, so the text changes only when the data does.
+`MethodsFacts` holds only what the data says (protocol, search logs, import results,
+deduplication, screening, tags, versions); each sentence below is a pure function of it, and
+a sentence is written only for something that happened: no "titles and abstracts" when no
+record had an abstract, no "reviewed tags" when no reviewer tag file exists, no "database
+search" when the database records came from export files.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litsift.models import Protocol, SourceKind
-from litsift.report.prisma import PrismaCounts
-from litsift.report.tables import Table
+from litsift.report.flow import ArmFlow, PrismaFlow
+
+if TYPE_CHECKING:
+    from litsift.screen.stopping import StopTest
 
 
 @dataclass(frozen=True)
@@ -26,98 +30,295 @@ class ImportFact:
 
 
 @dataclass(frozen=True)
+class TagFacts:
+    """Where the classes and families in the tables come from."""
+
+    curated: int = 0  # studies whose tags are the knowledge base's curated ones
+    reviewed: int = 0  # studies with a reviewer's override in data/tags/
+    automatic: int = 0  # studies with the tagger's automatic tags only
+    reviewers: tuple[str, ...] = ()  # reviewers with a tag file
+
+    @property
+    def total(self) -> int:
+        return self.curated + self.reviewed + self.automatic
+
+
+@dataclass(frozen=True)
 class MethodsFacts:
     protocol: Protocol
-    prisma: PrismaCounts
+    prisma: PrismaFlow
     per_source: Mapping[str, int]
     searches: Sequence[Mapping[str, Any]] = ()  # rows of litsift.search.search_summary
     imports: Sequence[ImportFact] = ()
-    dedup_links: Mapping[str, int] = field(default_factory=dict)  # method -> links made
+    # why each removed duplicate was removed: "shared identifier", "fuzzy matching", ...
+    duplicate_reasons: Mapping[str, int] = field(default_factory=dict)
     agreement: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     screeners: Mapping[str, Sequence[str]] = field(default_factory=dict)  # stage -> reviewers
+    double_screened: Mapping[str, int] = field(default_factory=dict)  # stage -> records
+    adjudicated: Mapping[str, int] = field(default_factory=dict)  # stage -> records
+    with_abstract: int = 0  # records screened that had an abstract
     classes: int = 0
     families: int = 0
+    tags: TagFacts = TagFacts()
+    kb_studies: int = 0
     # the frozen version an updated review updates: (name, date frozen, records it had)
     previous_version: tuple[str, str, int] | None = None
+    meta_analysis_file: str = ""
+    litsift_version: str = ""
+    stopping: StopTest | None = None  # the stopping test where screening stands (issue 13)
 
 
-def _join(items: Sequence[str]) -> str:
+def join_words(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _plural(n: int, word: str, plural: str = "") -> str:
-    return f"{n} {word if n == 1 else plural or word + 's'}"
+def plural(n: int, word: str, many: str = "") -> str:
+    """'1 record', '2 records'; `many` for irregular plurals."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
+KIND_NAMES = {
+    SourceKind.DATABASE: "database",
+    SourceKind.REGISTER: "register",
+    SourceKind.WEBSITE: "website",
+    SourceKind.ORGANISATION: "organisation",
+    SourceKind.CITATION: "citation searching",
+    SourceKind.PREVIOUS: "previous version of the review",
+}
+
+
+# --------------------------------------------------------------------------- identification
 
 
 def search_paragraph(f: MethodsFacts) -> str:
-    """Where and when the databases were searched, with the exact strings sent."""
-    db = [s for s in f.protocol.sources if s.kind is SourceKind.DATABASE]
-    runs = [r for r in f.searches if r.get("source") in {s.name for s in db}]
-    if not runs:
-        names = _join([s.platform or s.name for s in db]) or "no database"
-        queries = _join(list(f.protocol.queries)) or "none"
-        return (
-            f"The protocol names {_plural(len(db), 'database')} ({names}) and the query files "
-            f"{queries}; no database search is recorded in this review folder yet, so every "
-            "record comes from other methods."
+    """The databases and registers: searched through their API, or exports imported."""
+    arm = [s for s in f.protocol.sources if s.kind in (SourceKind.DATABASE, SourceKind.REGISTER)]
+    if not arm:
+        return ""
+    runs = {str(r.get("source")): r for r in f.searches}
+    searched = [r for r in f.searches if r.get("source") in {s.name for s in arm}]
+    sentences = []
+    if searched:
+        start, end = f.protocol.date_range.start, f.protocol.date_range.end
+        parts = [
+            _search_sentence(r)
+            for r in sorted(searched, key=lambda r: (str(r["source"]), str(r.get("query"))))
+        ]
+        sentences.append(f"Searches were limited to {start}-{end}. " + "; ".join(parts) + ".")
+    by_source: dict[str, list[ImportFact]] = {}
+    for i in f.imports:
+        by_source.setdefault(i.source, []).append(i)
+    for s in arm:
+        files = by_source.get(s.name, [])
+        if files:
+            sentences.append(_export_sentence(s.platform or s.name, s.description, files))
+    silent = [s.platform or s.name for s in arm if s.name not in runs and s.name not in by_source]
+    if silent:
+        sentences.append(
+            f"The protocol also names {join_words(silent)}; no search of "
+            f"{'it' if len(silent) == 1 else 'them'} and no export from "
+            f"{'it' if len(silent) == 1 else 'them'} is recorded in the review folder."
         )
-    parts = [
-        _search_sentence(r)
-        for r in sorted(runs, key=lambda r: (str(r["source"]), str(r.get("query"))))
-    ]
-    start, end = f.protocol.date_range.start, f.protocol.date_range.end
-    return f"Searches were limited to {start}-{end}. " + "; ".join(parts) + "."
+    return " ".join(sentences)
 
 
 def _search_sentence(r: Mapping[str, Any]) -> str:
     where = r.get("platform") or r.get("source")
     when = r.get("date") or "an unrecorded date"
     query = r.get("query_sent") or r.get("query")
-    found = f"{r.get('hits')} hits, {r.get('retrieved')} records retrieved"
+    if r.get("status") == "translated":  # a string litsift printed, searched by hand
+        found = f"searched through the database's own interface; export imported as {r['source']}"
+        return f"{where} was searched on {when} with the string \u201c{query}\u201d ({found})"
+    if snap := r.get("snapshot"):  # a local snapshot: its release, and the query as written
+        where = f"{where} (release {snap.get('release_date')}, {snap.get('engine')})"
+        query = r.get("query_written") or query
+    hits, got = int(r.get("hits") or 0), int(r.get("retrieved") or 0)
+    found = f"{plural(hits, 'hit')}, {plural(got, 'record')} retrieved"
     return f"{where} was searched on {when} with the query \u201c{query}\u201d ({found})"
 
 
+def _export_sentence(where: str, description: str, files: Sequence[ImportFact]) -> str:
+    total = sum(i.imported for i in files)
+    names = join_words(
+        [
+            f"{i.file} ({i.format}, {i.imported} imported"
+            + (f", {i.rejected} rejected" if i.rejected else "")
+            + ")"
+            for i in sorted(files, key=lambda i: i.file)
+        ]
+    )
+    text = (
+        f"Records exported from {where} were imported from "
+        f"{plural(len(files), 'file')}: {names}, {plural(total, 'record')} in all."
+    )
+    return text + (f" {_sentence(description)}" if description else "")
+
+
 def other_methods_paragraph(f: MethodsFacts) -> str:
-    """Records from other methods and imported export files."""
+    """Websites, organisations and citation searching, with what each contributed."""
     lines = []
+    run = {str(r.get("source")) for r in f.searches}
     for s in f.protocol.sources:
-        if s.kind is SourceKind.DATABASE:
+        if s.kind.arm is None or s.kind in (SourceKind.DATABASE, SourceKind.REGISTER):
             continue
         n = f.per_source.get(s.name, 0)
-        arm = {
-            SourceKind.CITATION: "citation searching",
-            SourceKind.PREVIOUS: "the previous version of the review",
-        }.get(s.kind, "other methods")
-        lines.append(f"{s.platform or s.name} ({arm}) contributed {_plural(n, 'record')}.")
-    files = [
-        f"{i.file} ({i.format}, {i.imported} imported, {i.rejected} rejected)"
-        for i in sorted(f.imports, key=lambda i: (i.source, i.file))
-    ]
-    if files:
-        lines.append(f"Export files imported: {_join(files)}.")
+        kind = KIND_NAMES[s.kind].replace(" ", "-")
+        name = f"{s.platform or s.name}, a {kind} source,"
+        if n == 0 and s.name not in run:
+            lines.append(f"{name} is named in the protocol; no record from it is recorded yet.")
+            continue
+        line = f"{name} contributed {plural(n, 'record')}."
+        lines.append(line + (f" {_sentence(s.description)}" if s.description else ""))
     return " ".join(lines)
 
 
-def dedup_paragraph(f: MethodsFacts) -> str:
-    """How duplicates were found and how many were removed."""
+def _sentence(text: str) -> str:
+    text = " ".join(text.split()).replace("`", "")
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def update_paragraph(f: MethodsFacts) -> str:
+    """What an updated review carries over from its previous version."""
     p = f.prisma
-    links = [f"{n} by {method}" for method, n in sorted(f.dedup_links.items())]
-    how = f" ({_join(links)})" if links else ""
+    text = (
+        f"This is an updated review: {plural(p.previous_studies, 'study', 'studies')} "
+        f"({plural(p.previous_reports, 'report')}) come from its previous version"
+    )
+    if f.previous_version is not None:
+        name, frozen, records = f.previous_version
+        text += f", '{name}', frozen on {frozen} with {plural(records, 'record')} identified"
+    new = [f"{plural(a.identified, 'record')} via {a.label}" for a in (p.databases, p.other)]
     return (
-        f"{_plural(p.identified, 'record')} were identified. Deduplication matched persistent "
-        "identifiers (DOI, arXiv, PubMed, OpenAlex, Semantic Scholar, DBLP) first, then fuzzy "
-        "matching of title, authors, year and venue, with uncertain pairs decided by a human; "
-        f"it removed {_plural(p.duplicates_removed, 'duplicate record')}{how}."
+        f"{text}. Since then {join_words(new)} {_were(p.identified)} identified; only those enter "
+        "the new-studies flow, and those that duplicate a record of the previous version are "
+        "counted as duplicates removed."
     )
 
 
+# --------------------------------------------------------------------------- deduplication
+
+
+def dedup_paragraph(f: MethodsFacts) -> str:
+    """How duplicates were found, how many each way, and the rule between the two arms."""
+    p = f.prisma
+    reasons = [f"{n} by {why}" for why, n in sorted(f.duplicate_reasons.items()) if n]
+    how = f" ({join_words(reasons)})" if reasons else ""
+    text = (
+        f"{plural(p.identified, 'record')} {_were(p.identified)} identified. Deduplication "
+        "matched persistent identifiers (DOI, arXiv, PubMed, OpenAlex, Semantic Scholar, "
+        "DBLP) first, then title, authors, year and venue by fuzzy matching, and left "
+        "uncertain pairs to a human; it removed "
+        f"{plural(p.duplicates, 'duplicate record')}{how}."
+    )
+    if p.other.identified and p.databases.identified:
+        text += (
+            " A report found by both arms counts once, in the databases-and-registers arm; "
+            "its other-methods records are counted as duplicates of that arm's record "
+            f"({plural(p.other.cross_duplicates, 'such record')})."
+        )
+    return text
+
+
+# --------------------------------------------------------------------------- screening
+
+
 def screening_paragraph(f: MethodsFacts) -> str:
-    """Automatic eligibility, dual screening and agreement figures, and the flow counts."""
+    """Automatic eligibility, who screened what on which text, and the flow per arm."""
     pr, p = f.protocol, f.prisma
-    per = pr.screening.reviewers_per_record
+    parts = [_automation_sentence(f)]
+    on = _screened_on(f.with_abstract, p.screened)
+    parts.append(
+        f"{plural(p.screened, 'record')} {_were(p.screened)} screened {on} "
+        f"{_screeners(f, 'title-abstract')} against "
+        f"{plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
+        f"{p.excluded_screening} {_were(p.excluded_screening)} excluded."
+    )
+    parts.append(
+        f"{plural(p.assessed, 'report')} {_were(p.assessed)} assessed in full text "
+        f"{_screeners(f, 'full-text')}, "
+        f"{p.excluded_full_text} excluded with reasons, and "
+        f"{plural(p.included_studies, 'study', 'studies')} "
+        f"({plural(p.included_reports, 'report')}) {_were(p.included_studies)} included."
+    )
+    arms = [_arm_flow(a) for a in (p.databases, p.other) if a.identified]
+    if len(arms) == 2:
+        parts.append("By arm: " + "; ".join(arms) + ".")
+    adjudicated = [
+        f"{plural(n, 'record')} at {stage}" for stage, n in sorted(f.adjudicated.items()) if n
+    ]
+    if adjudicated:
+        parts.append(f"An adjudicator resolved {join_words(adjudicated)}.")
+    parts.append(_agreement_sentence(f))
+    if f.meta_analysis_file and p.meta_analysis is not None:
+        studies, reports = p.meta_analysis
+        parts.append(
+            f"The meta-analysis pools {plural(studies, 'study', 'studies')} "
+            f"({plural(reports, 'report')}), listed in {f.meta_analysis_file}."
+        )
+    return " ".join(x for x in parts if x)
+
+
+def _automation_sentence(f: MethodsFacts) -> str:
+    p, rules = f.prisma, f.protocol.eligibility
+    applied = []
+    if rules.years:
+        applied.append(f"publication years {rules.years.start}-{rules.years.end}")
+    if rules.languages:
+        applied.append(
+            f"language {' or '.join(rules.languages)} (records with no language recorded pass)"
+        )
+    if rules.exclude_types:
+        applied.append(f"document types {join_words(list(rules.exclude_types))} excluded")
+    needs = [
+        w
+        for w, on in (("a title", rules.require_title), ("an abstract", rules.require_abstract))
+        if on
+    ]
+    if needs:
+        applied.append(" and ".join(needs) + " required")
+    if not applied:
+        return ""
+    by_rule: dict[str, int] = {}
+    for arm in (p.databases, p.other):
+        for rule, n in arm.ineligible_reasons.items():
+            by_rule[rule] = by_rule.get(rule, 0) + n
+    detail = "; ".join(f"{rule}: {n}" for rule, n in sorted(by_rule.items()) if n)
+    n = p.ineligible_automation
+    return (
+        f"Automatic eligibility rules ({'; '.join(applied)}) marked {plural(n, 'record')} as "
+        f"ineligible before screening" + (f" ({detail})." if detail else ".")
+    )
+
+
+def _screened_on(with_abstract: int, screened: int) -> str:
+    if screened == 0:
+        return "on title and abstract"
+    if with_abstract == 0:
+        return "on their titles (no record had an abstract)"
+    if with_abstract == screened:
+        return "on title and abstract"
+    return (
+        f"on title and abstract ({with_abstract} of {screened} had an abstract; "
+        "the others on title alone)"
+    )
+
+
+def _arm_flow(a: ArmFlow) -> str:
+    return (
+        f"{a.label}: {a.identified} identified, {a.removed} removed before screening, "
+        f"{a.screened} screened, {a.assessed} assessed, {plural(a.included_reports, 'report')} "
+        "included"
+    )
+
+
+def _agreement_sentence(f: MethodsFacts) -> str:
     agree = []
     for stage, fig in sorted(f.agreement.items()):
         if not stage.startswith("agreement "):
@@ -125,61 +326,72 @@ def screening_paragraph(f: MethodsFacts) -> str:
         stats = "; ".join(f"{k} {v}" for k, v in fig.items() if k != "records rated twice or more")
         rated = fig.get("records rated twice or more")
         agree.append(f"{stage.removeprefix('agreement ')} ({rated} records rated twice: {stats})")
-    agreement = (
-        " Agreement between reviewers, with 95% bootstrap intervals: " + "; ".join(agree) + "."
-        if agree
-        else " No record was rated by two reviewers, so no agreement figure is reported."
-    )
-    return (
-        f"Automatic eligibility rules (years {pr.date_range.start}-{pr.date_range.end}, "
-        f"languages {', '.join(pr.languages)}) marked {p.ineligible_automation} records "
-        f"ineligible. {p.screened} records were screened on title and abstract "
-        f"{_who(f.screeners.get('title-abstract', ()), per)} against "
-        f"{_plural(len(pr.criteria), 'coded criterion', 'coded criteria')}; "
-        f"{p.excluded_screening} were excluded, {p.assessed} reports were assessed in full text, "
-        f"{p.excluded_full_text} excluded with reasons, and {p.included_studies} studies "
-        f"({p.included_reports} reports) were included." + agreement
-    )
+    if agree:
+        text = (
+            "Agreement between reviewers, with 95% bootstrap intervals: " + "; ".join(agree) + "."
+        )
+        return text
+    return "No record was rated by two reviewers, so no agreement figure is reported."
 
 
-def _who(reviewers: Sequence[str], per: int) -> str:
-    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'."""
+def _screeners(f: MethodsFacts, stage: str) -> str:
+    per = f.protocol.screening.reviewers_per_record
+    return screeners_phrase(f.screeners.get(stage, ()), per, f.double_screened.get(stage, 0))
+
+
+def screeners_phrase(reviewers: Sequence[str], per: int, double: int = 0) -> str:
+    """'by 2 reviewers (ann, bo; 2 per record, blind, conflicts adjudicated)'; with one
+    reviewer per record, `double` says how many records a second reviewer also screened
+    (a sample checked for agreement)."""
     if not reviewers:
         return "(no reviewer decision recorded yet)"
     names = ", ".join(reviewers)
     if per >= 2:
         return (
-            f"by {_plural(len(reviewers), 'reviewer')} ({names}; {per} per record, "
+            f"by {plural(len(reviewers), 'reviewer')} ({names}; {per} per record, "
             "blind, conflicts adjudicated)"
         )
-    return f"by {_plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record)"
+    sample = f", {double} of them also by a second reviewer, independently" if double else ""
+    return f"by {plural(len(reviewers), 'reviewer')} ({names}; one reviewer per record{sample})"
+
+
+# --------------------------------------------------------------------------- tagging
 
 
 def tagging_paragraph(f: MethodsFacts) -> str:
-    classes = _plural(f.classes, "class", "classes")
-    families = _plural(f.families, "technique family", "technique families")
+    """Where the classes and families of the tables come from, study by study."""
+    t = f.tags
+    if t.total == 0:
+        return ""
+    classes = plural(f.classes, "class", "classes")
+    families = plural(f.families, "technique family", "technique families")
+    parts = []
+
+    def studies(n: int) -> str:
+        return f"{plural(n, 'study', 'studies')} {_carry(n)}"
+
+    if t.curated:
+        parts.append(
+            f"{studies(t.curated)} the classes and families curated by hand in the knowledge base"
+        )
+    if t.reviewed:
+        parts.append(
+            f"{studies(t.reviewed)} automatic tags confirmed or "
+            f"overridden by {join_words(list(t.reviewers))}"
+        )
+    if t.automatic:
+        parts.append(
+            f"{studies(t.automatic)} automatic tags (indicator terms "
+            "matched in the record, with the evidence recorded) that no reviewer checked"
+        )
     return (
         f"Included studies were classified into the taxonomy in {f.protocol.taxonomy} "
-        f"({classes}, {families}) by indicator-term matching with recorded evidence, "
-        "confirmed or overridden by reviewers."
+        f"({classes}, {families}): " + "; ".join(parts) + ". The tables and plots use these tags."
     )
 
 
-def update_paragraph(f: MethodsFacts) -> str:
-    """What an updated review carries over from its previous version."""
-    p = f.prisma
-    text = (
-        f"This is an updated review: {_plural(p.previous_studies, 'study', 'studies')} "
-        f"({_plural(p.previous_reports, 'report')}) come from its previous version"
-    )
-    if f.previous_version is None:
-        return text + "."
-    name, frozen, records = f.previous_version
-    return (
-        f"{text}, '{name}', frozen on {frozen} with {_plural(records, 'record')} identified. "
-        "Only records identified since then enter the new-studies flow; those that duplicate "
-        "a record of the previous version are counted as duplicates removed."
-    )
+def _carry(n: int) -> str:
+    return "carries" if n == 1 else "carry"
 
 
 def methods_paragraphs(f: MethodsFacts) -> list[str]:
@@ -189,93 +401,9 @@ def methods_paragraphs(f: MethodsFacts) -> list[str]:
         other_methods_paragraph(f),
         dedup_paragraph(f),
         screening_paragraph(f),
+        f.stopping.sentence() if f.stopping and f.stopping.configured else "",
         tagging_paragraph(f),
     ]
     if f.prisma.has_previous_arm:
         paras.insert(2, update_paragraph(f))
     return [p for p in paras if p]
-
-
-# --------------------------------------------------------------------------- checklists
-
-
-def checklist(f: MethodsFacts) -> Table:
-    """PRISMA 2020 and PRISMA-S items the recorded data answers (others say so)."""
-    p, pr = f.prisma, f.protocol
-    db = [s.platform or s.name for s in pr.sources if s.kind is SourceKind.DATABASE]
-    other = [s.platform or s.name for s in pr.sources if s.kind is not SourceKind.DATABASE]
-    dates = sorted({str(r.get("date")) for r in f.searches if r.get("date")})
-    strings = sorted({str(r.get("query_sent")) for r in f.searches if r.get("query_sent")})
-    none = "not recorded in the review folder"
-    reasons = ", ".join(f"{k} {n}" for k, n in sorted(p.excluded_full_text_reasons.items()))
-    rows = [
-        (
-            "PRISMA 2020",
-            "5",
-            "Eligibility criteria",
-            "; ".join(f"{c.code}: {c.text}" for c in pr.criteria),
-        ),
-        ("PRISMA 2020", "6", "Information sources", _join(db + other) or none),
-        ("PRISMA 2020", "6", "Date last searched", dates[-1] if dates else none),
-        ("PRISMA 2020", "7", "Search strategy", " | ".join(strings) or none),
-        (
-            "PRISMA 2020",
-            "8",
-            "Selection process",
-            "title/abstract "
-            + _who(f.screeners.get("title-abstract", ()), pr.screening.reviewers_per_record)
-            + "; full text "
-            + _who(f.screeners.get("full-text", ()), pr.screening.reviewers_per_record)
-            + "; automatic eligibility rules",
-        ),
-        ("PRISMA 2020", "16a", "Results of the search and selection", _flow(p)),
-        ("PRISMA 2020", "16b", "Reports excluded at full text, with reasons", reasons or "none"),
-        ("PRISMA-S", "1", "Database name", _join(db) or none),
-        ("PRISMA-S", "5", "Citation searching", _arm_answer(f, SourceKind.CITATION)),
-        ("PRISMA-S", "7", "Other methods", _arm_answer(f, SourceKind.OTHER)),
-        ("PRISMA-S", "8", "Full search strategies", " | ".join(strings) or none),
-        (
-            "PRISMA-S",
-            "9",
-            "Limits and restrictions",
-            f"years {pr.date_range.start}-{pr.date_range.end}; languages {', '.join(pr.languages)}",
-        ),
-        (
-            "PRISMA-S",
-            "12",
-            "Updates",
-            f"previous version: {p.previous_studies} studies"
-            if p.has_previous_arm
-            else "not an update",
-        ),
-        ("PRISMA-S", "13", "Dates of searches", ", ".join(dates) or none),
-        (
-            "PRISMA-S",
-            "15",
-            "Total records",
-            f"{p.identified} identified: " + ", ".join(f"{k} {v}" for k, v in f.per_source.items()),
-        ),
-        (
-            "PRISMA-S",
-            "16",
-            "Deduplication",
-            f"{p.duplicates_removed} duplicates removed; identifiers then fuzzy matching",
-        ),
-    ]
-    return Table("checklist", ("checklist", "item", "topic", "answer from the data"), tuple(rows))
-
-
-def _flow(p: PrismaCounts) -> str:
-    return (
-        f"{p.identified} identified, {p.removed} removed before screening, {p.screened} "
-        f"screened, {p.assessed} assessed, {p.total_studies} studies included"
-    )
-
-
-def _arm_answer(f: MethodsFacts, kind: SourceKind) -> str:
-    names = [
-        f"{s.platform or s.name} ({f.per_source.get(s.name, 0)} records)"
-        for s in f.protocol.sources
-        if s.kind is kind
-    ]
-    return _join(names) or "not used"

@@ -25,6 +25,7 @@ class IncludedRow:
     kb_key: str
     headline: str
     previous: bool = False  # a study of the previous version of an updated review
+    tags: str = "automatic"  # where classes and families come from: curated, reviewed, automatic
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             r.arxiv_id,
             "; ".join(r.classes),
             "; ".join(r.families),
+            r.tags,
             "; ".join(r.systems),
             r.headline,
             "previous" if r.previous else "new",
@@ -132,6 +134,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             "arxiv_id",
             "classes",
             "families",
+            "tags",
             "systems",
             "headline result",
             "review version",

@@ -1,59 +1,44 @@
 """The screening stage: automatic eligibility, then title/abstract and full-text screening.
 
-`load_state` reads (and validates) every reviewer and adjudication file; `screen` is the
-pure stage: deduplicated records + protocol + state -> a final status per record, PRISMA
-counts, agreement statistics and the problems `litsift check` reports.
+`screen` is the pure stage: deduplicated records + protocol + the reviewers' decisions
+(`ScreeningState`, read by `litsift.store.screening`) -> a final status per record, counts,
+agreement statistics and the problems `litsift check` reports.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
 from litsift.errors import InputError
-from litsift.models import Protocol, Record, Stage, Verdict
-from litsift.review import Review
+from litsift.models import Protocol, Record, Screening, Stage, StopRule, Verdict
 from litsift.screen import eligibility
 from litsift.screen.agreement import AgreementReport, Estimate
 from litsift.screen.agreement import agreement as measure_agreement
-from litsift.screen.audit import sync_audit, verify_audit
 from litsift.screen.combine import Combined, Outcome
 from litsift.screen.combine import combine as combine_votes
-from litsift.screen.files import (
-    ADJUDICATION,
-    Entry,
-    IdResolver,
-    ReviewerFile,
-    append_entries,
-    parse_reviewer_file,
-    stage_files,
-)
-from litsift.screen.prioritise import StoppingEstimate, rank, stopping_estimate
+from litsift.screen.state import ADJUDICATION, Entry, ReviewerFile, ScreeningState
+from litsift.screen.stopping import StopTest, stop_test
 
 __all__ = [
-    "STAGES",
-    "PrismaCounts",
+    "ADJUDICATION",
+    "Entry",
     "RecordStatus",
+    "ReviewerFile",
+    "ScreeningCounts",
     "ScreeningResult",
     "ScreeningState",
     "Status",
-    "append_entries",
+    "adjudication_batches",
     "candidates",
     "conflicts",
     "criteria_header",
-    "load_state",
     "next_batch",
-    "rank",
     "screen",
-    "sync_audit",
-    "verify_audit",
-    "write_adjudication",
+    "tally",
 ]
-
-STAGES = (Stage.TITLE_ABSTRACT, Stage.FULL_TEXT)
 
 
 class Status(StrEnum):
@@ -78,67 +63,8 @@ class RecordStatus:
 
 
 @dataclass(frozen=True)
-class ScreeningState:
-    """Every reviewer and adjudication file, loaded; `problems` from lenient loading."""
-
-    files: tuple[ReviewerFile, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    def reviewer_files(self, stage: Stage) -> list[ReviewerFile]:
-        return [f for f in self.files if f.stage is stage and not f.is_adjudication]
-
-    def adjudication(self, stage: Stage) -> ReviewerFile | None:
-        return next((f for f in self.files if f.stage is stage and f.is_adjudication), None)
-
-    def votes(self, stage: Stage) -> dict[str, dict[str, Entry]]:
-        """{record id: {reviewer: Entry}} for every entry (decided or not) of the stage."""
-        out: dict[str, dict[str, Entry]] = {}
-        for f in self.reviewer_files(stage):
-            for e in f.entries:
-                out.setdefault(e.record_id, {})[f.reviewer] = e
-        return out
-
-
-def load_state(
-    review: Review, aliases: Mapping[str, str], known: Iterable[str] = (), *, strict: bool = True
-) -> ScreeningState:
-    """Read every data/screening/<stage>/*.yaml file.
-
-    Ids are resolved through `aliases` (member record id -> cluster id); `known` adds ids
-    that are valid as written (cluster ids without aliases). With `strict`, the first
-    problem raises InputError; otherwise bad entries are skipped and listed in `problems`.
-    """
-    resolve = IdResolver.build(aliases, known)
-    files: list[ReviewerFile] = []
-    problems: list[InputError] = []
-    for stage in STAGES:
-        for path in stage_files(review.screening_dir / stage.value):
-            loaded, errors = _load_file(review.protocol, path, stage, resolve)
-            if errors and strict:
-                raise errors[0]
-            problems += errors
-            if loaded is not None:
-                files.append(loaded)
-    return ScreeningState(tuple(files), tuple(str(e) for e in problems))
-
-
-def _load_file(
-    protocol: Protocol, path: Path, stage: Stage, resolve: IdResolver
-) -> tuple[ReviewerFile | None, list[InputError]]:
-    """One reviewer file and its problems (None when the whole file is unusable)."""
-    if path.stem != ADJUDICATION and path.stem not in {r.id for r in protocol.reviewers}:
-        return None, [
-            InputError(path, f"reviewer {path.stem!r} is not declared in review.yaml reviewers")
-        ]
-    try:
-        return parse_reviewer_file(path, stage, protocol, resolve)
-    except InputError as e:
-        return None, [e]
-
-
-@dataclass(frozen=True)
-class PrismaCounts:
-    """PRISMA 2020 screening boxes (pending ones are not yet in a final box)."""
+class ScreeningCounts:
+    """Records per screening outcome (pending ones are not yet in a final box)."""
 
     ineligible_by_automation: int
     ineligible_by_rule: dict[str, int]
@@ -164,7 +90,7 @@ class ScreeningResult:
     agreement: dict[str, AgreementReport]
     combined: dict[str, dict[str, Combined]]  # stage -> record id -> combination
     issues: tuple[str, ...] = field(default=())
-    stopping: StoppingEstimate | None = None
+    stopping: StopTest | None = None  # None: nothing screened yet, or not prioritised
 
     def ids(self, *statuses: Status) -> list[str]:
         return sorted(rid for rid, s in self.statuses.items() if s.status in statuses)
@@ -173,69 +99,78 @@ class ScreeningResult:
         return self.ids(Status.INCLUDED)
 
     def status_extras(self) -> dict[str, dict[str, object]]:
-        """Agreement per stage and the stopping estimate, for `litsift status`."""
+        """Agreement per stage and the stopping test, for `litsift status`."""
         out: dict[str, dict[str, object]] = {}
         for stage, rep in self.agreement.items():
             if rep.items:
                 out[f"agreement {stage}"] = _agreement_summary(rep)
         if self.stopping is not None:
-            out["stopping estimate"] = self.stopping.summary()
+            out["stopping rule"] = self.stopping.summary()
         return out
 
-    def counts(self) -> PrismaCounts:
-        """The PRISMA 2020 screening boxes."""
-        n = Counter(s.status for s in self.statuses.values())
-        by = {
-            st: Counter(s.reason or "(no reason)" for s in self.statuses.values() if s.status is st)
-            for st in Status
+    def counts(self) -> ScreeningCounts:
+        """Records per screening outcome, over every record."""
+        return tally(self.statuses)
+
+    def adjudicated(self) -> dict[str, int]:
+        """Stage -> records an adjudicator decided there."""
+        return {
+            stage: sum(c.adjudicated for c in combined.values())
+            for stage, combined in self.combined.items()
         }
-        sought = sum(
-            n[s]
-            for s in (
-                Status.FT_NOT_RETRIEVED,
-                Status.FT_EXCLUDED,
-                Status.FT_PENDING,
-                Status.FT_CONFLICT,
-                Status.INCLUDED,
-            )
-        )
-        pending_ta = n[Status.TA_PENDING] + n[Status.TA_CONFLICT]
-        pending_ft = n[Status.FT_PENDING] + n[Status.FT_CONFLICT]
-        return PrismaCounts(
-            ineligible_by_automation=n[Status.INELIGIBLE],
-            ineligible_by_rule=dict(sorted(by[Status.INELIGIBLE].items())),
-            screened=len(self.statuses) - n[Status.INELIGIBLE],
-            excluded_ta=n[Status.TA_EXCLUDED],
-            excluded_ta_by_reason=dict(sorted(by[Status.TA_EXCLUDED].items())),
-            sought=sought,
-            not_retrieved=n[Status.FT_NOT_RETRIEVED],
-            assessed=sought - n[Status.FT_NOT_RETRIEVED],
-            excluded_ft=n[Status.FT_EXCLUDED],
-            excluded_ft_by_reason=dict(sorted(by[Status.FT_EXCLUDED].items())),
-            included=n[Status.INCLUDED],
-            pending=pending_ta + pending_ft,
-            pending_ta=pending_ta,
-            pending_ft=pending_ft,
-        )
 
     def problems(self) -> list[str]:
         """Everything `litsift check` must fail on, one line each, sorted."""
         return sorted(set(self.issues))
 
 
-def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState) -> ScreeningResult:
-    """The pure screening stage over deduplicated (canonical) records."""
-    ineligible = eligibility.apply(list(records), protocol.eligibility)
+def tally(statuses: Mapping[str, RecordStatus]) -> ScreeningCounts:
+    """Records per screening outcome among `statuses` (rule and reason counts sorted)."""
+    n = Counter(s.status for s in statuses.values())
+    by = {
+        st: Counter(s.reason or "(no reason)" for s in statuses.values() if s.status is st)
+        for st in (Status.INELIGIBLE, Status.TA_EXCLUDED, Status.FT_EXCLUDED)
+    }
+    sought = sum(n[s] for s in _PASSED_TA)
+    pending_ta = n[Status.TA_PENDING] + n[Status.TA_CONFLICT]
+    pending_ft = n[Status.FT_PENDING] + n[Status.FT_CONFLICT]
+    return ScreeningCounts(
+        ineligible_by_automation=n[Status.INELIGIBLE],
+        ineligible_by_rule=dict(sorted(by[Status.INELIGIBLE].items())),
+        screened=len(statuses) - n[Status.INELIGIBLE],
+        excluded_ta=n[Status.TA_EXCLUDED],
+        excluded_ta_by_reason=dict(sorted(by[Status.TA_EXCLUDED].items())),
+        sought=sought,
+        not_retrieved=n[Status.FT_NOT_RETRIEVED],
+        assessed=sought - n[Status.FT_NOT_RETRIEVED],
+        excluded_ft=n[Status.FT_EXCLUDED],
+        excluded_ft_by_reason=dict(sorted(by[Status.FT_EXCLUDED].items())),
+        included=n[Status.INCLUDED],
+        pending=pending_ta + pending_ft,
+        pending_ta=pending_ta,
+        pending_ft=pending_ft,
+    )
+
+
+def screen(
+    records: Sequence[Record],
+    protocol: Protocol,
+    state: ScreeningState,
+    member_years: Mapping[str, Collection[int]] | None = None,
+) -> ScreeningResult:
+    """The pure screening stage over deduplicated (canonical) records; `member_years`
+    gives the years of each cluster's members, which the year rule judges a study by."""
+    ineligible = eligibility.apply(list(records), protocol.eligibility, member_years)
     ids = sorted({r.id for r in records})
-    combined = {stage.value: _combine_stage(state, stage, protocol) for stage in STAGES}
+    combined = {stage.value: _combine_stage(state, stage, protocol) for stage in Stage}
     statuses = {rid: _status(rid, ineligible, combined) for rid in ids}
     issues = list(state.problems)
     issues += _decision_issues(state, protocol, set(ids), statuses)
     issues += _status_issues(statuses, combined)
-    agree = {stage.value: _agreement(state, stage, set(ids) - set(ineligible)) for stage in STAGES}
+    agree = {stage.value: _agreement(state, stage, set(ids) - set(ineligible)) for stage in Stage}
     sequence = _screening_sequence(state, statuses)
     undecided = len(ids_with(statuses, Status.TA_PENDING, Status.TA_CONFLICT))
-    stopping = stopping_estimate(sequence, undecided) if sequence else None
+    stopping = _stopping(protocol.screening, sequence, undecided)
     return ScreeningResult(statuses, agree, combined, tuple(issues), stopping)
 
 
@@ -271,6 +206,16 @@ def _screening_sequence(state: ScreeningState, statuses: Mapping[str, RecordStat
             if e.record_id in labels and (e.record_id not in seen or key < seen[e.record_id]):
                 seen[e.record_id] = key
     return [labels[rid] for rid in sorted(seen, key=lambda r: seen[r])]
+
+
+def _stopping(settings: Screening, sequence: list[bool], undecided: int) -> StopTest | None:
+    """The stopping test on title/abstract outcomes so far (the defaults when none is set)."""
+    if not sequence or not settings.prioritise:
+        return None
+    rule = settings.stop or StopRule()
+    return stop_test(
+        sequence, len(sequence) + undecided, rule, configured=settings.stop is not None
+    )
 
 
 def _fmt(est: Estimate) -> str:
@@ -350,14 +295,18 @@ def next_batch(
     query = " ".join(
         [protocol.question] + [c.text for c in protocol.criteria if c.kind.value == "include"]
     )
-    ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed) if rid in pool][
-        :n
-    ]
+    if protocol.screening.prioritise:
+        from litsift.screen.prioritise import rank  # scikit-learn: only when ranking
+
+        ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed)]
+    else:
+        ranked = [(rid, None) for rid in sorted(pool)]
+    ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]
     by_id = {r.id: r for r in records}
     return [_context(by_id[rid], score) for rid, score in ranked]
 
 
-def _context(record: Record, score: float) -> dict[str, object]:
+def _context(record: Record, score: float | None) -> dict[str, object]:
     return {
         "id": record.id,
         "title": record.title,
@@ -366,7 +315,7 @@ def _context(record: Record, score: float) -> dict[str, object]:
         "authors": "; ".join(record.authors) or None,
         "doi": record.doi,
         "arxiv_id": record.arxiv_id,
-        "score": round(score, 4),
+        "score": None if score is None else round(score, 4),
         "abstract": record.abstract,
     }
 
@@ -475,16 +424,16 @@ def _agreement(state: ScreeningState, stage: Stage, ids: set[str]) -> AgreementR
     return measure_agreement(ratings, stage.value)
 
 
-def write_adjudication(
-    review: Review,
+def adjudication_batches(
     records: Sequence[Record],
     state: ScreeningState,
     found: Sequence[tuple[str, str, Combined]],
-) -> list[tuple[object, int]]:
-    """Append unresolved conflicts not yet listed to each stage's adjudication.yaml."""
+) -> dict[Stage, list[dict[str, object]]]:
+    """Per stage, the unresolved conflicts not yet listed in its adjudication file, as
+    entries to append (each with the reviewers' votes as a comment)."""
     by_id = {r.id: r for r in records}
-    written = []
-    for stage in STAGES:
+    out: dict[Stage, list[dict[str, object]]] = {}
+    for stage in Stage:
         adj = state.adjudication(stage)
         listed = {e.record_id for e in adj.entries} if adj else set()
         batch = []
@@ -495,14 +444,8 @@ def write_adjudication(
                 entry["comment"] = combo.describe_votes()
                 batch.append(entry)
         if batch:
-            path = review.screening_dir / stage.value / f"{ADJUDICATION}.yaml"
-            header = "conflicts to adjudicate; each entry's comment gives the reviewers' votes\n"
-            written.append(
-                (
-                    path,
-                    append_entries(
-                        path, batch, header=header + criteria_header(review.protocol, stage)
-                    ),
-                )
-            )
-    return written
+            out[stage] = batch
+    return out
+
+
+ADJUDICATION_HEADER = "conflicts to adjudicate; each entry's comment gives the reviewers' votes\n"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from litsift.models import Screening, Verdict
-from litsift.screen.files import Entry
+from litsift.screen.state import Entry
 
 
 class Outcome(StrEnum):

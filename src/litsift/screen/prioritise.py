@@ -1,22 +1,27 @@
 """Prioritised screening: rank undecided records by predicted relevance, and simulate it.
 
-The model is TF-IDF over title and abstract with a linear SVM trained on the decisions so
-far, the family ASReview's default uses. Three choices, measured on the labelled sets of
-bench/screen.py, make it rank better and faster:
-- word uni-, bi- and trigrams (sublinear term frequency, every n-gram kept: dropping the
-  rare ones costs several points of WSS@95);
-- inclusions weigh `ratio` times what balancing the classes needs (30 rather than
-  ASReview's 9.8), with weights scaled to mean 1, so the few inclusions steer the model;
-- the model is retrained after every record only while fewer than 1/`batch_fraction`
-  records are screened, then after batches of that fraction of the records screened so
-  far, which keeps a replay of thousands of records to seconds.
-Optionally a random sample of undecided records joins training as presumed exclusions
-(most records of a search are irrelevant). With no decisions of one kind, records are
-ranked by cosine similarity to the review question and to what is included.
+The ranker is the recipe of ASReview's default model (elas_u4) reproduced exactly:
+TF-IDF of word uni- and bigrams (sublinear term frequency, terms in more than 95% of the
+records dropped) and a linear SVM (C 0.11) whose inclusions weigh `ratio` (9.8) times
+what balancing the classes needs, retrained after every decision; on the labelled sets
+its screening order is the one `asreview simulate` gives from the same priors. On top of
+it, only what bench/screen_select.py measured to help when judged leave-one-dataset-out
+(that script's docstring gives the procedure, its output the table):
+- a record's keywords (MeSH terms, author keywords) join its text when it has them
+  (WSS@95 +0.11 on Estrogens, +0.10 on UrinaryIncontinence, +0.05 on Triptans; -0.01 on
+  ADHD and -0.03 on OralHypoglycemics; no change on the sets without keywords);
+- the model is retrained after every record until 200 are screened, then after batches
+  of 1% of the records screened so far: about 40% of the time of retraining after every
+  record (which runs about as long as ASReview), for a mean WSS@95 0.0014 lower.
+Options measured and not kept (`Model`): a logistic-regression partner, a blend with the
+model without keywords, inclusions weighted 30 x balance, litsift 0.1.0's trigrams.
+With no decisions of one kind, records are ranked by cosine similarity to the review
+question and to what is included.
 
-`simulate` replays a fully labelled set (columns title, abstract, label_included) from one
-included and one excluded record and reports WSS@95, recall after 10% screened, and how many
-records were screened to find every inclusion.
+`simulate` replays a fully labelled set (columns title, abstract, label_included, and
+keywords when present) from one included and one excluded record, reports WSS@95,
+WSS@100, recall after 10% screened, records screened to find every inclusion, and where
+the stopping rule (screen/stopping.py) said stop: the recall reached and the work saved.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,68 +37,105 @@ import pandas as pd
 from scipy import sparse
 
 from litsift.errors import InputError
-from litsift.models import Record
+from litsift.models import Record, StopRule
+from litsift.screen.stopping import first_stop
 
 
 @dataclass(frozen=True)
 class Model:
-    """Settings of the ranking model (defaults chosen on the simulation benchmark)."""
+    """Settings of the ranking model; `Model()` is ASReview's elas_u4 recipe, and `DEFAULT`
+    the setting bench/screen_select.py chose leave-one-dataset-out."""
 
-    c: float = 0.11
-    ratio: float = 30.0  # inclusions weigh this times what balancing the classes needs
-    batch_fraction: float = 0.02  # retrain after this fraction of the records screened so far
+    ngrams: int = 2  # word n-grams 1..ngrams
+    keywords: bool = False  # add a record's keywords to its text
+    c: float = 0.11  # SVM regularisation
+    ratio: float = 9.8  # inclusions weigh this times what balancing the classes needs
+    batch_fraction: float = 0.0  # retrain after this fraction of the records screened (0: each)
+    # "" or "logistic": a logistic regression joins the SVM (mean z-score); measured, too slow
+    second: str = ""
     presumed_negatives: int = 0  # random undecided records trained on as exclusions
     tol: float = 1e-4  # liblinear stopping tolerance
+    # with keywords: an SVM on the text without them joins the one with them (mean z-score);
+    # measured, not kept
+    blend: bool = False
+
+    def batch(self, screened: int) -> int:
+        """Records screened before the model is retrained (and the stopping rule checked)."""
+        return max(1, int(screened * self.batch_fraction))
 
 
-DEFAULT = Model()
+ASREVIEW_U4 = Model()  # ASReview 3's default model elas_u4, reproduced
+# chosen by bench/screen_select.py (leave-one-dataset-out, over every labelled set): the
+# recipe above plus keywords, retrained after batches of 1% of the records screened
+DEFAULT = Model(keywords=True, batch_fraction=0.01)
 
 
-def vectorise(texts: Sequence[str]) -> sparse.csr_matrix:
-    """TF-IDF features (word 1-3 grams) of the texts (title + abstract).
-
-    Hashing the n-grams avoids building a vocabulary dictionary, which took 2-3 s of a
-    simulation on the shared sets; the space is large (2**24) so few n-grams collide, and
-    unused columns are dropped so the linear model works on the n-grams that occur.
-    """
+def vectorise(texts: Sequence[str], model: Model = DEFAULT) -> sparse.csr_matrix:
+    """TF-IDF features (word 1..`model.ngrams` grams, sublinear tf, max_df 0.95) of the texts."""
     # scikit-learn is imported where it is used: it costs ~2 s, and most commands never rank
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    hashed = HashingVectorizer(
-        ngram_range=(1, 3), alternate_sign=False, norm=None, n_features=2**24
-    ).transform(texts)
-    columns = hashed.tocsc()
-    used = np.flatnonzero(np.diff(columns.indptr))
-    if not len(used):  # every text empty: no features
+    vectoriser = TfidfVectorizer(ngram_range=(1, model.ngrams), sublinear_tf=True, max_df=0.95)
+    try:
+        return vectoriser.fit_transform(texts).tocsr()
+    except ValueError:  # no term at all (every text empty): no features
         return sparse.csr_matrix((len(texts), 1), dtype=np.float64)
-    return TfidfTransformer(sublinear_tf=True).fit_transform(columns[:, used]).tocsr()
 
 
-def record_text(record: Record) -> str:
-    return f"{record.title or ''} {record.abstract or ''}".strip()
+def record_text(record: Record, model: Model = DEFAULT) -> str:
+    """Title and abstract, and the keywords when the model uses them."""
+    parts = [record.title or "", record.abstract or ""]
+    if model.keywords and record.keywords:
+        parts.append("; ".join(record.keywords))
+    return " ".join(p for p in parts if p).strip()
+
+
+def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
+    """ASReview's balanced sample weights: inclusions weigh `ratio` x balance, mean 1."""
+    n_pos = int(y.sum())
+    weights = np.where(y == 1, 1.0, n_pos / (ratio * max(len(y) - n_pos, 1)))
+    return weights * (len(weights) / weights.sum())
 
 
 def scores(
-    x: sparse.csr_matrix,
+    x: sparse.csr_matrix | list[sparse.csr_matrix],
     labelled: np.ndarray,
     labels: np.ndarray,
     rng: np.random.Generator,
     model: Model = DEFAULT,
 ) -> np.ndarray:
-    """Relevance score of every row of `x`, learned from the labelled rows."""
+    """Relevance score of every row of `x`, learned from the labelled rows.
+
+    `x` may be a list of feature matrices of the same rows: one SVM each, scores averaged
+    as z-scores over the unlabelled rows.
+    """
+    if isinstance(x, list):
+        if len(x) > 1:
+            rest = np.setdiff1d(np.arange(x[0].shape[0]), labelled)
+            return sum(_zscore(scores(m, labelled, labels, rng, model), rest) for m in x)
+        x = x[0]
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     unlabelled = np.setdiff1d(np.arange(x.shape[0]), labelled)
     n_pn = min(model.presumed_negatives, len(unlabelled))
     presumed = rng.choice(unlabelled, n_pn, replace=False) if n_pn else unlabelled[:0]
     rows = np.concatenate([labelled, presumed])
     y = np.concatenate([labels, np.zeros(len(presumed), dtype=int)])
-    n_pos = int(y.sum())
-    weights = np.where(y == 1, model.ratio * (len(y) - n_pos) / max(n_pos, 1), 1.0)
-    weights *= len(weights) / weights.sum()
-    from sklearn.svm import LinearSVC
-
+    weights = _weights(y, model.ratio)
     svm = LinearSVC(C=model.c, tol=model.tol, random_state=0)
-    svm.fit(x[rows], y, sample_weight=weights)
-    return svm.decision_function(x)
+    s = svm.fit(x[rows], y, sample_weight=weights).decision_function(x)
+    if model.second != "logistic":
+        return s
+    logistic = LogisticRegression(solver="liblinear")
+    t = logistic.fit(x[rows], y, sample_weight=weights).decision_function(x)
+    return _zscore(s, unlabelled) + _zscore(t, unlabelled)
+
+
+def _zscore(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    values = s[rows] if len(rows) else s
+    spread = values.std()
+    return (s - values.mean()) / (spread if spread > 0 else 1.0)
 
 
 def similarity(x: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -117,13 +159,17 @@ def rank(
     (when the model uses them). Ties keep the records' id order.
     """
     ordered = sorted(records, key=lambda r: r.id)
-    texts = [record_text(r) for r in ordered] + ([query] if query else [])
-    x = vectorise(texts)
+    extra = [query] if query else []
+    x = vectorise([record_text(r, model) for r in ordered] + extra, model)
+    xs = [x]
+    if model.blend and model.keywords and any(r.keywords for r in ordered):
+        plain = replace(model, keywords=False)
+        xs.append(vectorise([record_text(r, plain) for r in ordered] + extra, model))
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
     labels = np.array([int(decisions[ordered[i].id]) for i in done], dtype=int)
     if len(done) and 0 < labels.sum() < len(labels):
-        s = scores(x, done, labels, np.random.default_rng(seed), model)
+        s = scores(xs, done, labels, np.random.default_rng(seed), model)
     else:
         seeds = done[labels == 1] if len(done) else done
         anchor = np.concatenate([seeds, [len(ordered)] if query else []]).astype(int)
@@ -137,129 +183,185 @@ def rank(
 
 
 @dataclass(frozen=True)
+class LabelledSet:
+    """A fully labelled set read from CSV: one text (title + abstract) and label per row."""
+
+    path: str
+    texts: tuple[str, ...]  # title + abstract
+    labels: np.ndarray  # 0/1 per row, from the column label_included
+    keywords: tuple[str, ...] = ()  # per row when the file has a keywords column
+
+    @property
+    def included(self) -> int:
+        return int(self.labels.sum())
+
+    def model_texts(self, model: Model = DEFAULT) -> list[str]:
+        """The text the model reads per row (keywords added when it uses them)."""
+        if not (model.keywords and self.keywords):
+            return list(self.texts)
+        return [f"{t} {k}".strip() for t, k in zip(self.texts, self.keywords, strict=True)]
+
+
+@dataclass(frozen=True)
 class Simulation:
-    """What `screen simulate` prints."""
+    """What `screen simulate` prints for one replay."""
 
     wss95: float
+    wss100: float
     recall10: float
     screened_all: int
     n: int
     seconds: float
+    priors: tuple[int, int] = (0, 0)  # row indexes of the included and the excluded prior
+    stop: StopRule = field(default_factory=StopRule)
+    stop_at: int = 0  # records screened (priors included) when the stopping rule said stop
+    stop_recall: float = 0.0  # recall reached there
+    stop_work_saved: float = 0.0  # share of the records left unscreened there
 
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self) | {"stop": self.stop.model_dump()}
 
 
-def load_labelled(path: Path) -> tuple[list[str], np.ndarray]:
-    """Texts and 0/1 labels from a CSV with title, abstract, label_included."""
+LABEL = "label_included"
+_LABEL_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+
+
+def load_labelled(path: Path) -> LabelledSet:
+    """A labelled CSV with columns title, abstract and label_included (0 or 1).
+
+    The file must hold at least one inclusion and one exclusion; any other problem is an
+    InputError naming the file (and the line of a bad label).
+    """
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as e:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError(path, f"cannot read CSV: {e}") from e
-    missing = [c for c in ("title", "abstract", "label_included") if c not in frame.columns]
+    missing = [c for c in ("title", "abstract", LABEL) if c not in frame.columns]
     if missing:
         raise InputError(path, f"missing column(s): {', '.join(missing)}", 1)
-    labels = frame["label_included"].str.strip()
-    bad = labels[~labels.isin(["0", "1", "0.0", "1.0"])]
+    labels = frame[LABEL].str.strip()
+    bad = labels[~labels.isin(list(_LABEL_VALUES))]
     if len(bad):
         row = int(bad.index[0]) + 2  # header is line 1
-        raise InputError(path, f"label_included must be 0 or 1, not {bad.iloc[0]!r}", row)
-    y = labels.astype(float).astype(int).to_numpy()
-    if y.sum() == 0 or y.sum() == len(y):
-        raise InputError(path, "needs at least one included and one excluded record")
-    texts = (frame["title"] + " " + frame["abstract"]).str.strip().tolist()
-    return texts, y
+        raise InputError(path, f"{LABEL} must be 0 or 1, not {bad.iloc[0]!r}", row)
+    y = labels.map(_LABEL_VALUES).to_numpy(dtype=int)
+    if y.sum() == 0:
+        raise InputError(path, f"no inclusion: every {LABEL} is 0")
+    if y.sum() == len(y):
+        raise InputError(path, f"no exclusion: every {LABEL} is 1")
+    texts = (frame["title"] + " " + frame["abstract"]).str.strip()
+    keywords = tuple(frame["keywords"]) if "keywords" in frame.columns else ()
+    return LabelledSet(str(path), tuple(texts), y, keywords)
 
 
-def replay(x: sparse.csr_matrix, y: np.ndarray, seed: int, model: Model = DEFAULT) -> list[int]:
-    """Screening order (row indexes, priors excluded) of a simulated review."""
+def choose_priors(labels: np.ndarray, seed: int) -> tuple[int, int]:
+    """One included and one excluded row, drawn with `seed` (the same for every tool)."""
     rng = np.random.default_rng(seed)
-    prior = [int(rng.choice(np.flatnonzero(y == 1))), int(rng.choice(np.flatnonzero(y == 0)))]
+    included = int(rng.choice(np.flatnonzero(labels == 1)))
+    return included, int(rng.choice(np.flatnonzero(labels == 0)))
+
+
+def replay(
+    x: sparse.csr_matrix | list[sparse.csr_matrix],
+    y: np.ndarray,
+    priors: tuple[int, int],
+    seed: int = 0,
+    model: Model = DEFAULT,
+) -> list[int]:
+    """Screening order (row indexes, priors excluded) of a simulated review.
+
+    The replay stops once every inclusion is found: what follows changes no metric.
+    """
+    rng = np.random.default_rng(seed)
     seen = np.zeros(len(y), dtype=bool)
-    seen[prior] = True
-    labelled, order = list(prior), []
-    while len(labelled) < len(y):
+    seen[list(priors)] = True
+    labelled, order = list(priors), []
+    left = int(y.sum()) - int(y[list(priors)].sum())
+    while len(labelled) < len(y) and left:
         idx = np.array(labelled)
         s = scores(x, idx, y[idx], rng, model)
         s[seen] = -np.inf
-        batch = max(1, int(len(labelled) * model.batch_fraction))  # 0: retrain every record
-        for i in np.argsort(-s, kind="stable")[:batch]:
+        for i in np.argsort(-s, kind="stable")[: model.batch(len(labelled))]:
             if not seen[i]:
                 seen[i] = True
                 labelled.append(int(i))
                 order.append(int(i))
+                left -= int(y[i])
     return order
+
+
+def complete(order: Sequence[int], n: int, priors: Sequence[int] = ()) -> list[int]:
+    """`order` followed by the rows it does not list (priors left out), in row order."""
+    listed = set(order) | set(priors)
+    return list(order) + [i for i in range(n) if i not in listed]
 
 
 def metrics(found: np.ndarray) -> tuple[float, float, int]:
     """WSS@95, recall after 10% screened, screened to find all, from labels in screening order."""
     n, total = len(found), int(found.sum())
     hits = np.cumsum(found)
-    at95 = int(np.searchsorted(hits, math.ceil(0.95 * total))) + 1
-    wss95 = (n - at95) / n - 0.05
     recall10 = hits[max(math.ceil(0.1 * n), 1) - 1] / total
     screened_all = int(np.searchsorted(hits, total)) + 1
-    return round(wss95, 4), round(float(recall10), 4), screened_all
+    return wss(found, 0.95), round(float(recall10), 4), screened_all
+
+
+def wss(found: np.ndarray, recall: float) -> float:
+    """Work saved over sampling at `recall`: share of records not screened, minus 1 - recall."""
+    n, hits = len(found), np.cumsum(found)
+    at = int(np.searchsorted(hits, math.ceil(recall * int(hits[-1])))) + 1
+    return round((n - at) / n - (1 - recall), 4)
+
+
+def check_points(n: int, start: int, model: Model = DEFAULT, most: int = 200) -> list[int]:
+    """Records screened at each look of the stopping rule in a simulation.
+
+    A reviewer looks after each batch; here after each retraining batch of the model, and
+    at most `most` times (every n/`most` records at least), which keeps the looks cheap
+    while moving the stop by under 1/`most` of the records.
+    """
+    ends, screened = [], start
+    every = math.ceil(n / most)
+    while screened < n:
+        screened = min(n, screened + max(model.batch(screened), every))
+        ends.append(screened)
+    return ends
 
 
 def simulate(
-    texts: Sequence[str], labels: np.ndarray, seed: int = 1, model: Model = DEFAULT
+    data: LabelledSet,
+    seed: int = 1,
+    model: Model = DEFAULT,
+    priors: tuple[int, int] | None = None,
+    stop: StopRule | None = None,
 ) -> Simulation:
-    """Replay a labelled set from one included and one excluded record."""
-    start = time.perf_counter()
-    x = vectorise(texts)
-    order = replay(x, labels, seed, model)
-    wss95, recall10, screened_all = metrics(labels[order])
-    return Simulation(
-        wss95, recall10, screened_all, len(labels), round(time.perf_counter() - start, 2)
-    )
+    """Replay a labelled set from one included and one excluded record (drawn with `seed`).
 
-
-# --------------------------------------------------------------------------- stopping
-
-
-@dataclass(frozen=True)
-class StoppingEstimate:
-    """How many relevant records are likely left, from the recent inclusion rate.
-
-    Records are screened most relevant first, so the rate of inclusions among the last
-    `window` decisions bounds the rate among the records still undecided; the estimate is
-    that (Laplace-smoothed) rate times the records left, a deliberately cautious figure.
+    The stopping rule (`stop`, default recall 0.95 at confidence 0.95) is checked on the
+    outcomes in screening order, priors first, as `litsift status` checks a review.
     """
-
-    screened: int
-    included: int
-    undecided: int
-    since_last_include: int
-    recent_rate: float
-    expected_relevant_left: float
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "screened": self.screened,
-            "passed": self.included,
-            "undecided": self.undecided,
-            "excluded in a row since the last inclusion": self.since_last_include,
-            "expected relevant records left": round(self.expected_relevant_left, 1),
-        }
-
-
-def stopping_estimate(
-    sequence: Sequence[bool], undecided: int, window: int = 50
-) -> StoppingEstimate:
-    """Estimate from title/abstract outcomes in screening order (True = passed)."""
-    recent = list(sequence[-window:])
-    rate = (sum(recent) + 1) / (len(recent) + 2)
-    run = 0
-    for passed in reversed(sequence):
-        if passed:
-            break
-        run += 1
-    return StoppingEstimate(
-        len(sequence),
-        int(sum(sequence)),
-        undecided,
-        run,
-        round(rate, 4),
-        round(rate * undecided, 2),
+    stop = stop or StopRule()
+    start = time.perf_counter()
+    priors = priors or choose_priors(data.labels, seed)
+    x = [vectorise(data.model_texts(model), model)]
+    if model.blend and model.keywords and data.keywords:
+        x.append(vectorise(data.texts, model))
+    n = len(data.labels)
+    order = complete(replay(x, data.labels, priors, seed, model), n, priors)
+    found = data.labels[order]
+    wss95, recall10, screened_all = metrics(found)
+    outcomes = data.labels[[*priors, *order]]
+    at = first_stop(outcomes, n, stop, check_points(n, len(priors), model)) or n
+    seconds = round(time.perf_counter() - start, 2)
+    return Simulation(
+        wss95,
+        wss(found, 1.0),
+        recall10,
+        screened_all,
+        n,
+        seconds,
+        priors,
+        stop,
+        at,
+        round(float(outcomes[:at].sum() / data.included), 4),
+        round(1 - at / n, 4),
     )

@@ -1,13 +1,10 @@
 """The search stage: run the review's saved queries against its API sources.
 
-Layout under data/search/ (Review.search_dir):
-  cache/<api>/<sha256>.json   every response with its request (content-addressed)
-  log/<run-id>.yaml           PRISMA-S log, one per run, all sources
-  records/<source>.jsonl      the normalised records retrieved, sorted by id
-
-A run reads pages from the cache of its *snapshot* and fetches only what is missing, so
-re-running replays the same records and an interrupted run resumes. `update=True` starts
-a new snapshot (fresh responses) and flags what is new; nothing already retrieved changes.
+Responses, logs and records are kept by the review's search store (`review.search`,
+litsift.store.search). A run reads pages from the cache of its *snapshot* and fetches only
+what is missing, so re-running replays the same records and an interrupted run resumes.
+`update=True` starts a new snapshot (fresh responses) and flags what is new; nothing
+already retrieved changes.
 """
 
 from __future__ import annotations
@@ -19,32 +16,41 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from litsift import importers
 from litsift.errors import InputError, SearchError
-from litsift.models import KBEntry, Record
+from litsift.ids import normalise_doi
+from litsift.models import CitationLimits, KBEntry, Record
 from litsift.models import Source as ProtocolSource
-from litsift.review import Review
 from litsift.search import log as searchlog
 from litsift.search.executor import (
-    Cache,
     Executor,
     Identity,
     RetryPolicy,
     Session,
     SuspectPage,
 )
-from litsift.search.query import Query, load_query
+from litsift.search.lint import Finding, lint_query_text
+from litsift.search.query import Query
+from litsift.search.relax import Vocabulary
+from litsift.search.snapshot import adapter as snapshots
 from litsift.search.sources import get_source
-from litsift.search.sources.base import Page, Request, Source
+from litsift.search.sources.base import ApiSource, Page, Request, Untranslatable
 from litsift.search.sources.citations import (
     Seed,
+    citation_limits_text,
     citation_searches,
+    limit_chased,
     openalex_resolve_requests,
+    s2_key,
+    seed_text,
 )
-from litsift.yamlio import load_model
+from litsift.search.translate import DatabaseString
+from litsift.store import Review
 
 log = logging.getLogger(__name__)
 
 CITATIONS = "citations"
+TRANSLATED = searchlog.TRANSLATED
 
 
 @dataclass(frozen=True)
@@ -82,18 +88,12 @@ class _Outcome:
 
 def review_queries(review: Review) -> list[Query]:
     """The queries review.yaml lists, loaded (errors name file, line and column)."""
-    queries = [load_query(review.root / rel) for rel in review.protocol.queries]
-    if not queries:
-        raise InputError(
-            review.protocol_path,
-            "queries: no query files listed; add queries: [queries/<name>.yaml]",
-        )
-    return queries
+    return review.queries()
 
 
 def api_sources(review: Review, names: Iterable[str] | None = None) -> list[ProtocolSource]:
-    """review.yaml sources with `api:` set, optionally only the named ones."""
-    available = [s for s in review.protocol.sources if s.api]
+    """review.yaml sources with `api:` or a database `snapshot:`, optionally only the named."""
+    available = [s for s in review.protocol.sources if s.api or snapshots.is_database(s)]
     if names is None:
         return available
     wanted = list(names)
@@ -102,32 +102,171 @@ def api_sources(review: Review, names: Iterable[str] | None = None) -> list[Prot
     if unknown:
         raise SearchError(
             f"unknown search source {', '.join(unknown)} (review.yaml sources "
-            f"with api: {', '.join(sorted(known)) or 'none'})"
+            f"with api: or snapshot: {', '.join(sorted(known)) or 'none'})"
         )
     return [s for s in available if s.name in wanted]
 
 
+def lint_queries(review: Review, sources: Iterable[str] | None = None) -> list[Finding]:
+    """Lint findings for every query file, against the syntax of the chosen API sources."""
+    dialects = [
+        d
+        for src in api_sources(review, sources)
+        if src.api and (d := get_source(src.api).dialect) is not None
+    ]
+    unique = list({d.name: d for d in dialects}.values())
+    findings = []
+    for where, text in review.query_texts():
+        findings += lint_query_text(where, text, unique)
+    return findings
+
+
 def explain(
-    review: Review, sources: Iterable[str] | None = None, page_size: int | None = None
+    review: Review,
+    sources: Iterable[str] | None = None,
+    page_size: int | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[dict[str, Any]]:
-    """For each source and query, the exact first request a search would send."""
+    """For each source and query, the exact first request a search would send.
+
+    Rows say which parts are applied locally and why (`notes`), where the request may
+    still miss records (`warnings`), and when a source cannot be searched at all (`error`).
+    """
     out = []
+    logged = _replayed_expansions(review)
     for query in review_queries(review):
         for src in api_sources(review, sources):
+            if src.snapshot:
+                out.append(snapshots.explain_row(src, query))
+                continue
             api = get_source(src.api or "")
-            tr = api.translate(query)
-            out.append(
-                {
-                    "source": src.name,
-                    "platform": api.platform,
-                    "query": query.name,
-                    "query_sent": tr.text,
-                    "exact": tr.exact,
-                    "notes": list(tr.notes),
-                    "request": api.first_request(query, page_size).display(),
-                }
-            )
+            row: dict[str, Any] = {"source": src.name, "platform": api.platform}
+            row["query"] = query.name
+            fixed = logged.get((src.name, query.name))
+            v = Vocabulary(vocabulary.counts if vocabulary else {}, fixed) if fixed else vocabulary
+            try:
+                tr = api.translate(query, v)
+            except Untranslatable as e:
+                out.append({**row, "error": str(e), "exact": False, "notes": [], "warnings": []})
+                continue
+            row |= {
+                "query_sent": tr.text,
+                "exact": tr.exact,
+                "notes": list(tr.notes),
+                "warnings": list(tr.warnings),
+                "expansions": tr.expansions,
+                "request": api.first_request(query, page_size, v).display(),
+            }
+            out.append(row)
     return out
+
+
+def citation_plan(
+    review: Review, seeds: Sequence[Seed], limits: CitationLimits | None = None
+) -> dict[str, Any]:
+    """What `--citations` would do: seeds, the requests per seed, and the limits applied."""
+    limits = limits or review.protocol.search.citations
+    chased = [s for s in seeds if s.doi or s.arxiv_id]
+    searches = citation_searches(chased, [])
+    plan: dict[str, Any] = {
+        "seeds offered": len(seeds),
+        "seeds chased": len(chased),
+        "seeds without DOI or arXiv id": len(seeds) - len(chased),
+        "resolve requests (OpenAlex, by DOI)": [
+            r.display() for r in openalex_resolve_requests(chased)
+        ],
+        "requests per seed": [
+            "OpenAlex: filter=cited_by:W (references) and filter=cites:W (citations), "
+            "after resolving the DOI to W",
+            "Semantic Scholar: /paper/{DOI:...|ARXIV:...}/references and /citations",
+        ],
+        "example requests": [s.first.display() for s in searches[:2]],
+    }
+    chaser = review.protocol.source(CITATIONS)
+    if chaser is not None and chaser.snapshot is not None:
+        plan |= snapshots.citation_plan(chaser)
+    return {**plan, "limits": citation_limits_text(limits, review.protocol)}
+
+
+def translation_sources(review: Review, key: str) -> list[ProtocolSource]:
+    """review.yaml sources searched by hand with the `--translate key` string."""
+    return [s for s in review.protocol.sources if s.translate == key]
+
+
+def filter_hand_search(
+    queries: Sequence[Query], result: importers.ImportResult, target: str
+) -> importers.ImportResult:
+    """An export of a database searched by hand, keeping what the review's queries match
+    (the string printed for that database is broader than the query)."""
+    reason = (
+        f"does not match the review's queries ({', '.join(q.name for q in queries)}); "
+        f"the {target} string is broader, litsift applies the query itself"
+    )
+    return importers.keep_matching(result, export_judge(queries), reason)
+
+
+def export_judge(queries: Sequence[Query]) -> Callable[[Record], bool | None]:
+    """For the export of a hand-searched database: does a record match one of the queries?
+
+    None when no query can judge it (it lacks a field they search): it is kept.
+    """
+
+    def judge(record: Record) -> bool | None:
+        judged = [q for q in queries if q.judges(record)]
+        if not judged:
+            return None
+        return any(q.matches(record) for q in judged)
+
+    return judge
+
+
+def record_translations(
+    review: Review, strings: Sequence[DatabaseString], now: datetime | None = None
+) -> Path | None:
+    """Log the strings printed for hand searches (PRISMA-S: the string per database).
+
+    One entry per review.yaml source that declares `translate:` for the string's database,
+    with status `translated`; the export the reviewer downloads is then imported as that
+    source. Returns the log written, or None when no source declares the database.
+    """
+    run_id = review.search.new_run_id(now)
+    when = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    run = searchlog.RunLog(
+        run_id=run_id, snapshot=run_id, mode=TRANSLATED, offline=True, started=when
+    )
+    queries = {q.name: q for q in review_queries(review)}
+    for ds in strings:
+        query = queries[ds.query]
+        for src in translation_sources(review, ds.target):
+            years = query.spec.years
+            run.entries.append(
+                searchlog.SourceEntry(
+                    source=src.name,
+                    platform=src.platform or ds.database,
+                    api=f"translate:{ds.target}",
+                    query_name=query.name,
+                    query_file=review.rel(Path(query.path)),
+                    query_written=" ".join(query.text.split()),
+                    query_sent=ds.text,
+                    request="",
+                    filters={
+                        "fields": query.spec.fields,
+                        "years": f"{years.start}-{years.end}" if years else None,
+                        "types": [t.value for t in query.spec.types],
+                    },
+                    limits={},
+                    exact_translation=ds.exact,
+                    notes=list(ds.notes),
+                    warnings=list(ds.warnings),
+                    expansions=ds.expansions,
+                    date=searchlog.run_id_iso(run_id),
+                    status=TRANSLATED,
+                )
+            )
+    if not run.entries:
+        return None
+    run.status, run.finished = "complete", when
+    return review.search.write_log(run)
 
 
 # --------------------------------------------------------------------------- paging
@@ -137,6 +276,8 @@ def _check_not_empty(retrieved: int) -> Callable[[Page], None]:
     """Reject an empty page while the API still reports unretrieved hits."""
 
     def check(page: Page) -> None:
+        if page.index_only:
+            return
         if page.raw_count == 0 and page.total and retrieved < page.total:
             raise SuspectPage(f"empty page after {retrieved} of {page.total} hits")
 
@@ -145,7 +286,7 @@ def _check_not_empty(retrieved: int) -> Callable[[Page], None]:
 
 def page_through(
     executor: Executor,
-    source: Source,
+    source: ApiSource,
     first: Request,
     parse_as: str,
     entry: searchlog.SourceEntry,
@@ -172,7 +313,7 @@ def page_through(
                 entry.warnings.append(f"stopped at the record cap ({cap} of {out.hits} hits)")
             out.records = dict(list(out.records.items())[:cap])
             break
-        if page.raw_count == 0 and out.hits and len(out.records) < out.hits:
+        if not page.index_only and page.raw_count == 0 and out.hits and len(out.records) < out.hits:
             entry.warnings.append(
                 f"empty page {request.page} after {len(out.records)} of "
                 f"{out.hits} reported hits, on every retry: taken as the end"
@@ -202,77 +343,6 @@ def page_through(
     return out
 
 
-# --------------------------------------------------------------------------- records files
-
-
-def records_dir(review: Review) -> Path:
-    return review.search_dir / "records"
-
-
-def read_records(path: Path) -> list[Record]:
-    """Records of one records/<source>.jsonl file."""
-    out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            out.append(Record.model_validate_json(line))
-        except ValueError as e:
-            raise InputError(path, f"not a record: {str(e).splitlines()[0]}", n) from e
-    return out
-
-
-def write_records(path: Path, records: Iterable[Record]) -> None:
-    """Write records sorted by (id, origin), one JSON object per line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(records, key=lambda r: (r.id, r.origin))
-    path.write_text("".join(r.model_dump_json() + "\n" for r in ordered), encoding="utf-8")
-
-
-def merge_records(path: Path, retrieved: Iterable[Record], batch: str) -> list[str]:
-    """Add retrieved records not yet in the file (batch = this run); returns new ids."""
-    old = read_records(path) if path.is_file() else []
-    known = {r.origin for r in old}
-    new = [r.model_copy(update={"batch": batch}) for r in retrieved if r.origin not in known]
-    write_records(path, [*old, *new])
-    return sorted({r.id for r in new})
-
-
-def retrieved_records(review: Review) -> dict[str, list[Record]]:
-    """What `litsift run` feeds to dedup: records/*.jsonl by source (empty when none)."""
-    folder = records_dir(review)
-    if not folder.is_dir():
-        return {}
-    return {path.stem: read_records(path) for path in sorted(folder.glob("*.jsonl"))}
-
-
-def search_summary(review: Review) -> list[dict[str, Any]]:
-    """Per source and query, from the latest search log (and citation log): for the report."""
-    if not searchlog.log_dir(review.search_dir).is_dir():
-        return []
-    logs = searchlog.read_logs(review.search_dir)
-    latest = [g for g in logs if g.get("mode") != "citations"][-1:]
-    latest += [g for g in logs if g.get("mode") == "citations"][-1:]
-    rows = []
-    for run in latest:
-        for e in run.get("sources") or []:
-            rows.append(
-                {
-                    "source": e.get("source"),
-                    "platform": e.get("platform"),
-                    "query": e.get("query_name"),
-                    "query_sent": e.get("query_sent"),
-                    "date": e.get("date"),
-                    "hits": e.get("hits"),
-                    "retrieved": e.get("retrieved"),
-                    "kept": e.get("kept"),
-                    "status": e.get("status"),
-                    "run_id": run.get("run_id"),
-                }
-            )
-    return rows
-
-
 # --------------------------------------------------------------------------- running
 
 
@@ -280,7 +350,7 @@ def _choose_snapshot(
     review: Review, run_id: str, *, update: bool, offline: bool, citations: bool
 ) -> tuple[str, str]:
     """(snapshot, mode): replay/resume the latest snapshot, or start one for an update."""
-    logs = searchlog.read_logs(review.search_dir) if review.search_dir.is_dir() else []
+    logs = [g for g in review.search.logs() if g.get("mode") != TRANSLATED]  # nothing to replay
     lineage = [g for g in logs if (g.get("mode") == "citations") == citations]
     if update:
         if offline:
@@ -290,31 +360,23 @@ def _choose_snapshot(
         return str(lineage[-1]["snapshot"]), "citations" if citations else "replay"
     if offline:
         raise SearchError(
-            "offline: no earlier search to replay (no data/search/log/*.yaml); "
-            "run `litsift search` with network access first"
+            f"offline: no earlier search to replay (no {review.rel(review.search.log_folder)}"
+            "/*.yaml); run `litsift search` with network access first"
         )
     return run_id, "citations" if citations else "search"
 
 
-def _unique_run_id(review: Review, now: datetime | None) -> str:
-    base = searchlog.new_run_id(now)
-    run_id, n = base, 1
-    while (searchlog.log_dir(review.search_dir) / f"{run_id}.yaml").exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
-
-
 def _entry(
     src: ProtocolSource,
-    api: Source,
+    api: ApiSource,
     query: Query,
     review: Review,
     settings: Settings,
     cap: int | None,
     snapshot: str,
+    vocabulary: Vocabulary | None = None,
 ) -> searchlog.SourceEntry:
-    tr = api.translate(query)
+    tr = api.translate(query, vocabulary)
     years = query.spec.years
     return searchlog.SourceEntry(
         source=src.name,
@@ -324,7 +386,7 @@ def _entry(
         query_file=review.rel(Path(query.path)),
         query_written=" ".join(query.text.split()),
         query_sent=tr.text,
-        request=api.first_request(query, settings.page_size).display(),
+        request=api.first_request(query, settings.page_size, vocabulary).display(),
         filters={
             "fields": query.spec.fields,
             "years": f"{years.start}-{years.end}" if years else None,
@@ -339,6 +401,8 @@ def _entry(
         exact_translation=tr.exact,
         notes=list(tr.notes),
         date=searchlog.run_id_iso(snapshot),
+        warnings=list(tr.warnings),
+        expansions=tr.expansions,
     )
 
 
@@ -376,17 +440,18 @@ def _search_one(
     settings: Settings,
     max_records: int | None,
     run: searchlog.RunLog,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[searchlog.SourceEntry, list[Record]]:
     api = get_source(src.api or "")
     cap = max_records if max_records is not None else api.default_max_records
-    entry = _entry(src, api, query, review, settings, cap, run.snapshot)
+    entry = _entry(src, api, query, review, settings, cap, run.snapshot, vocabulary)
     run.entries.append(entry)
     before = _stats_snapshot(executor, api.api)
     try:
         out = page_through(
             executor,
             api,
-            api.first_request(query, settings.page_size),
+            api.first_request(query, settings.page_size, vocabulary),
             src.name,
             entry,
             settings,
@@ -431,6 +496,7 @@ def run_search(
     now: datetime | None = None,
     sleep: Callable[[float], None] | None = None,
     seeds: Sequence[Seed] | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> SearchReport:
     """Run (or replay, or resume, or update) the review's searches; see module docstring.
 
@@ -440,7 +506,7 @@ def run_search(
     """
     settings = _with_protocol(settings or Settings(max_records=max_records), review)
     max_records = max_records if max_records is not None else settings.max_records
-    run_id = _unique_run_id(review, now)
+    run_id = review.search.new_run_id(now)
     snapshot, mode = _choose_snapshot(
         review, run_id, update=update, offline=offline, citations=citations
     )
@@ -449,7 +515,7 @@ def run_search(
         run_id=run_id, snapshot=snapshot, mode=mode, offline=offline, started=started
     )
     executor = Executor(
-        Cache(review.search_dir / "cache"),
+        review.search.cache(),
         snapshot=snapshot,
         offline=offline,
         identity=Identity.from_env(settings.mailto),
@@ -458,15 +524,16 @@ def run_search(
         rates=settings.rates,
         **({"sleep": sleep} if sleep is not None else {}),
     )
-    log_path = searchlog.write_log(review.search_dir, run)
+    log_path = review.search.write_log(run)
     if citations:
         chosen = list(seeds) if seeds is not None else included_studies(review)
         per_source, failures = _run_citations(review, chosen, executor, settings, max_records, run)
     else:
-        per_source, failures = _run_queries(review, executor, settings, max_records, run, sources)
+        per_source, failures = _run_queries(
+            review, executor, settings, max_records, run, sources, vocabulary
+        )
     new_records = {
-        name: merge_records(records_dir(review) / f"{name}.jsonl", recs, snapshot)
-        for name, recs in per_source.items()
+        name: review.search.merge(name, recs, snapshot) for name, recs in per_source.items()
     }
     for entry in run.entries:
         entry.new = len(set(new_records.get(entry.source, ())))
@@ -474,7 +541,7 @@ def run_search(
         run.mode = "resume"  # pages missing from the snapshot were fetched
     run.status = "failed" if failures else "complete"
     run.finished = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    searchlog.write_log(review.search_dir, run)
+    review.search.write_log(run)
     report = SearchReport(run_id, snapshot, run.mode, log_path, run.entries, new_records, failures)
     if failures:
         hint = (
@@ -493,36 +560,105 @@ def _run_queries(
     max_records: int | None,
     run: searchlog.RunLog,
     sources: list[str] | None,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[dict[str, list[Record]], list[str]]:
     queries = review_queries(review)
     chosen = api_sources(review, sources)
     if not chosen:
-        raise SearchError("no review.yaml source has `api:` set; nothing to search")
+        raise SearchError("no review.yaml source has `api:` or `snapshot:` set; nothing to search")
+    # sources that truncate natively go first: their records feed the vocabulary that
+    # expands wildcards for the sources that cannot truncate (a snapshot needs none)
+    chosen.sort(key=lambda src: bool(src.api) and get_source(src.api).needs_vocabulary)
+    vocab = (
+        vocabulary
+        if vocabulary is not None
+        else Vocabulary.from_records(r for recs in review.search.records().values() for r in recs)
+    )
+    logged = _logged_expansions(review, run.snapshot) if run.mode != "update" else {}
     per_source: dict[str, list[Record]] = {}
     failures: list[str] = []
     for src in chosen:
+        if src.snapshot:
+            kept, failed = snapshots.run_queries(review, src, queries, run)
+            per_source.setdefault(src.name, []).extend(kept)
+            vocab.add(kept)
+            failures += failed
+            review.search.write_log(run)
+            continue
         for query in queries:
+            fixed = logged.get((src.name, query.name))
+            v = Vocabulary(vocab.counts, fixed) if fixed is not None else vocab
             try:
-                entry, kept = _search_one(executor, src, query, review, settings, max_records, run)
+                get_source(src.api or "").translate(query, v)
+            except Untranslatable as e:
+                run.entries.append(_skipped(src, query, review, run.snapshot, str(e)))
+                review.search.write_log(run)
+                continue
+            try:
+                entry, kept = _search_one(
+                    executor, src, query, review, settings, max_records, run, v
+                )
             except SearchError as e:
                 run.entries[-1].status, run.entries[-1].error = "failed", str(e)
                 failures.append(str(e))
-                searchlog.write_log(review.search_dir, run)
+                review.search.write_log(run)
                 continue
             entry.status = "complete"
             per_source.setdefault(src.name, []).extend(kept)
-            searchlog.write_log(review.search_dir, run)
+            vocab.add(kept)
+            review.search.write_log(run)
     return per_source, failures
+
+
+def _skipped(
+    src: ProtocolSource, query: Query, review: Review, snapshot: str, reason: str
+) -> searchlog.SourceEntry:
+    """A log entry for a source the query cannot be sent to (nothing requested)."""
+    api = get_source(src.api or "")
+    return searchlog.SourceEntry(
+        source=src.name,
+        platform=src.platform or api.platform,
+        api=api.api,
+        query_name=query.name,
+        query_file=review.rel(Path(query.path)),
+        query_written=" ".join(query.text.split()),
+        query_sent="",
+        request="",
+        filters={},
+        limits={},
+        exact_translation=False,
+        date=searchlog.run_id_iso(snapshot),
+        status="skipped",
+        error=reason,
+    )
+
+
+def _replayed_expansions(review: Review) -> dict[tuple[str, str], dict[str, list[str] | None]]:
+    """The expansions a plain `litsift search` would replay (those of the latest snapshot)."""
+    runs = [g for g in review.search.logs() if g.get("mode") not in (CITATIONS, TRANSLATED)]
+    return _logged_expansions(review, str(runs[-1]["snapshot"])) if runs else {}
+
+
+def _logged_expansions(
+    review: Review, snapshot: str
+) -> dict[tuple[str, str], dict[str, list[str] | None]]:
+    """Wildcard expansions earlier runs of this snapshot sent, per (source, query)."""
+    out: dict[tuple[str, str], dict[str, list[str] | None]] = {}
+    for run in review.search.logs():
+        if run.get("snapshot") != snapshot:
+            continue
+        for e in run.get("sources") or []:
+            if e.get("status") in ("complete", "failed") and isinstance(e.get("expansions"), dict):
+                out.setdefault((e.get("source"), e.get("query_name")), e["expansions"])
+    return out
 
 
 # --------------------------------------------------------------------------- citations
 
 
 def included_studies(review: Review) -> list[KBEntry]:
-    """Seeds for citation chasing: the included studies of the knowledge base (data/kb)."""
-    if not review.kb_dir.is_dir():
-        return []
-    return [load_model(p, KBEntry) for p in sorted(review.kb_dir.glob("*.yaml"))]
+    """Seeds for citation chasing: the included studies of the knowledge base."""
+    return review.kb.entries(validate=False)
 
 
 def _run_citations(
@@ -552,11 +688,17 @@ def _run_citations(
     if not seeds:
         raise SearchError(
             "citation chasing needs included studies with a DOI or arXiv id (screening "
-            f"decisions or {review.rel(review.kb_dir)}/*.yaml); none found"
+            f"decisions or {review.rel(review.kb.folder)}/*.yaml); none found"
         )
+    chaser = review.protocol.source(CITATIONS)
+    if chaser is not None and chaser.snapshot is not None:
+        return snapshots.run_citations(review, chaser, seeds, run)
     records: dict[str, Record] = {}
     failures: list[str] = []
     work_ids: list[str] = []
+    limits = review.protocol.search.citations
+    texts = {k: seed_text(s) for s in seeds if (k := s2_key(s))}
+    by_doi = {normalise_doi(s.doi): s for s in seeds if s.doi}
     openalex = get_source("openalex")
     for request in openalex_resolve_requests(seeds):
         try:
@@ -564,7 +706,12 @@ def _run_citations(
         except SearchError as e:
             failures.append(str(e))
             continue
-        work_ids += [r.openalex_id for r in page.records if r.openalex_id]
+        for r in page.records:
+            if r.openalex_id:
+                work_ids.append(r.openalex_id)
+                seed = by_doi.get(r.doi)
+                texts[r.openalex_id] = seed_text(seed) if seed is not None else r.title or ""
+    run.citation_limits = citation_limits_text(limits, review.protocol)
     for search in citation_searches(seeds, work_ids):
         entry = searchlog.SourceEntry(
             source=CITATIONS,
@@ -593,11 +740,15 @@ def _run_citations(
         finally:
             _finish_entry(entry, executor, search.source.api, before)
         entry.hits, entry.pages = out.hits, out.pages
-        entry.retrieved = entry.kept = entry.matching = len(out.records)
+        entry.retrieved = entry.matching = len(out.records)
+        kept, entry.dropped = limit_chased(
+            list(out.records.values()), limits, review.protocol, texts.get(search.seed, "")
+        )
+        entry.kept = len(kept)
         entry.status = "complete"
-        for origin, rec in out.records.items():
-            records.setdefault(origin, rec)
-        searchlog.write_log(review.search_dir, run)
+        for rec in kept:
+            records.setdefault(rec.origin, rec)
+        review.search.write_log(run)
     return {CITATIONS: list(records.values())}, failures
 
 
@@ -606,8 +757,5 @@ __all__ = [
     "Settings",
     "explain",
     "included_studies",
-    "load_query",
-    "retrieved_records",
     "run_search",
-    "search_summary",
 ]

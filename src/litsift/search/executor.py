@@ -1,7 +1,7 @@
 """The one HTTP executor all sources share: sessions, rate limits, retries, the cache.
 
-Every successful response is stored content-addressed with its request under
-data/search/cache/<api>/<sha256>.json, so a search replays offline and an interrupted
+Every successful response is stored with its request in the cache the caller gives
+(`litsift.store.search.ResponseCache`), so a search replays offline and an interrupted
 search resumes without requesting a cached page again. API keys come from the
 environment at request time and never reach the cache, the log or an error message.
 """
@@ -9,7 +9,6 @@ environment at request time and never reach the cache, the log or an error messa
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import os
 import random
@@ -17,15 +16,13 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import requests
 
 from litsift import __version__
 from litsift.errors import SearchError
-from litsift.fileio import atomic_write_text
-from litsift.search.sources.base import ApiError, Page, Request, Source, TruncatedBody
+from litsift.search.sources.base import ApiError, ApiSource, Page, Request, TruncatedBody
 
 log = logging.getLogger(__name__)
 
@@ -129,44 +126,12 @@ class Stats:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-class Cache:
-    """Responses stored by the sha256 of (snapshot, URL, parameters), one JSON file each."""
+class Cache(Protocol):
+    """Where responses are kept (litsift.store.search.ResponseCache)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def get(self, request: Request, snapshot: str) -> str | None: ...
 
-    def path(self, request: Request, snapshot: str) -> Path:
-        return self.root / request.api / f"{request.cache_key(snapshot)}.json"
-
-    def get(self, request: Request, snapshot: str) -> str | None:
-        path = self.path(request, snapshot)
-        if not path.is_file():
-            return None
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            log.warning("ignoring a damaged cache file %s", path)
-            return None
-        body = entry.get("body") if isinstance(entry, dict) else None
-        return body if isinstance(body, str) else None
-
-    def put(self, request: Request, snapshot: str, status: int, body: str) -> Path:
-        path = self.path(request, snapshot)
-        entry = {
-            "request": {
-                "api": request.api,
-                "url": request.url,
-                "params": [list(p) for p in request.params],
-                "snapshot": snapshot,
-            },
-            "status": status,
-            "body": body,
-        }
-        # write then rename, so a kill never leaves a half-written page behind
-        atomic_write_text(
-            path, json.dumps(entry, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        )
-        return path
+    def put(self, request: Request, snapshot: str, status: int, body: str) -> object: ...
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -232,15 +197,16 @@ class Executor:
             self.sessions[api] = self.session_factory(api)
         return self.sessions[api]
 
-    def _limiter(self, source: Source) -> RateLimiter:
+    def _limiter(self, source: ApiSource) -> RateLimiter:
         if source.api not in self.limiters:
-            rate = self.rates.get(source.api, source.rate)
+            keyed = source.key_rate and source.key_env and os.environ.get(source.key_env)
+            rate = self.rates.get(source.api, source.key_rate if keyed else source.rate)
             self.limiters[source.api] = RateLimiter(rate, self.clock, self.sleep)
         return self.limiters[source.api]
 
     def fetch(
         self,
-        source: Source,
+        source: ApiSource,
         request: Request,
         parse_as: str,
         check: Callable[[Page], None] | None = None,
@@ -269,7 +235,7 @@ class Executor:
 
     def _fetch_network(
         self,
-        source: Source,
+        source: ApiSource,
         request: Request,
         parse_as: str,
         check: Callable[[Page], None] | None,
@@ -342,7 +308,7 @@ class Executor:
             f"{request.display()}; re-run to resume from the cache"
         )
 
-    def _send(self, source: Source, request: Request) -> Any:
+    def _send(self, source: ApiSource, request: Request) -> Any:
         params = list(request.params)
         headers = {"User-Agent": self.identity.user_agent}
         if source.mailto_param and self.identity.mailto:
@@ -356,18 +322,18 @@ class Executor:
             request.url, params=params, headers=headers, timeout=self.policy.timeout
         )
 
-    def _backoff(self, source: Source, attempt: int, stats: Stats, problem: str) -> None:
+    def _backoff(self, source: ApiSource, attempt: int, stats: Stats, problem: str) -> None:
         if attempt >= self.policy.attempts:
             return
         self._pause(source, self.policy.delay(attempt, self.rng), stats, problem)
 
-    def _pause(self, source: Source, seconds: float, stats: Stats, problem: str) -> None:
+    def _pause(self, source: ApiSource, seconds: float, stats: Stats, problem: str) -> None:
         log.info("%s: %s; waiting %.2f s", source.api, problem, seconds)
         stats.wait_seconds += seconds
         self.sleep(seconds)
         self._limiter(source).next_at = None
 
-    def _client_error(self, source: Source, request: Request, response: Any) -> SearchError:
+    def _client_error(self, source: ApiSource, request: Request, response: Any) -> SearchError:
         status = response.status_code
         try:
             source.parse(response.text, source.api)
@@ -377,7 +343,7 @@ class Executor:
         detail = self._redact(detail, source)
         return SearchError(f"{source.api}: HTTP {status} for {request.display()}: {detail}")
 
-    def _redact(self, text: str, source: Source) -> str:
+    def _redact(self, text: str, source: ApiSource) -> str:
         key = os.environ.get(source.key_env) if source.key_env else None
         if key:
             text = text.replace(key, "***")

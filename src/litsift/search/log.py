@@ -1,4 +1,4 @@
-"""PRISMA-S search log: one YAML file per run under data/search/log/<run-id>.yaml.
+"""PRISMA-S search log: one per run (written by litsift.store.search).
 
 Each entry records, per source and query, what PRISMA-S item 13 asks for: platform,
 the exact query sent, filters and limits, date and time, hits the API reported, records
@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from litsift import __version__
-from litsift.errors import InputError
-from litsift.yamlio import dump_yaml
 
 SCHEMA_VERSION = 1
+TRANSLATED = "translated"  # mode of a log that records strings printed for hand searches
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -67,6 +63,12 @@ class SourceEntry:
     status: str = "running"  # running | complete | failed
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # citation chasing: records each limit dropped before screening, by reason
+    dropped: dict[str, int] = field(default_factory=dict)
+    # wildcard stem -> the words it was expanded to (a replay sends the same request)
+    expansions: dict[str, list[str] | None] = field(default_factory=dict)
+    # a local snapshot search: release date, engine, format, path, seconds taken
+    snapshot: dict[str, Any] | None = None
 
 
 @dataclass
@@ -83,44 +85,16 @@ class RunLog:
     entries: list[SourceEntry] = field(default_factory=list)
     # citation chasing: included studies offered as seeds, chased, skipped without an id
     seeds: dict[str, int] | None = None
+    citation_limits: list[str] | None = None  # the limits applied to chased records
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         entries = data.pop("entries")
-        if data["seeds"] is None:
-            del data["seeds"]
+        for key in ("seeds", "citation_limits"):
+            if data[key] is None:
+                del data[key]
         for entry in entries:
             entry["wait_seconds"] = round(entry["wait_seconds"], 3)
+            if entry["snapshot"] is None:
+                del entry["snapshot"]
         return {"schema_version": data.pop("schema_version"), **data, "sources": entries}
-
-
-def log_dir(search_dir: Path) -> Path:
-    return search_dir / "log"
-
-
-def write_log(search_dir: Path, run: RunLog) -> Path:
-    """Write (or rewrite, as the run progresses) data/search/log/<run-id>.yaml."""
-    path = log_dir(search_dir) / f"{run.run_id}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_yaml(run.to_dict()), encoding="utf-8")
-    return path
-
-
-def read_logs(search_dir: Path) -> list[dict[str, Any]]:
-    """All run logs, oldest first (run ids sort by time)."""
-    out = []
-    for path in sorted(log_dir(search_dir).glob("*.yaml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise InputError(path, f"unreadable search log: {e}") from e
-        if not isinstance(data, dict) or "run_id" not in data:
-            raise InputError(path, "not a litsift search log (no run_id)")
-        out.append(data)
-    return out
-
-
-def latest_log(search_dir: Path, *, exclude_mode: str | None = None) -> dict[str, Any] | None:
-    """The most recent run log (optionally ignoring one mode, e.g. citations)."""
-    logs = [g for g in read_logs(search_dir) if g.get("mode") != exclude_mode]
-    return logs[-1] if logs else None

@@ -22,6 +22,7 @@ from pydantic import Field, StrictStr, ValidationError
 from litsift.errors import InputError
 from litsift.ids import fold
 from litsift.models import Frozen, Record, YearRange
+from litsift.vocab import DocType
 from litsift.yamlio import read_yaml, validation_error
 
 
@@ -31,26 +32,6 @@ class Scope(StrEnum):
     TITLE = "title"
     ABSTRACT = "abstract"
     TITLE_ABSTRACT = "title-abstract"
-
-
-class DocType(StrEnum):
-    """Normalised document types: every source maps its own types onto these."""
-
-    ARTICLE = "article"
-    CONFERENCE_PAPER = "conference-paper"
-    PREPRINT = "preprint"
-    BOOK = "book"
-    BOOK_CHAPTER = "book-chapter"
-    REVIEW = "review"
-    THESIS = "thesis"
-    DATASET = "dataset"
-    REPORT = "report"
-    EDITORIAL = "editorial"
-    ERRATUM = "erratum"
-    RETRACTION = "retraction"
-    BOOK_REVIEW = "book-review"
-    LETTER = "letter"
-    OTHER = "other"
 
 
 _SCOPE_PREFIXES = {
@@ -99,6 +80,7 @@ class Or:
 @dataclass(frozen=True)
 class Not:
     child: Node
+    pos: int = field(default=0, compare=False)  # offset of the NOT in the query string
 
 
 Node = Term | And | Or | Not
@@ -242,7 +224,7 @@ class _Parser:
             raise QuerySyntaxError(len(self.text.rstrip()), "query ends after an operator")
         if tok.kind == "OP" and tok.value == "NOT":
             self.take()
-            return Not(self.parse_unary(scope))
+            return Not(self.parse_unary(scope), pos=tok.pos)
         return self.parse_primary(scope)
 
     def parse_primary(self, scope: Scope | None) -> Node:
@@ -406,9 +388,15 @@ class Query:
         """The whole query: boolean tree, year range and document types."""
         return self.in_limits(record) and self.matches_text(record)
 
+    def judges(self, record: Record) -> bool:
+        """Whether the record has the fields the query searches (else it cannot be judged)."""
+        scopes = {t.scope or self.scope for t in terms(self.tree)}
+        needs_abstract = bool(scopes & {Scope.ABSTRACT, Scope.TITLE_ABSTRACT})
+        return bool(record.title) and (bool(record.abstract) or not needs_abstract)
+
 
 def build_query(spec: QuerySpec, path: str = "<query>") -> Query:
-    """Parse a spec's query string (errors name only the offset: use load_query for lines)."""
+    """Parse a spec's query string (errors name only the offset: use parse_query_file for lines)."""
     try:
         tree = parse(spec.query)
     except QuerySyntaxError as e:
@@ -416,8 +404,9 @@ def build_query(spec: QuerySpec, path: str = "<query>") -> Query:
     return Query(spec=spec, tree=tree, path=path)
 
 
-def load_query(path: str | Path, text: str | None = None) -> Query:
-    """Load queries/<name>.yaml; syntax errors name the file line and column in that file."""
+def parse_query_file(path: str | Path, text: str) -> Query:
+    """A query file's text (queries/<name>.yaml) as a Query; errors name the file, and the
+    line and column in that file."""
     data, lines = read_yaml(path, text)
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping with name, query, fields, years, types", 1)
@@ -428,13 +417,12 @@ def load_query(path: str | Path, text: str | None = None) -> Query:
     try:
         tree = parse(spec.query)
     except QuerySyntaxError as e:
-        source = text if text is not None else Path(path).read_text(encoding="utf-8")
-        line, col = _source_position(source, lines.node(("query",)), e.pos)
+        line, col = query_position(text, lines.node(("query",)), e.pos)
         raise InputError(path, e.message, line, col) from e
     return Query(spec=spec, tree=tree, path=str(path))
 
 
-def _source_position(
+def query_position(
     source: str, node: yaml.Node | None, offset: int
 ) -> tuple[int | None, int | None]:
     """Map an offset in a YAML scalar's value back to (line, column) in the file.

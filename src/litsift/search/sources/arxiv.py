@@ -12,19 +12,19 @@ import unicodedata
 import xml.etree.ElementTree as ET
 
 from litsift.models import Record
-from litsift.search.query import And, DocType, Node, Not, Or, Query, Scope, Term
+from litsift.search.query import DocType, Node, Not, Or, Query, Scope, Term
+from litsift.search.relax import Dialect, Vocabulary, relax
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     TruncatedBody,
-    _Notes,
     as_int,
-    broaden_phrase_wildcards,
+    checked,
     clean,
-    split_not,
+    translation,
     year_of,
 )
 
@@ -36,9 +36,16 @@ NS = {
 }
 _PREFIX = {Scope.TITLE: ("ti",), Scope.ABSTRACT: ("abs",), Scope.TITLE_ABSTRACT: ("ti", "abs")}
 _ID_RE = re.compile(r"arxiv\.org/abs/(.+?)(v(\d+))?$")
+# The manual documents ti:/abs: prefixes, AND, OR, ANDNOT, quotes and parentheses, but no
+# wildcard: a truncation is expanded from the vocabulary and also sent as written.
+DIALECT = Dialect("arXiv", scopes={s: s for s in Scope}, wildcard_as_written=True, nots="and")
 
 
-class Arxiv(Source):
+class Arxiv(ApiSource):
+    """arXiv API, https://info.arxiv.org/help/api/user-manual.html (search_query)."""
+
+    dialect = DIALECT
+    needs_vocabulary = True
     api = "arxiv"
     platform = "arXiv"
     rate = 1 / 3  # documented: no more than one request every three seconds
@@ -46,53 +53,47 @@ class Arxiv(Source):
     max_results = 30000  # documented cap on start + max_results
     content_type = "xml"
 
-    def _render(self, node: Node, default: Scope, notes: _Notes) -> str:
+    def _render(self, node: Node) -> str:
         if isinstance(node, Term):
-            body = node.text + ("*" if node.wildcard else "")
+            text = " ".join(node.words) if node.wildcard else node.text
+            body = text + ("*" if node.wildcard else "")
             body = f'"{body}"' if node.phrase else body
-            parts = [f"{p}:{body}" for p in _PREFIX[node.scope or default]]
+            parts = [f"{p}:{body}" for p in _PREFIX[node.scope or Scope.TITLE_ABSTRACT]]
             return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
         if isinstance(node, Or):
-            if any(isinstance(c, Not) for c in node.children):
-                notes.lose("NOT inside OR is not expressible in arXiv syntax: dropped")
-            kids = [
-                self._render(c, default, notes) for c in node.children if not isinstance(c, Not)
-            ]
-            return "(" + " OR ".join(kids) + ")"
-        if isinstance(node, Not):
-            notes.lose("a lone NOT is not expressible in arXiv syntax (only ANDNOT): dropped")
-            return ""
-        pos, neg = split_not(node)
-        if not pos:
-            notes.lose("AND of only NOT terms is not expressible in arXiv syntax: dropped")
-            return ""
-        text = " AND ".join(self._render(c, default, notes) for c in pos)
+            return "(" + " OR ".join(self._render(c) for c in node.children) + ")"
+        if isinstance(node, Not):  # relax() leaves NOTs only beside a positive part
+            return self._render(node.child)
+        pos = [c for c in node.children if not isinstance(c, Not)]
+        neg = [c for c in node.children if isinstance(c, Not)]
+        text = " AND ".join(self._render(c) for c in pos)
         for n in neg:
-            text += " ANDNOT " + self._render(n, default, notes)
+            text += " ANDNOT " + self._render(n)
         return f"({text})"
 
-    def translate(self, query: Query) -> Translation:
-        notes = _Notes()
-        tree = broaden_phrase_wildcards(query.tree, notes)
-        if isinstance(tree, Not):
-            tree = And((tree,))
-        text = self._render(tree, query.scope, notes)
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
+        relaxed = relax(query.tree, DIALECT, query.scope, vocabulary)
+        tree = checked(relaxed, self.platform, query)
+        text = self._render(tree)
         if text.startswith("(") and _balanced_outer(text):
             text = text[1:-1]
         if query.spec.years:
             y = query.spec.years
             text = f"({text}) AND submittedDate:[{y.start}01010000 TO {y.end}12312359]"
+        extra: tuple[str, ...] = ()
         if query.spec.types and DocType.PREPRINT not in query.spec.types:
-            notes.lose("arXiv holds preprints only; the type filter is applied locally")
-        return Translation(text, notes.exact, tuple(notes.notes))
+            extra = ("arXiv holds preprints only; the type filter is applied locally",)
+        return translation(text, relaxed, tree, extra=extra)
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
         size = min(page_size or self.page_size, 2000)
         return Request(
             self.api,
             BASE,
             (
-                ("search_query", self.translate(query).text),
+                ("search_query", self.translate(query, vocabulary).text),
                 ("start", "0"),
                 ("max_results", str(size)),
                 ("sortBy", "submittedDate"),

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from litsift.errors import SearchError
 from litsift.models import Record
 from litsift.search.query import And, Node, Not, Or, Query, Term
+from litsift.search.relax import Dialect, Relaxation, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -52,33 +53,75 @@ class Page:
     total: int | None = None  # hits the API reports for the whole search
     next: str | None = None  # cursor, token or offset of the next page; None when done
     raw_count: int = 0  # items on the page before parsing
+    index_only: bool = False  # a search step that returns counts and a cursor, no records
 
 
 @dataclass(frozen=True)
 class Translation:
-    """A query translated for one source; `exact` False means results are post-filtered."""
+    """A query translated for one source; `exact` False means results are post-filtered.
+
+    `notes` say which part of the query is applied locally and why; `warnings` say where
+    the request may still miss records (a wildcard sent as its stem); `tree` is what the
+    request expresses (for tests and the log); `expansions` are the words each wildcard
+    stem was expanded to, logged so a replay sends the same request.
+    """
 
     text: str
     exact: bool
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    tree: Node | None = None
+    expansions: dict[str, list[str] | None] = field(default_factory=dict, compare=False)
+
+
+class Untranslatable(SearchError):
+    """The source can express nothing of the query that would limit what it returns."""
+
+
+def checked(relaxation: Relaxation, platform: str, query: Query) -> Node:
+    """The relaxed tree, or an error when the request would match everything or nothing."""
+    tree = relaxation.tree
+    if tree is True:
+        raise Untranslatable(
+            f"{platform}: query {query.name} ({query.path or 'no file'}) cannot be searched "
+            f"there: what {platform} can express of it matches every record (a NOT it cannot "
+            "send, or NOT under OR); rewrite it with a positive term that every match contains"
+        )
+    if tree is False:
+        raise Untranslatable(
+            f"{platform}: query {query.name} ({query.path or 'no file'}) can match nothing "
+            f"there (it needs a field {platform} does not have)"
+        )
+    return tree
+
+
+def translation(
+    text: str,
+    relaxation: Relaxation,
+    tree: Node,
+    limits_exact: bool = True,
+    extra: tuple[str, ...] = (),
+    info: tuple[str, ...] = (),
+) -> Translation:
+    """A Translation from a rendered request and the relaxation behind it.
+
+    `extra` notes make the translation inexact (post-filtered); `info` notes do not.
+    """
+    return Translation(
+        text,
+        relaxation.exact and limits_exact and not extra,
+        tuple(relaxation.notes) + extra + info,
+        tuple(relaxation.warnings),
+        tree,
+        dict(relaxation.expansions),
+    )
 
 
 class ApiError(SearchError):
     """The API answered with an error body (never parsed as a paper)."""
 
 
-@dataclass
-class _Notes:
-    exact: bool = True
-    notes: list[str] = field(default_factory=list)
-
-    def lose(self, note: str) -> None:
-        self.exact = False
-        if note not in self.notes:
-            self.notes.append(note)
-
-
-class Source:
+class ApiSource:
     """Base class of the five API sources."""
 
     api: ClassVar[str]
@@ -87,16 +130,22 @@ class Source:
     page_size: ClassVar[int]
     max_results: ClassVar[int | None] = None  # documented cap on one search's results
     key_env: ClassVar[str | None] = None
+    key_rate: ClassVar[float | None] = None  # documented requests per second with a key
     key_param: ClassVar[str | None] = None  # query parameter carrying the key
     key_header: ClassVar[str | None] = None  # or header carrying the key
     mailto_param: ClassVar[str | None] = None
     default_max_records: ClassVar[int | None] = None
     content_type: ClassVar[str] = "json"
+    dialect: ClassVar[Dialect | None] = None  # what its query syntax can express
+    # no native truncation: wildcards are expanded from the records retrieved before it
+    needs_vocabulary: ClassVar[bool] = False
 
-    def translate(self, query: Query) -> Translation:
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
         raise NotImplementedError
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
         raise NotImplementedError
 
     def next_request(self, request: Request, page: Page, retrieved: int) -> Request | None:
@@ -196,30 +245,6 @@ def year_of(date: Any) -> int | None:
 # --------------------------------------------------------------------------- rendering
 
 
-def broaden_phrase_wildcards(node: Node, notes: _Notes) -> Node:
-    """Phrases ending in a wildcard become AND of their words (broader; post-filtered)."""
-    if isinstance(node, Term):
-        if node.phrase and node.wildcard:
-            notes.lose(f"phrase with wildcard {node.written()} sent as its words with AND")
-            parts = node.text.split()
-            children = tuple(
-                Term(
-                    text=w,
-                    words=(w.lower(),),
-                    wildcard=(i == len(parts) - 1),
-                    scope=node.scope,
-                    pos=node.pos,
-                )
-                for i, w in enumerate(parts)
-            )
-            return And(children)
-        return node
-    if isinstance(node, Not):
-        return Not(broaden_phrase_wildcards(node.child, notes))
-    kind = type(node)
-    return kind(tuple(broaden_phrase_wildcards(c, notes) for c in node.children))
-
-
 def render_boolean(
     node: Node,
     term: Any,
@@ -238,23 +263,18 @@ def render_boolean(
     return text if top else f"({text})"
 
 
-def split_not(node: And) -> tuple[list[Node], list[Node]]:
-    """Positive and negated children of an AND node."""
-    pos = [c for c in node.children if not isinstance(c, Not)]
-    neg = [c.child for c in node.children if isinstance(c, Not)]
-    return pos, neg
-
-
 __all__ = [
     "And",
     "ApiError",
+    "ApiSource",
     "Node",
     "Not",
     "Or",
     "Page",
     "Request",
-    "Source",
     "Term",
     "Translation",
     "TruncatedBody",
+    "Untranslatable",
+    "Vocabulary",
 ]

@@ -1,7 +1,10 @@
 """Crossref works: relevance `query=` (no boolean syntax) with cursor paging (rows <= 1000).
 
-Crossref cannot express the boolean tree, so it is sent the positive words and every
-retrieved record is post-filtered with the local evaluation of the query.
+https://api.crossref.org/swagger-ui/index.html: `query=` is a relevance search over the
+bibliographic metadata that matches any of its words. Crossref cannot express the boolean
+tree, truncation or NOT, so it is sent the words a match must contain at least one of
+(wildcards expanded from the records already retrieved) and every retrieved record is
+post-filtered with the local evaluation of the query.
 """
 
 from __future__ import annotations
@@ -9,19 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from litsift.models import Record
-from litsift.search.query import DocType, Not, Query, Term
+from litsift.search.query import DocType, Or, Query, Scope, Term, terms
+from litsift.search.relax import Dialect, Vocabulary, relax
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     as_int,
+    checked,
     clean,
     dig,
     first_str,
     load_json,
     strip_jats_title,
+    translation,
 )
 
 BASE = "https://api.crossref.org/works"
@@ -43,15 +49,18 @@ SELECT = (
 )
 
 
-def _positive_words(node: Any) -> list[str]:
-    if isinstance(node, Term):
-        return [node.text]
-    if isinstance(node, Not):
-        return []
-    return [w for c in node.children for w in _positive_words(c)]
+DIALECT = Dialect(
+    "Crossref",
+    scopes={s: Scope.TITLE_ABSTRACT for s in Scope},
+    phrases=False,
+    stemmed=True,
+    nots="none",
+)
 
 
-class Crossref(Source):
+class Crossref(ApiSource):
+    dialect = DIALECT
+    needs_vocabulary = True
     api = "crossref"
     platform = "Crossref"
     rate = 5.0  # public pool; the polite pool (mailto) allows more, 5/s stays safe
@@ -61,16 +70,17 @@ class Crossref(Source):
     mailto_param = "mailto"
     default_max_records = 5000  # relevance-ranked: the tail is noise for a boolean query
 
-    def translate(self, query: Query) -> Translation:
-        words = list(dict.fromkeys(_positive_words(query.tree)))
-        return Translation(
-            " ".join(words),
-            exact=False,
-            notes=(
-                "Crossref has no boolean or field syntax: positive terms "
-                "sent as a relevance query, results post-filtered",
-            ),
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
+        relaxed = relax(query.tree, DIALECT, query.scope, vocabulary)
+        # what is left has no NOT, so every match contains at least one of its words
+        tree = checked(relaxed, self.platform, query)
+        words = list(dict.fromkeys(w for t in terms(tree) for w in t.words))
+        sent = Or(tuple(Term(w, (w,), scope=Scope.TITLE_ABSTRACT) for w in words))
+        note = (
+            "Crossref has no boolean or field syntax: positive terms "
+            "sent as a relevance query, results post-filtered"
         )
+        return translation(" ".join(words), relaxed, sent, extra=(note,))
 
     def _filters(self, query: Query) -> str:
         out = []
@@ -83,8 +93,10 @@ class Crossref(Source):
             out += [f"type:{v}" for v in _TYPES_OUT.get(t, ())]
         return ",".join(out)
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
-        params = [("query", self.translate(query).text)]
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
+        params = [("query", self.translate(query, vocabulary).text)]
         if filt := self._filters(query):
             params.append(("filter", filt))
         size = min(page_size or self.page_size, self.page_size)

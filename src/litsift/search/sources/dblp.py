@@ -1,8 +1,11 @@
 """DBLP publication search: words ANDed by spaces, `a|b` for OR, prefix matching by default.
 
-DBLP has no NOT, no phrases, no nested groups and no abstracts, so the query is sent as
-an AND of OR-groups of single words (always broader than the query) and the retrieved
-titles are post-filtered. Documented caps: h <= 1000 hits a page, f + h <= 10000.
+https://dblp.org/faq/13501473.html and the search page's help: every word matches as a
+prefix, space is AND, `|` is OR; the phrase and NOT operators are disabled. DBLP has no
+abstracts either, so the query is sent as an AND of OR-groups of single words (always
+broader than the query on titles) and the retrieved titles are post-filtered. A query
+whose only limits are negations (`X OR NOT Y`) cannot be sent at all. Documented caps:
+h <= 1000 hits a page, f + h <= 10000.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from litsift.models import Record
-from litsift.search.query import And, DocType, Node, Not, Or, Query, Term
+from litsift.search.query import And, DocType, Node, Not, Or, Query, Scope, Term
+from litsift.search.relax import Dialect, Vocabulary, relax
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
     as_int,
+    checked,
     clean,
     dig,
     load_json,
+    translation,
 )
 
 BASE = "https://dblp.org/search/publ/api"
@@ -37,6 +43,19 @@ _TYPES_IN = {
 }
 
 
+# titles only: abstract terms cannot match a DBLP record, title-abstract ones are titles
+DIALECT = Dialect(
+    "DBLP",
+    scopes={Scope.TITLE: Scope.TITLE, Scope.TITLE_ABSTRACT: Scope.TITLE},
+    negatable=frozenset({Scope.TITLE}),
+    absent=frozenset({Scope.ABSTRACT}),
+    prefix=True,
+    min_stem=1,
+    phrases=False,
+    nots="none",
+)
+
+
 def _word(term: Term) -> str:
     """The most selective word of a term (DBLP matches word prefixes)."""
     return max(term.words, key=len)
@@ -48,8 +67,9 @@ def _representative(node: Node) -> str | None:
         return _word(node)
     if isinstance(node, Not):
         return None
-    if isinstance(node, And):
-        return next((w for c in node.children if (w := _representative(c))), None)
+    if isinstance(node, And):  # any child is implied: take the most selective one
+        words = [w for c in node.children if (w := _representative(c)) and "|" not in w]
+        return max(words, key=len) if words else _representative(node.children[0])
     words = [_representative(c) for c in node.children]
     return None if None in words else "|".join(dict.fromkeys(w for w in words if w))
 
@@ -63,33 +83,49 @@ def _clauses(node: Node) -> list[str]:
     return [word] if word else []
 
 
-class Dblp(Source):
+def _as_tree(clauses: list[str]) -> Node:
+    """What the request matches: an AND of OR-groups of title-word prefixes."""
+    groups = [
+        Or(tuple(Term(w, (w,), wildcard=True, scope=Scope.TITLE) for w in c.split("|")))
+        for c in clauses
+    ]
+    return groups[0] if len(groups) == 1 else And(tuple(groups))
+
+
+class Dblp(ApiSource):
+    dialect = DIALECT
     api = "dblp"
     platform = "DBLP"
     rate = 1.0  # no documented figure; DBLP asks for moderate use and sends 429s
     page_size = 1000  # documented maximum h
     max_results = 10000  # documented cap on f + h
 
-    def translate(self, query: Query) -> Translation:
-        clauses = list(dict.fromkeys(_clauses(query.tree)))
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
+        relaxed = relax(query.tree, DIALECT, query.scope, vocabulary)
+        tree = checked(relaxed, self.platform, query)
+        clauses = list(dict.fromkeys(_clauses(tree)))
+        if not clauses:
+            checked(type(relaxed)(True), self.platform, query)
         notes = [
             "DBLP searches titles (and authors, venues) by word prefix, with no NOT, "
             "phrases or nesting: sent as a broader AND of OR-groups, titles post-filtered"
         ]
         if query.spec.years or query.spec.types:
             notes.append("year range and types applied locally")
-        return Translation(" ".join(clauses), exact=False, notes=tuple(notes))
+        return translation(" ".join(clauses), relaxed, _as_tree(clauses), extra=tuple(notes))
 
     def limits_exact(self, query: Query) -> bool:
         return False
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
         size = min(page_size or self.page_size, self.page_size)
         return Request(
             self.api,
             BASE,
             (
-                ("q", self.translate(query).text),
+                ("q", self.translate(query, vocabulary).text),
                 ("format", "json"),
                 ("h", str(size)),
                 ("f", "0"),

@@ -1,31 +1,33 @@
-"""OpenAlex works: `filter=<scope>.search:<boolean>` with cursor paging (per_page <= 200)."""
+"""OpenAlex works: `filter=<field>.search.no_stem:<boolean>`, cursor paging (per_page <= 200)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litsift.models import Record
-from litsift.search.query import And, DocType, Node, Query, Scope, Term, terms
+from litsift.search.query import And, DocType, Node, Not, Or, Query, Scope, Term, render
+from litsift.search.relax import Dialect, Relaxation, Vocabulary, relax, scopes_of
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
-    _Notes,
     as_int,
-    broaden_phrase_wildcards,
+    checked,
     clean,
     dig,
     load_json,
     render_boolean,
+    translation,
 )
 
 BASE = "https://api.openalex.org/works"
 _FILTER_FIELD = {
-    Scope.TITLE: "title.search",
-    Scope.ABSTRACT: "abstract.search",
-    Scope.TITLE_ABSTRACT: "title_and_abstract.search",
+    Scope.TITLE: "title.search.no_stem",
+    Scope.ABSTRACT: "abstract.search.no_stem",
+    Scope.TITLE_ABSTRACT: "title_and_abstract.search.no_stem",
 }
 _TYPES_OUT = {
     DocType.ARTICLE: "article",
@@ -59,23 +61,50 @@ _TYPES_IN = {
 }
 SELECT = (
     "id,doi,title,display_name,publication_year,type,language,ids,authorships,"
-    "primary_location,biblio,abstract_inverted_index"
+    "primary_location,biblio,abstract_inverted_index,cited_by_count"
 )
 
 
 def _term(t: Term) -> str:
     # commas separate filters and '|' means OR of values in a filter: keep them out
-    text = t.text.replace(",", " ").replace("|", " ")
-    body = text + ("*" if t.wildcard else "")
-    return f'"{body}"' if t.phrase else body
+    text = " ".join(t.words) if t.wildcard else t.text
+    text = text.replace(",", " ").replace("|", " ").replace('"', " ")
+    return f'"{text}"' if t.phrase else text
 
 
-def _scope_of(node: Node, default: Scope) -> Scope | None:
-    scopes = {t.scope or default for t in terms(node)}
-    return scopes.pop() if len(scopes) == 1 else None
+# Elasticsearch's default English stop words: OpenAlex documents that it drops stop words
+_STOPWORDS = (
+    "a an and are as at be but by for if in into is it no not of on or such that the "
+    "their then there these they this to was will with"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+# `.search.no_stem` filters: whole words, no stemming (what the local evaluator does)
+DIALECT = Dialect(
+    "OpenAlex",
+    scopes={s: s for s in Scope},
+    stopwords=STOPWORDS,
+    nots="and",  # Lucene-style NOT inside OR does not mean what it says
+)
+_ONE_FIELD = Dialect(
+    "one OpenAlex filter",
+    scopes={s: Scope.TITLE_ABSTRACT for s in Scope},
+    negatable=frozenset({Scope.TITLE_ABSTRACT}),
+    stopwords=STOPWORDS,
+    nots="and",
+)
 
 
-class OpenAlex(Source):
+class OpenAlex(ApiSource):
+    """OpenAlex works, https://developers.openalex.org/guides/searching.
+
+    One `<field>.search.no_stem:<boolean>` filter per field (filters are ANDed): title,
+    abstract, or title_and_abstract. OpenAlex matches whole words only, drops stop words
+    and has no wildcards, so a wildcard is expanded from the words of records already
+    retrieved; `.no_stem` makes a NOT exclude exactly the word written.
+    """
+
+    dialect = DIALECT
+    needs_vocabulary = True
     api = "openalex"
     platform = "OpenAlex"
     rate = 10.0  # the API allows 100/s per key; 10/s keeps a search polite
@@ -84,24 +113,43 @@ class OpenAlex(Source):
     key_param = "api_key"
     mailto_param = "mailto"
 
-    def _filters(self, query: Query) -> tuple[list[str], _Notes]:
-        notes = _Notes()
-        tree = broaden_phrase_wildcards(query.tree, notes)
-        if any(t.wildcard for t in terms(tree)):
-            notes.lose("OpenAlex does not document wildcards; results are post-filtered")
-        parts = list(tree.children) if isinstance(tree, And) else [tree]
-        scoped = [(_scope_of(p, query.scope), p) for p in parts]
-        if any(s is None for s, _ in scoped):
-            notes.lose("terms with different field scopes under OR: searched in title and abstract")
-            scoped = [(Scope.TITLE_ABSTRACT, tree)]
+    def _filters(
+        self, query: Query, vocabulary: Vocabulary | None
+    ) -> tuple[list[str], Node, Relaxation]:
+        relaxed = relax(query.tree, DIALECT, query.scope, vocabulary)
+        tree = checked(relaxed, self.platform, query)
         groups: dict[Scope, list[Node]] = {}
-        for scope, part in scoped:
-            groups.setdefault(scope, []).append(part)  # type: ignore[arg-type]
-        filters = []
-        for scope, nodes in groups.items():
-            node = nodes[0] if len(nodes) == 1 else And(tuple(nodes))
-            filters.append(f"{_FILTER_FIELD[scope]}:{render_boolean(node, _term)}")
-        return filters, notes
+        for part in tree.children if isinstance(tree, And) else (tree,):
+            scopes = scopes_of(part, query.scope)
+            if len(scopes) > 1:
+                wide = relax(part, _ONE_FIELD, query.scope, vocabulary)
+                relaxed.notes.extend(n for n in wide.notes if n not in relaxed.notes)
+                relaxed.note(
+                    f"{render(part, top=False)}: fields mixed inside one group; the group is "
+                    "searched in title and abstract and its fields applied locally"
+                )
+                if isinstance(wide.tree, bool):
+                    continue
+                part, scopes = wide.tree, {Scope.TITLE_ABSTRACT}
+            groups.setdefault(scopes.pop(), []).append(part)
+        filters, sent = [], []
+        for scope in (Scope.TITLE_ABSTRACT, Scope.TITLE, Scope.ABSTRACT):
+            parts = groups.get(scope, [])
+            if parts and all(isinstance(p, Not) for p in parts):
+                for p in parts:
+                    relaxed.note(
+                        f"{render(p, top=False)}: OpenAlex cannot exclude on the "
+                        f"{scope.value} without a term searched there; left out of the request "
+                        "and applied locally"
+                    )
+                continue
+            if parts:
+                node = parts[0] if len(parts) == 1 else And(tuple(parts))
+                filters.append(f"{_FILTER_FIELD[scope]}:{render_boolean(node, _term)}")
+                sent.append(_rescope(node, scope))
+        if not filters:
+            checked(Relaxation(True), self.platform, query)
+        return filters, sent[0] if len(sent) == 1 else And(tuple(sent)), relaxed
 
     def _limits(self, query: Query) -> list[str]:
         out = []
@@ -112,14 +160,18 @@ class OpenAlex(Source):
             out.append("type:" + "|".join(types))
         return out
 
-    def translate(self, query: Query) -> Translation:
-        filters, notes = self._filters(query)
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
+        filters, tree, relaxed = self._filters(query, vocabulary)
+        info: tuple[str, ...] = ()
         if DocType.CONFERENCE_PAPER in query.spec.types:
-            notes.notes.append("OpenAlex types conference papers as 'article'")
-        return Translation(",".join(filters + self._limits(query)), notes.exact, tuple(notes.notes))
+            info = ("OpenAlex types conference papers as 'article'",)
+        text = ",".join(filters + self._limits(query))
+        return translation(text, relaxed, tree, info=info)
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
-        filt = self.translate(query).text
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
+        filt = self.translate(query, vocabulary).text
         size = min(page_size or self.page_size, self.page_size)
         return Request(
             self.api,
@@ -207,6 +259,7 @@ def parse_work(work: Any, source: str = "openalex") -> Record | None:
         language=clean(work.get("language")),
         doc_type=_doc_type(work),
         url=dig(work, "primary_location", "landing_page_url") or None,
+        cited_by_count=as_int(work.get("cited_by_count")),
     )
 
 
@@ -214,3 +267,13 @@ def _pmid(value: Any) -> str | None:
     if isinstance(value, str) and value:
         return value.rstrip("/").rsplit("/", 1)[-1]
     return None
+
+
+def _rescope(node: Node, scope: Scope) -> Node:
+    """The tree with every term's field made explicit (what one filter searches)."""
+    if isinstance(node, Term):
+        return node if node.scope == scope else replace(node, scope=scope)
+    if isinstance(node, Not):
+        return Not(_rescope(node.child, scope))
+    kind = And if isinstance(node, And) else Or
+    return kind(tuple(_rescope(c, scope) for c in node.children))

@@ -1,8 +1,11 @@
 """Semantic Scholar bulk search: `+ | -`, quotes, prefix `*`, token paging (1000 a page).
 
-Bulk search matches title and abstract together, so field scopes are post-filtered.
-The API key, when set, travels in the x-api-key header; the documented limit for a key
-is one request per second.
+https://api.semanticscholar.org/api-docs/graph (paper bulk search): the query is matched
+against title and abstract together, every term is stemmed in English, `+` is AND, `|`
+OR, `-` negates a term, quotes make a phrase, `*` matches a prefix. So field scopes are
+widened to title and abstract, and a NOT is left to the local filter (a stemmed `-survey`
+would also drop "surveys"), unless it negates a truncated word. The API key, when set,
+travels in the x-api-key header; the documented limit for a key is one request per second.
 """
 
 from __future__ import annotations
@@ -10,25 +13,27 @@ from __future__ import annotations
 from typing import Any
 
 from litsift.models import Record
-from litsift.search.query import DocType, Query, Scope, Term, terms
+from litsift.search.query import DocType, Query, Scope, Term
+from litsift.search.relax import Dialect, Vocabulary, relax
 from litsift.search.sources.base import (
     ApiError,
+    ApiSource,
     Page,
     Request,
-    Source,
     Translation,
-    _Notes,
     as_int,
-    broaden_phrase_wildcards,
+    checked,
     clean,
     dig,
     load_json,
     render_boolean,
+    translation,
 )
 
 BASE = "https://api.semanticscholar.org/graph/v1/paper/search/bulk"
 FIELDS = (
-    "paperId,externalIds,title,abstract,year,venue,authors,publicationTypes,publicationDate,journal"
+    "paperId,externalIds,title,abstract,year,venue,authors,publicationTypes,publicationDate,"
+    "journal,citationCount"
 )
 _TYPES_OUT = {
     DocType.ARTICLE: "JournalArticle",
@@ -44,11 +49,25 @@ _TYPES_IN = {v: k.value for k, v in _TYPES_OUT.items()}
 
 
 def _term(t: Term) -> str:
-    body = t.text.replace('"', " ") + ("*" if t.wildcard else "")
+    text = " ".join(t.words) if t.wildcard else t.text.replace('"', " ")
+    body = text + ("*" if t.wildcard else "")
     return f'"{body}"' if t.phrase else body
 
 
-class SemanticScholar(Source):
+DIALECT = Dialect(
+    "Semantic Scholar",
+    scopes={s: Scope.TITLE_ABSTRACT for s in Scope},
+    negatable=frozenset({Scope.TITLE_ABSTRACT}),
+    prefix=True,
+    min_stem=1,
+    stemmed=True,
+    nots="and",
+    not_groups=False,  # '-' negates a term
+)
+
+
+class SemanticScholar(ApiSource):
+    dialect = DIALECT
     api = "semanticscholar"
     platform = "Semantic Scholar"
     rate = 1.0  # documented limit for an API key: 1 request per second
@@ -57,21 +76,19 @@ class SemanticScholar(Source):
     key_env = "S2_API_KEY"
     key_header = "x-api-key"
 
-    def translate(self, query: Query) -> Translation:
-        notes = _Notes()
-        tree = broaden_phrase_wildcards(query.tree, notes)
-        if any((t.scope or query.scope) is not Scope.TITLE_ABSTRACT for t in terms(tree)):
-            notes.lose(
-                "bulk search matches title and abstract together: field scopes are post-filtered"
-            )
+    def translate(self, query: Query, vocabulary: Vocabulary | None = None) -> Translation:
+        relaxed = relax(query.tree, DIALECT, query.scope, vocabulary)
+        tree = checked(relaxed, self.platform, query)
         text = render_boolean(tree, _term, " + ", " | ", "-")
-        return Translation(text, notes.exact and self.limits_exact(query), tuple(notes.notes))
+        return translation(text, relaxed, tree, self.limits_exact(query))
 
     def limits_exact(self, query: Query) -> bool:
         return all(t in _TYPES_OUT for t in query.spec.types)
 
-    def first_request(self, query: Query, page_size: int | None = None) -> Request:
-        params = [("query", self.translate(query).text), ("fields", FIELDS)]
+    def first_request(
+        self, query: Query, page_size: int | None = None, vocabulary: Vocabulary | None = None
+    ) -> Request:
+        params = [("query", self.translate(query, vocabulary).text), ("fields", FIELDS)]
         if query.spec.years:
             params.append(("year", f"{query.spec.years.start}-{query.spec.years.end}"))
         if query.spec.types and self.limits_exact(query):
@@ -164,4 +181,5 @@ def parse_paper(paper: Any, source: str = "semanticscholar") -> Record | None:
         pages=clean(dig(paper, "journal", "pages")),
         doc_type=_doc_type(paper),
         url=f"https://www.semanticscholar.org/paper/{pid}",
+        cited_by_count=as_int(paper.get("citationCount")),
     )

@@ -1,0 +1,364 @@
+"""data/screening/<stage>/<reviewer>.yaml and adjudication.yaml: the reviewers' decisions.
+
+A reviewer file is a YAML list, one mapping per record (the fields of `models.Decision`).
+It is the source of truth, written by a human: litsift only ever appends new entries as text
+at the end of the file, never re-dumps what is there, so comments, order and formatting
+survive. Every write goes to a temporary file in the same folder which is then renamed over
+the original, so a process killed mid-write leaves the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import ValidationError
+
+from litsift.errors import InputError
+from litsift.fileio import atomic_write
+from litsift.models import Decision, Protocol, Stage, Verdict
+from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
+from litsift.yamlio import LineMap, read_yaml, validation_error
+
+if TYPE_CHECKING:
+    from litsift.store import Review
+    from litsift.store.decisions import FileSnapshot
+
+FOLDER = "screening"  # under data/
+# Context fields copied in by `screen next`, in the order the reviewer reads them.
+CONTEXT_FIELDS = ("title", "year", "venue", "authors", "doi", "arxiv_id", "score", "abstract")
+DECISION_FIELDS = ("decision", "reason", "note")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def allowed_reasons(protocol: Protocol, stage: Stage) -> tuple[str, ...]:
+    """Criterion codes a reviewer may give as a reason at this stage."""
+    return tuple(c.code for c in protocol.criteria if c.stage in ("any", stage.value))
+
+
+def parse_reviewer_file(
+    path: Path, stage: Stage, protocol: Protocol, resolve: IdResolver, text: str | None = None
+) -> tuple[ReviewerFile, list[InputError]]:
+    """Validate a reviewer file; returns the valid entries and one error per bad entry.
+
+    A file that is not valid YAML, or not a list, raises InputError at once.
+    """
+    if text is None:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except FileNotFoundError as e:
+            raise InputError(path, "file not found") from e
+        except UnicodeDecodeError as e:
+            raise InputError(path, f"not UTF-8 text ({e.reason})") from e
+    raw = text.encode("utf-8")
+    data, lines = read_yaml(path, text)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise InputError(path, "expected a YAML list of entries (- id: ...)", lines.line(()))
+    entries: list[Entry] = []
+    errors: list[InputError] = []
+    first: dict[str, Entry] = {}
+    for i, item in enumerate(data):
+        line = lines.line((i,)) or 1
+        try:
+            entry = _entry(path, stage, protocol, resolve, item, i, lines)
+        except InputError as e:
+            errors.append(e)
+            continue
+        earlier = first.get(entry.record_id)
+        if earlier is None:
+            first[entry.record_id] = entry
+            entries.append(entry)
+        elif earlier.written_id == entry.written_id:
+            errors.append(
+                InputError(
+                    path,
+                    f"duplicated entry for {entry.written_id} (first at line {earlier.line})",
+                    line,
+                )
+            )
+        elif earlier.decision is None:
+            # two records listed apart were since found to be one (deduplication): a
+            # blank entry gives way to a decided one
+            first[entry.record_id] = entry
+            entries[entries.index(earlier)] = entry
+        elif entry.decision is not None and (earlier.decision, earlier.reason) != (
+            entry.decision,
+            entry.reason,
+        ):
+            errors.append(
+                InputError(
+                    path,
+                    f"{entry.written_id} and {earlier.written_id} (line {earlier.line}) are "
+                    f"duplicates of one record, {entry.record_id}, with different decisions; "
+                    "keep one",
+                    line,
+                )
+            )
+        # else: the same decision (or a blank) on a duplicate; the first entry stands
+    loaded = ReviewerFile(path, path.stem, stage, tuple(entries), sha256_bytes(raw))
+    return loaded, errors
+
+
+def _entry(
+    path: Path,
+    stage: Stage,
+    protocol: Protocol,
+    resolve: IdResolver,
+    item: object,
+    index: int,
+    lines: LineMap,
+) -> Entry:
+    line = lines.line((index,)) or 1
+    if not isinstance(item, dict):
+        raise InputError(path, "each entry must be a mapping with at least 'id'", line)
+    try:
+        dec = Decision.model_validate(item)
+    except ValidationError as e:
+        raise validation_error(path, e, lines, (index,)) from e
+    record_id = resolve(dec.id)
+    if record_id is None:
+        raise InputError(path, f"unknown record id {dec.id!r}", lines.line((index, "id")))
+    if dec.decision is Verdict.NOT_RETRIEVED and stage is not Stage.FULL_TEXT:
+        raise InputError(
+            path,
+            "decision: not-retrieved is only allowed at the full-text stage",
+            lines.line((index, "decision")),
+        )
+    if dec.reason is not None:
+        codes = allowed_reasons(protocol, stage)
+        if dec.reason not in codes:
+            raise InputError(
+                path,
+                f"reason: {dec.reason!r} is not a criterion code for stage "
+                f"{stage.value} (one of {', '.join(codes)})",
+                lines.line((index, "reason")),
+            )
+    return Entry(record_id, dec.id, dec.decision, dec.reason, dec.note, line)
+
+
+def load_reviewer_file(
+    path: Path, stage: Stage, protocol: Protocol, resolve: IdResolver
+) -> ReviewerFile:
+    """Load and validate one reviewer file; the first problem raises InputError."""
+    loaded, errors = parse_reviewer_file(path, stage, protocol, resolve)
+    if errors:
+        raise errors[0]
+    return loaded
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def atomic_append(path: Path, text: str, check: Callable[[str], object] | None = None) -> None:
+    """Append `text` to the file, leaving existing bytes untouched; `check(new_text)` may
+    validate the result before it replaces the original."""
+    old = path.read_bytes() if path.exists() else b""
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    new = old + text.encode("utf-8")
+    if check is not None:
+        check(new.decode("utf-8"))
+    atomic_write(path, new)
+
+
+def _sequence_indent(path: Path, text: str) -> int:
+    """Column of the top-level list's dashes (0 for an empty file)."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is None:
+        return 0
+    if not isinstance(root, yaml.SequenceNode):
+        raise InputError(path, "expected a YAML list of entries (- id: ...)", 1)
+    if root.flow_style:
+        raise InputError(
+            path,
+            "write the list in block style (- id: ...) so litsift can append to it",
+            root.start_mark.line + 1,
+        )
+    if not root.value:
+        return 0
+    return max(root.value[0].start_mark.column - 2, 0)
+
+
+class _EntryDumper(yaml.SafeDumper):
+    """Safe dumper writing long strings (abstracts) as folded blocks for reading."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = ">" if len(value) > 80 and value == value.strip() and "\n" not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_EntryDumper.add_representer(str, _str)
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=_EntryDumper, sort_keys=False, allow_unicode=True, width=92)
+
+
+def render_entry(fields: Mapping[str, object], indent: int = 0) -> str:
+    """YAML text of one new entry: context fields, then blank decision fields to fill.
+
+    A `comment` field becomes a comment line above the entry.
+    """
+    body = {"id": fields["id"]}
+    body.update({k: fields[k] for k in CONTEXT_FIELDS if fields.get(k) not in (None, "")})
+    text = _dump([body])
+    for key in DECISION_FIELDS:
+        value = fields.get(key)
+        if value in (None, ""):
+            text += f"  {key}:\n"
+        else:
+            text += "".join("  " + line for line in _dump({key: value}).splitlines(True))
+    comment = str(fields.get("comment") or "")
+    if comment:
+        text = "".join(f"# {line}\n" for line in comment.splitlines()) + text
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+
+
+def append_entries(
+    path: Path, entries: Sequence[Decision | Mapping[str, object]], header: str = ""
+) -> int:
+    """Append entries as new text at the end of a reviewer file; returns how many.
+
+    `header` (comment lines, without '#') is written before the batch. The existing file is
+    never re-serialised; the combined text must parse before it replaces the original.
+    """
+    if not entries:
+        return 0
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    try:
+        indent = _sequence_indent(path, existing)
+    except yaml.YAMLError as e:
+        raise InputError(path, f"invalid YAML, fix it before appending: {e}") from e
+    parts = [f"{' ' * indent}# {line}".rstrip() + "\n" for line in header.splitlines()]
+    for entry in entries:
+        fields = entry.model_dump() if isinstance(entry, Decision) else dict(entry)
+        if fields.get("decision") is not None:
+            fields["decision"] = str(getattr(fields["decision"], "value", fields["decision"]))
+        parts.append(render_entry(fields, indent))
+    if existing and not existing.endswith("\n"):
+        existing += "\n"
+    atomic_append(path, "".join(parts), check=lambda t: _check_appended(path, t, existing))
+    return len(entries)
+
+
+def _check_appended(path: Path, text: str, before: str) -> None:
+    data, _ = read_yaml(path, text)
+    old, _ = read_yaml(path, before) if before.strip() else (None, None)
+    if not isinstance(data, list) or len(data) < len(old or []):
+        raise InputError(path, "appending would not give a valid list; file left unchanged")
+
+
+def stage_files(folder: Path) -> list[Path]:
+    """Reviewer files of one stage folder, sorted by name (temporary files skipped)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("."))
+
+
+class ScreeningStore:
+    """data/screening/: one folder per stage, one YAML file per reviewer (and adjudication)."""
+
+    def __init__(self, review: Review) -> None:
+        self.review = review
+        self.folder = review.data / FOLDER
+
+    def stage_folder(self, stage: Stage) -> Path:
+        return self.folder / stage.value
+
+    def reviewer_file(self, stage: Stage, reviewer: str) -> Path:
+        """The file a reviewer's decisions at `stage` live in."""
+        return self.stage_folder(stage) / f"{reviewer}.yaml"
+
+    def adjudication_file(self, stage: Stage) -> Path:
+        return self.reviewer_file(stage, ADJUDICATION)
+
+    def files(self, stage: Stage) -> list[Path]:
+        return stage_files(self.stage_folder(stage))
+
+    def load(
+        self, aliases: Mapping[str, str], known: Iterable[str] = (), *, strict: bool = True
+    ) -> ScreeningState:
+        """Read every reviewer and adjudication file.
+
+        Ids are resolved through `aliases` (member record id -> cluster id); `known` adds ids
+        that are valid as written (cluster ids without aliases). With `strict`, the first
+        problem raises InputError; otherwise bad entries are skipped and listed in `problems`.
+        """
+        protocol = self.review.protocol
+        resolve = IdResolver.build(aliases, known)
+        files: list[ReviewerFile] = []
+        problems: list[InputError] = []
+        reviewers = {r.id for r in protocol.reviewers}
+        for stage in Stage:
+            for path in self.files(stage):
+                if path.stem != ADJUDICATION and path.stem not in reviewers:
+                    problems.append(
+                        InputError(
+                            path, f"reviewer {path.stem!r} is not declared in review.yaml reviewers"
+                        )
+                    )
+                    if strict:
+                        raise problems[0]
+                    continue
+                try:
+                    loaded, errors = parse_reviewer_file(path, stage, protocol, resolve)
+                except InputError as e:
+                    loaded, errors = None, [e]
+                if errors and strict:
+                    raise errors[0]
+                problems += errors
+                if loaded is not None:
+                    files.append(loaded)
+        return ScreeningState(tuple(files), tuple(str(e) for e in problems))
+
+    def written_ids(self, stage: Stage, reviewer: str) -> set[str]:
+        """Every id written in a reviewer's file (decided or not), as written."""
+        path = self.reviewer_file(stage, reviewer)
+        if not path.exists():
+            return set()
+        data, _ = read_yaml(path)
+        return {str(e.get("id")) for e in data or [] if isinstance(e, dict)}
+
+    def append(
+        self,
+        stage: Stage,
+        reviewer: str,
+        entries: Sequence[Decision | Mapping[str, object]],
+        header: str = "",
+    ) -> int:
+        """Append entries to a reviewer's file (see `append_entries`)."""
+        return append_entries(self.reviewer_file(stage, reviewer), entries, header)
+
+    def snapshot(self, stage: Stage, reviewer: str, resolve: IdResolver) -> FileSnapshot:
+        """A reviewer's file read and validated, to write decisions one at a time
+        (`litsift.store.decisions`); the first problem raises InputError."""
+        from litsift.store.decisions import read_snapshot
+
+        path = self.reviewer_file(stage, reviewer)
+        return read_snapshot(path, stage, self.review.protocol, resolve, reviewer)
+
+    def set_decision(
+        self,
+        snap: FileSnapshot,
+        resolve: IdResolver,
+        record_id: str,
+        values: Mapping[str, str | None],
+        context: Mapping[str, object] | None = None,
+        header: str = "",
+    ) -> FileSnapshot:
+        """Write one record's decision fields into the file `snap` was read from, keeping
+        every other byte (see `litsift.store.decisions.write_decision`)."""
+        from litsift.store.decisions import write_decision
+
+        protocol = self.review.protocol
+        return write_decision(snap, protocol, resolve, record_id, values, context, header)

@@ -1,0 +1,76 @@
+"""Labelled CSVs for simulation: one clear line naming the file, exit 2, in the CLI and bench."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from litsift.cli import app
+from litsift.screen import prioritise as P
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "screen.py"
+
+BAD = {
+    "no-label.csv": ("title,abstract,label_abstract_screening\na,b,1\nc,d,0\n", "no-label.csv:1: "),
+    "yes.csv": ("title,abstract,label_included\na,b,1\nc,d,yes\n", "yes.csv:3: "),
+    "two.csv": ("title,abstract,label_included\na,b,1\nc,d,2\n", "two.csv:3: "),
+    "empty-label.csv": ("title,abstract,label_included\na,b,\nc,d,1\n", "empty-label.csv:2: "),
+    "none.csv": ("title,abstract,label_included\na,b,0\nc,d,0\n", "none.csv: no inclusion"),
+}
+
+
+def bench_module():
+    spec = importlib.util.spec_from_file_location("bench_screen", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_screen", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_simulate_refuses_a_bad_labelled_csv_in_one_line(tmp_path: Path, name: str) -> None:
+    text, where = BAD[name]
+    path = tmp_path / name
+    path.write_text(text)
+    out = CliRunner().invoke(app, ["screen", "simulate", str(path)])
+    assert out.exit_code == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and where in lines[0] and lines[0].startswith("error: ")
+
+
+def test_labels_are_read_from_label_included_only(tmp_path: Path) -> None:
+    path = tmp_path / "two-labels.csv"
+    path.write_text(
+        "title,abstract,label_abstract_screening,label_included\n"
+        "a,b,1,0\nc,d,1,1\ne,f,0,0\ng,h,1.0,0.0\n"
+    )
+    data = P.load_labelled(path)
+    assert data.labels.tolist() == [0, 1, 0, 0] and data.included == 1
+
+
+def test_bench_stops_on_a_bad_set_naming_it(tmp_path: Path, monkeypatch, capsys) -> None:
+    bench = bench_module()
+    folder = tmp_path / "realworld" / "screening"
+    folder.mkdir(parents=True)
+    (folder / "good.csv").write_text("title,abstract,label_included\na,b,1\nc,d,0\n")
+    (folder / "none.csv").write_text(BAD["none.csv"][0])
+    monkeypatch.setattr(bench, "SHARED", tmp_path / "realworld")
+    assert bench.main(tmp_path / "out") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "none.csv: no inclusion" in err[0]
+    assert not (tmp_path / "out" / "screen.json").exists()
+
+
+def test_bench_scores_an_order_that_stops_early() -> None:
+    bench = bench_module()
+    labels = np.array([1, 0, 1, 0, 0, 1, 0, 0])
+    # priors rows 0 and 1; the order finds rows 2 and 5 first, then stops
+    scored = bench.score_order([2, 5], labels, (0, 1))
+    assert scored["screened_all"] == 2 and scored["recall10"] == 0.5
+    assert scored["wss100"] == round((6 - 2) / 6, 4)

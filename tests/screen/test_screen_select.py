@@ -1,0 +1,80 @@
+"""Leave-one-dataset-out selection of the ranker's settings (bench/screen_select.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from litsift.screen import prioritise as P
+
+SELECT = Path(__file__).resolve().parents[2] / "bench" / "screen_select.py"
+
+
+@pytest.fixture(scope="module")
+def select():
+    spec = importlib.util.spec_from_file_location("bench_screen_select", SELECT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_screen_select"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_held_out_score_is_that_of_the_choice_made_without_it(select) -> None:
+    # "tuned" wins big on set a only; "steady" is good everywhere else
+    scores = {
+        "base": {"a": 0.50, "b": 0.50, "c": 0.50},
+        "tuned": {"a": 0.95, "b": 0.40, "c": 0.45},
+        "steady": {"a": 0.55, "b": 0.60, "c": 0.58},
+    }
+    folds, chosen = select.leave_one_group_out(scores, "base")
+    by = {f.held_out: f for f in folds}
+    # holding out a, the others pick steady, whose score on a is 0.55 (not tuned's 0.95)
+    assert (by["a"].chosen, by["a"].chosen_score) == ("steady", 0.55)
+    assert (by["a"].best, by["a"].best_score, by["a"].baseline_score) == ("tuned", 0.95, 0.50)
+    # holding out b: on a and c, tuned averages 0.70 and steady 0.565
+    assert (by["b"].chosen, by["b"].chosen_score) == ("tuned", 0.40)
+    assert by["c"].chosen == "tuned"
+    assert chosen == "tuned"  # mean 0.600 against steady's 0.577
+
+
+def test_ties_go_to_the_earlier_candidate(select) -> None:
+    scores = {"simple": {"a": 0.5, "b": 0.5}, "complex": {"a": 0.5, "b": 0.5}}
+    folds, chosen = select.leave_one_group_out(scores, "simple")
+    assert chosen == "simple" and all(f.chosen == "simple" for f in folds)
+
+
+def test_a_subset_is_held_out_with_its_full_set(select) -> None:
+    assert select.group_of("Nagtegaal_2019.SUBSET.csv") == select.group_of("Nagtegaal_2019.csv")
+    assert select.group_of("Cohen_2006_ADHD.csv") != select.group_of("Cohen_2006_Triptans.csv")
+    results = {
+        "m": {
+            "X.csv": [{"wss95": 0.4}, {"wss95": 0.6}],
+            "X.SUBSET.csv": [{"wss95": 0.2}, {"wss95": 0.2}],
+            "Y.csv": [{"wss95": 0.9}, {"wss95": 0.7}],
+        }
+    }
+    assert select.group_scores(results) == {"m": {"X": 0.35, "Y": 0.8}}
+
+
+def test_shipped_default_is_a_candidate_and_the_baseline_is_asreview_recipe(select) -> None:
+    assert P.DEFAULT in select.CANDIDATES.values()
+    assert select.CANDIDATES["elas_u4"] == P.ASREVIEW_U4
+    u4 = P.ASREVIEW_U4
+    assert (u4.ngrams, u4.c, u4.ratio, u4.batch_fraction, u4.keywords) == (2, 0.11, 9.8, 0, False)
+
+
+def test_only_fast_candidates_may_be_chosen(select) -> None:
+    scores = {
+        "replica": {"a": 0.5, "b": 0.5},
+        "slow but good": {"a": 0.9, "b": 0.9},
+        "fast": {"a": 0.6, "b": 0.55},
+    }
+    allowed = select.fast_enough({"replica": 10.0, "slow but good": 20.0, "fast": 2.0}, "replica")
+    assert allowed == ["fast"]
+    folds, chosen = select.leave_one_group_out(scores, "replica", allowed)
+    assert chosen == "fast" and all(f.chosen == "fast" for f in folds)
+    assert all(f.best == "slow but good" for f in folds)  # the oracle still sees everything
