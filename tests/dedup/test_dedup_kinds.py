@@ -208,3 +208,27 @@ def test_same_pages_in_two_journals_are_two_articles() -> None:
               venue="Empirical Software Engineering",
               authors=["Diacon, Xana", "McLaughlin, Feni", "Lehtinen, Jeto"])  # fmt: skip
     assert decide(a, b) is not MatchDecision.MATCH
+
+
+def test_versions_of_one_article_number_in_two_years() -> None:
+    """A Cochrane review and its update: one article number, title and author list, two
+    years. Page numbers and supplement pages repeat across years, so they never do this."""
+    review = {"venue": "Cochrane Database of Systematic Reviews", "volume": None, "issue": None}
+    first = paper("1", year=2008, pages="CD006828", **review)
+    update = paper("2", year=2012, pages="CD006828", **review)
+    verdict = compare(features(first), features(update))
+    assert (
+        verdict.decision is MatchDecision.MATCH
+        and verdict.rule == "one article number, two years (versions)"
+    )
+    assert len(deduplicate([first, update]).clusters) == 1
+    other = paper("3", year=2012, pages="CD006829", **review)
+    assert decide(first, other) is not MatchDecision.MATCH
+    stranger = paper("4", year=2012, pages="CD006828", authors=["Smith, Jane"], **review)
+    assert decide(first, stranger) is not MatchDecision.MATCH
+    # the same page range in another year's volume: another item, not a version
+    assert decide(paper("5", year=2008), paper("6", year=2012)) is not MatchDecision.MATCH
+    supplement = {"venue": "Thorax", "volume": None, "issue": "Suppl 2"}
+    s1 = paper("7", year=2008, pages="S45", **supplement)
+    s2 = paper("8", year=2012, pages="S45", **supplement)
+    assert decide(s1, s2) is not MatchDecision.MATCH

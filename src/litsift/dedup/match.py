@@ -86,6 +86,7 @@ class Rule(StrEnum):
     SIMILAR = "similar title, full locator"
     ABSTRACT_TWO_PAGES = "one abstract, two page numbers"
     ABSTRACT_TWO_JOURNALS = "one abstract in two journals"
+    VERSIONS = "one article number, two years (versions)"
     SAME_ID = "same record id"  # set by `core`: same persistent-identifier record id
     REVIEWER = "reviewer answer"  # set by `core`
     EARLIER_RUN = "earlier run"  # set by `core`
@@ -523,6 +524,12 @@ def _near_identical(
     one_year_gap = bool(a.year and b.year and abs(a.year - b.year) == 1)
     if not against and len(support) >= (3 if short else 1) and (located or not one_year_gap):
         return MatchDecision.MATCH, "", Rule.TITLE
+    if _versions_of_one_article(a, b, support, against, short):
+        return (
+            MatchDecision.MATCH,
+            "one article number in two years (versions of one work); ",
+            Rule.VERSIONS,
+        )
     if _abstract_twice_in_volume(a, b, support, against, short):
         return (
             MatchDecision.MATCH,
@@ -540,6 +547,28 @@ def _near_identical(
     if len(against) <= 1 and len(support) >= 2 and (located or not year_apart):
         return MatchDecision.MAYBE, "", ""
     return MatchDecision.NO, "", ""
+
+
+def _versions_of_one_article(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> bool:
+    """The same title, authors, journal and article number, only the years differ.
+
+    An article number ('CD006828', 'e43268') names one work in its journal; journals that
+    update a work in place (a Cochrane review and its updates, a living guideline) keep
+    the number and the title and change the year, and an export may carry either year.
+    Page numbers repeat across volumes, so this holds for article numbers only, and never
+    for meeting abstracts (a supplement page such as 'S45' is written the same way).
+    """
+    return (
+        not short
+        and len(against) == 1
+        and against[0].startswith("years")
+        and {"page", "authors", "venue"} <= set(support)
+        and a.page_form == b.page_form
+        and a.page_form in ("number", "prefixed")
+        and not (a.meeting or b.meeting)
+    )
 
 
 def _abstract_twice_in_volume(
