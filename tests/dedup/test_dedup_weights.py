@@ -8,10 +8,17 @@ import pytest
 
 from conftest import REALWORLD
 from litsift.dedup import deduplicate
-from litsift.dedup.bench import doi_labelled, load_labels, load_records
+from litsift.dedup.bench import BenchResult, doi_labelled, load_labels, load_records
 from litsift.dedup.core import legacy_rule
 from litsift.dedup.features import features
-from litsift.dedup.lodo import field_pairs, leave_one_dataset_out, zero_fp_threshold
+from litsift.dedup.lodo import (
+    Row,
+    choose,
+    field_pairs,
+    leave_one_dataset_out,
+    nested_choice,
+    zero_fp_threshold,
+)
 from litsift.dedup.match import Rule, compare_fields
 from litsift.dedup.weights import DEFAULT, estimate, expectation_maximisation, levels
 from litsift.models import Record
@@ -121,3 +128,41 @@ def test_default_weights_are_the_estimate_on_the_labelled_sets() -> None:
     fresh = estimate((p.fields, p.duplicate) for p in pairs)
     assert fresh.table == pytest.approx(dict(DEFAULT.table), abs=0.01)
     assert fresh.prior == pytest.approx(DEFAULT.prior, abs=0.01)
+
+
+def _row(held: str, matcher: str, recall: float, false_merges: int) -> Row:
+    result = BenchResult(
+        precision=1.0, recall=recall, f1=recall, false_merges=false_merges, records=10, seconds=0
+    )
+    return Row(held, matcher, float("nan"), result)
+
+
+def test_choose_prefers_no_false_merge_then_recall() -> None:
+    rows = [
+        _row("a", "rules", 0.8, 0),
+        _row("b", "rules", 0.9, 0),
+        _row("a", "logistic regression", 0.99, 1),  # higher recall, but one false merge
+        _row("b", "logistic regression", 0.99, 0),
+        _row("a", "rules + FS", 0.85, 0),
+        _row("b", "rules + FS", 0.9, 0),
+    ]
+    assert choose(rows) == "rules + FS"
+    assert choose(rows[:4]) == "rules"
+    assert choose([_row("a", "fellegi-sunter", 0.9, 2)]) == "rules"  # none clean
+
+
+def test_the_choice_is_made_without_the_held_out_set() -> None:
+    base = {
+        name: (load_records(FIXTURES / name), load_labels(FIXTURES / name))
+        for name in ("handmade", "label_errata")
+    }
+    assert nested_choice(base, ["rules"]) == []  # two sets: nothing to choose on
+    sets = {**base, "again": base["handmade"]}
+    choices = nested_choice(sets, ["rules", "fellegi-sunter"])
+    assert [c.held_out for c in choices] == ["handmade", "label_errata", "again"]
+    assert all(c.matcher in ("rules", "fellegi-sunter") for c in choices)
+    outer = leave_one_dataset_out(sets, ["rules", "fellegi-sunter"])
+    for c in choices:
+        row = next(r for r in outer if r.held_out == c.held_out and r.matcher == c.matcher)
+        same = ("precision", "recall", "false_merges")
+        assert [getattr(c.result, k) for k in same] == [getattr(row.result, k) for k in same]

@@ -186,3 +186,55 @@ def leave_one_dataset_out(
             found = pairs_of(predicted_clusters(result))
             rows.append(Row(held, name, threshold, score(truth, found, len(records), seconds)))
     return rows
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The matcher chosen without the held-out set, and how it then did on that set."""
+
+    held_out: str
+    matcher: str
+    result: BenchResult
+
+
+def choose(rows: Sequence[Row], matchers: Sequence[str] = MATCHERS) -> str:
+    """The matcher that made no false merge on any set it was scored on, with the highest
+    mean recall (the earlier one in `matchers` on a tie); the rules when none is clean."""
+
+    def mean_recall(name: str) -> float:
+        own = [r.result.recall for r in rows if r.matcher == name]
+        return sum(own) / len(own) if own else -1.0
+
+    clean = [
+        m
+        for m in matchers
+        if any(r.matcher == m for r in rows)
+        and all(r.result.false_merges == 0 for r in rows if r.matcher == m)
+    ]
+    if not clean:
+        return "rules"
+    return max(clean, key=lambda m: (mean_recall(m), -list(matchers).index(m)))
+
+
+def nested_choice(
+    sets: Mapping[str, LabelledSet],
+    matchers: Sequence[str] = MATCHERS,
+    outer: Sequence[Row] | None = None,
+) -> list[Choice]:
+    """Leave one dataset out around the choice itself: for each set, the matcher is chosen
+    by `choose` on a leave-one-dataset-out run over the other sets only, then scored on the
+    held-out set (trained on all the others, as in `leave_one_dataset_out`, whose rows may
+    be passed as `outer`). Needs three sets or more (two to choose on)."""
+    if len(sets) < 3:
+        return []
+    outer = list(outer) if outer is not None else leave_one_dataset_out(sets, matchers)
+    choices = []
+    for held in sets:
+        others = {name: data for name, data in sets.items() if name != held}
+        picked = choose(leave_one_dataset_out(others, matchers), matchers)
+        row = next(r for r in outer if r.held_out == held and r.matcher == picked)
+        choices.append(Choice(held, picked, row.result))
+    return choices
