@@ -31,12 +31,15 @@ def run(
     fresh: bool = typer.Option(
         False, "--fresh", help="Recompute every stage, even those whose inputs did not change."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
 ) -> None:
     """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
     from litsift import runner
+    from litsift.cli.progress import progress_bar
     from litsift.store import Review
 
-    result = runner.run(Review.find(root), until=until, fresh=fresh)
+    with progress_bar("dedup", quiet) as progress:
+        result = runner.run(Review.find(root), until=until, fresh=fresh, progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
 
