@@ -235,16 +235,13 @@ def seekable(state: dict[str, Any]) -> frozenset[int]:
 
 
 def _seek_part(path: Path, no: int, folder: Path) -> int | tuple:
+    return _in_worker(_seek_one, path, no, folder)
+
+
+def _seek_one(path: Path, no: int, folder: Path) -> int:
     from litsift.search.snapshot import seek
 
-    try:
-        return seek.build(path, folder, no)
-    except InputError as e:
-        return (e.path, e.message, e.line)
-    except OSError as e:
-        if e.errno == errno.ENOSPC:
-            return (str(folder), f"disk full while indexing {path.name}", None)
-        raise
+    return seek.build(path, folder, no)
 
 
 def _map(fn: Callable, jobs: list[tuple[PartFile, int]], folder: Path, workers: int):
@@ -478,8 +475,14 @@ def _run(jobs: list[tuple[PartFile, int]], folder: Path, fmt: Format, workers: i
 
 def index_part(path: Path, no: int, folder: Path, fmt: Format) -> int | tuple:
     """Index one data file; returns the number of works, or (path, message, line) on error."""
+    return _in_worker(partial(_index_part, fmt=fmt), path, no, folder)
+
+
+def _in_worker(fn: Callable, path: Path, no: int, folder: Path) -> int | tuple:
+    """fn(path, no, folder), its errors as (path, message, line): a worker process returns
+    them for the parent to raise, with a full disk named as such."""
     try:
-        return _index_part(path, no, folder, fmt)
+        return fn(path, no, folder)
     except InputError as e:
         return (e.path, e.message, e.line)
     except OSError as e:
