@@ -11,7 +11,9 @@ Usage: python bench/snapshot.py OUT_DIR [--works 5000000] [--cache DIR] [--worke
    (exponent 1.0, offset 2.7). Titles have 4-20 words, 70% of works have an abstract of
    about 170 words (log-normal), as OpenAlex works roughly do. Works are generated with
    numpy per file and written by `--workers` processes.
-2. Indexes it with `litsift snapshot index` (cached too; `--rebuild-index` measures again).
+2. Indexes it with `litsift snapshot index` (cached too; `--rebuild-index` measures again):
+   the per-file tables, then the merge of the token tables into sorted shards, timed apart.
+   The 1 M figures use shards merged (by the same code) from the first 1 M works' rows.
 3. Runs the flagship query (queries/llm-optimisation.yaml) and three other boolean queries
    on the first 1 M works and on all 5 M: hits, query latency cold (a new process and
    connection) and warm (median of 3), time to read the hits' records from the snapshot,
@@ -57,6 +59,7 @@ from litsift.search.snapshot import (  # noqa: E402
     open_index,
     open_snapshot,
 )
+from litsift.search.snapshot import index as index_mod  # noqa: E402
 from litsift.search.snapshot.search import Indexed, fetch  # noqa: E402
 from litsift.store import load_query  # noqa: E402
 
@@ -239,8 +242,28 @@ def _du(path: Path) -> int:
 
 
 def _subset(indexed: Indexed, files: int) -> Indexed:
+    """The index of the first `files` data files alone, as `litsift snapshot index` would
+    merge it: shards written by its own merge from the full index's shards (cached)."""
     keep = dict(sorted(indexed.parts.items())[:files])
-    return Indexed(indexed.snapshot, indexed.folder, keep)
+    if len(keep) == len(indexed.parts):
+        return indexed
+    folder = indexed.folder / f"bench-subset-{files}"
+    state = index_mod.read_state(indexed.folder)
+    if index_mod.token_files(index_mod.read_state(folder), folder) in (None, []):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        sub = {
+            "schema_version": state["schema_version"],
+            "parts": {rel: d for rel, d in state["parts"].items() if d["no"] in keep},
+            # the full index's shards, by absolute path, as the generation to merge from
+            "merged": {
+                **state["merged"],
+                "shards": [str(indexed.folder / rel) for rel in state["merged"]["shards"]],
+            },
+        }
+        index_mod.merge_tokens(folder, sub, threads=2)
+    tokens = index_mod.token_files(index_mod.read_state(folder), folder)
+    return Indexed(indexed.snapshot, indexed.folder, keep, tuple(tokens or ()))
 
 
 def _query_child(conn, folder: str, root: str, files: int, queries: dict) -> None:
@@ -253,16 +276,19 @@ def _query_child(conn, folder: str, root: str, files: int, queries: dict) -> Non
         t = time.perf_counter()
         rows = engine.rows(sql)
         first = time.perf_counter() - t
-        warm = []
-        for _ in range(3):
-            t = time.perf_counter()
+        warm, cpu = [], []
+        for _ in range(5):
+            t, c = time.perf_counter(), time.process_time()
             engine.rows(sql)
             warm.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         engine.close()
         out[name] = {
             "hits": len(rows),
             "cold_s": round(first, 3),
             "warm_s": round(statistics.median(warm), 3),
+            # CPU seconds of all DuckDB threads: steadier than wall time on a shared machine
+            "warm_cpu_s": round(statistics.median(cpu), 3),
             "rows": [int(r[1]) for r in rows[:20000]],
         }
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -306,12 +332,13 @@ def measure_fts(folder: Path, indexed: Indexed, files: int, out_dir: Path) -> di
     # the folded words back from the token table, one index file at a time; BM25 needs no
     # word order, and an ordered string_agg ran out of 6 GB on one file of 100,000 works
     con.execute("CREATE TABLE docs (wid BIGINT, ti VARCHAR, ab VARCHAR)")
-    for path in sub.files()["tokens"]:
+    listed = ", ".join(f"'{p}'" for p in sub.files()["tokens"])
+    for no in sorted(sub.parts):  # a data file's works at a time: the shards split by token
         con.execute(
             "INSERT INTO docs SELECT wid, "
             "string_agg(CASE WHEN f = 1 THEN token END, ' ') AS ti, "
             "string_agg(CASE WHEN f = 2 THEN token END, ' ') AS ab "
-            f"FROM read_parquet('{path}') GROUP BY wid"
+            f"FROM read_parquet([{listed}]) WHERE (wid >> 32) = {no} GROUP BY wid"
         )
     load_s = time.perf_counter() - t
     t = time.perf_counter()
@@ -382,25 +409,60 @@ def main() -> int:
     timing = folder / "bench-build.json"
     if args.rebuild_index:
         shutil.rmtree(folder, ignore_errors=True)
-    if not timing.is_file() or args.rebuild_index:
-        t = time.perf_counter()
-        report = build_index(
-            snap,
-            folder,
-            workers=args.workers,
-            progress=lambda d, n, w: print(f"indexed {d}/{n} files, {w} works", file=sys.stderr),
-        )
+    # always run the build: a no-op on a complete index, and it adds what an index cached by
+    # an older litsift lacks (seek points, merged shards), timing each step it does
+    marks: dict[str, float] = {}
+
+    def mark(step: str, what: str):
+        def report(done: int, total: int, *rest: int) -> None:
+            marks[step] = time.perf_counter()
+            print(f"{what} {done}/{total}", file=sys.stderr)
+
+        return report
+
+    t = time.perf_counter()
+    report = build_index(
+        snap,
+        folder,
+        workers=args.workers,
+        progress=mark("files", "indexed files"),
+        seek_progress=mark("seek", "seek points for files"),
+        merge_progress=mark("merge", "merged shards"),
+    )
+    end = time.perf_counter()
+    files_end = marks.get("files", t) if report.built else t
+    seek_end = marks.get("seek", files_end)
+    steps = {
+        "seek_seconds": round(seek_end - files_end, 1) if "seek" in marks else None,
+        "merge_seconds": round(end - seek_end, 1) if report.shards else None,
+        "shards": report.shards or None,
+        "peak_rss_merge_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        if report.shards
+        else None,
+    }
+    build = json.loads(timing.read_text()) if timing.is_file() and not report.built else {}
+    if report.built:
         build = {
-            "seconds": round(time.perf_counter() - t, 1),
+            "seconds": round(end - t, 1),
             "works": report.works,
             "peak_rss_worker_mb": round(
                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
             ),
             "measured": time.strftime("%Y-%m-%d"),
         }
-        timing.write_text(json.dumps(build), encoding="utf-8")
+    done_now = {k: v for k, v in steps.items() if v is not None}
+    if done_now:
+        build.update(done_now, steps_measured=time.strftime("%Y-%m-%d"))
+        if not report.built:  # the files were indexed earlier: add the new steps' time
+            build["seconds"] = round(build["seconds"] + end - t, 1)
+    timing.write_text(json.dumps(build), encoding="utf-8")
     build = json.loads(timing.read_text())
-    build["size_bytes"] = {t: _du(folder / t) for t in ("works", "tokens", "refs")}
+    tokens = _du(folder / "tokens") + _du(folder / index_mod.MERGED)
+    build["size_bytes"] = {
+        "works": _du(folder / "works"),
+        "tokens": tokens,
+        "refs": _du(folder / "refs"),
+    }
     indexed = open_index(snap, folder)
     flagship = load_query(ROOT / "queries" / "llm-optimisation.yaml")
     queries = {"flagship": compile_query(flagship).sql}
@@ -408,6 +470,7 @@ def main() -> int:
         queries[name] = compile_query(build_query(QuerySpec(name=name, query=text))).sql
     all_files = len(indexed.parts)
     one_m = max(1, min(all_files, 1_000_000 // PER_FILE))
+    _subset(indexed, one_m)  # merged here (once, cached), not in the measured query process
     scales = {}
     for label, files in (("1M", one_m), ("5M", all_files)):
         print(f"querying {label}", file=sys.stderr)
@@ -486,10 +549,17 @@ def markdown(r: dict) -> str:
         f"Index build: {b['seconds']:.0f} s ({b['works'] / b['seconds']:,.0f} works/s, "
         f"measured {b['measured']}), {size / 1e9:.2f} GB "
         + ", ".join(f"{k} {v / 1e9:.2f} GB" for k, v in b["size_bytes"].items())
-        + f"; peak worker memory {b['peak_rss_worker_mb']:.0f} MB.",
+        + f"; peak worker memory {b['peak_rss_worker_mb']:.0f} MB"
+        + (f"; of which seek points {b['seek_seconds']:.0f} s" if "seek_seconds" in b else "")
+        + (
+            f", merging the token tables into {b['shards']} shards "
+            f"{b['merge_seconds']:.0f} s (peak {b['peak_rss_merge_mb']:.0f} MB)."
+            if "merge_seconds" in b
+            else "."
+        ),
         "",
-        "| query | works | hits | cold s | warm s | peak MB | records read s |",
-        "|---|---|---|---|---|---|---|",
+        "| query | works | hits | cold s | warm s | warm CPU s | peak MB | records read s |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label in ("1M", "5M"):
         sc = r["scales"][label]
@@ -497,7 +567,8 @@ def markdown(r: dict) -> str:
             q = sc[name]
             lines.append(
                 f"| {name} | {label} | {q['hits']:,} | {q['cold_s']:.2f}"
-                + f" | {q['warm_s']:.2f} | {sc['peak_rss_mb']:.0f} | "
+                + f" | {q['warm_s']:.2f} | {q.get('warm_cpu_s', float('nan')):.2f}"
+                + f" | {sc['peak_rss_mb']:.0f} | "
                 + (f"{q['fetch_s']:.1f}" if "fetch_s" in q else "")
                 + " |"
             )
@@ -505,7 +576,8 @@ def markdown(r: dict) -> str:
         "",
         "Cold: the first run in a new process and connection (the OS page cache is not "
         "dropped: that would slow every other user of this shared machine). Warm: median of "
-        "3 more runs. Records read: the first 20,000 hits (by id) parsed from the snapshot.",
+        "5 more runs; CPU: their median CPU seconds over all threads. Records read: the "
+        "first 20,000 hits (by id) read and parsed from the snapshot files.",
         "",
         "| query | growth exponent 1M->5M | warm at 250M (linear) | API at 10 req/s | "
         "API at 100 req/s | API / snapshot |",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -33,6 +33,20 @@ class Frozen(BaseModel):
 
 
 # --------------------------------------------------------------------------- records
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def share_fields_set(model: _M) -> _M:
+    """Give a frozen model the one shared copy of its set of fields-set names.
+
+    pydantic keeps that set per instance, about a quarter of a record's memory; a frozen
+    model never changes it (model_copy copies it first), so equal sets can be one object.
+    """
+    key = frozenset(model.__pydantic_fields_set__)
+    object.__setattr__(model, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(key, set(key)))
+    return model
 
 
 class Record(Frozen):
@@ -88,7 +102,7 @@ class Record(Frozen):
             first_author=authors[0] if authors else None,
             year=fields.get("year"),  # type: ignore[arg-type]
         )
-        return cls(id=rid, source=source, **fields)  # type: ignore[arg-type]
+        return share_fields_set(cls(id=rid, source=source, **fields))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- protocol

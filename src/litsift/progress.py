@@ -148,6 +148,11 @@ def enable(stream: TextIO | None = None) -> None:
     _display = _Display(stream or sys.stderr)
 
 
+def shown() -> bool:
+    """Whether the command line turned the display on (a terminal, no --quiet, not CI)."""
+    return _display is not None
+
+
 def disable() -> None:
     global _display
     _display = None

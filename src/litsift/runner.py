@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from litsift import progress
 from litsift.errors import InputError, LitsiftError
 from litsift.result import Identification, RunResult
 from litsift.store import Review, cache
@@ -26,6 +25,7 @@ from litsift.vocab import PipelineStage
 
 if TYPE_CHECKING:
     from litsift import importers
+    from litsift.dedup.core import Progress
     from litsift.models import Record
 
 # Each stage's modules are imported where the stage runs: a warm run, which takes the
@@ -68,6 +68,7 @@ def run(
     strict: bool = True,
     record: bool = True,
     fresh: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
@@ -80,17 +81,24 @@ def run(
     reviewer at the workbench can save decisions meanwhile; it also takes it once at the
     start, to stop at once when another command (say, `screen next`) is writing.
     Stages whose inputs did not change since the last run are taken from build/.cache
-    (`litsift.store.cache`); `fresh=True` recomputes everything.
+    (`litsift.store.cache`); `fresh=True` recomputes everything. `progress` is handed to
+    the dedup stage (a progress bar on long runs).
     """
     writes = record or _stage(review, until) >= ORDER.index(PipelineStage.REPORT)
     if writes:
         with review.lock():
             pass
-    return _run(review, until, strict=strict, record=record, fresh=fresh)
+    return _run(review, until, strict=strict, record=record, fresh=fresh, progress=progress)
 
 
 def _run(
-    review: Review, until: PipelineStage | str | None, *, strict: bool, record: bool, fresh: bool
+    review: Review,
+    until: PipelineStage | str | None,
+    *,
+    strict: bool,
+    record: bool,
+    fresh: bool,
+    progress: Progress | None,
 ) -> RunResult:
     last = _stage(review, until)
     stages = review.output.stage_cache
@@ -112,12 +120,18 @@ def _run(
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
     if last > ORDER.index(PipelineStage.SEARCH):
-        _stages(review, result, last, strict, record, identified)
+        _stages(review, result, last, strict, record, identified, progress)
     return result
 
 
 def _stages(
-    review: Review, result: RunResult, last: int, strict: bool, record: bool, identified: str
+    review: Review,
+    result: RunResult,
+    last: int,
+    strict: bool,
+    record: bool,
+    identified: str,
+    progress: Progress | None = None,
 ) -> None:
     """Dedup, screen, tag, report and kb, up to the stage at index `last`.
 
@@ -128,7 +142,7 @@ def _stages(
     _report(review.dedup.unknown_ids({r.id for r in records}), result, strict)
     result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
     if result.dedup is None:
-        _deduplicate(review, result)
+        _deduplicate(review, result, progress)
     else:
         result.reused += ("dedup",)
     result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
@@ -238,7 +252,7 @@ def _stage(review: Review, until: PipelineStage | str | None) -> int:
         raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
 
 
-def _deduplicate(review: Review, result: RunResult) -> None:
+def _deduplicate(review: Review, result: RunResult, progress: Progress | None = None) -> None:
     """Cluster the records. The clusters of the last run are honoured, so an update never
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
@@ -254,15 +268,15 @@ def _deduplicate(review: Review, result: RunResult) -> None:
         frozen = result.previous_version.keys()
         old = [r for r in records if versions.record_key(r) in frozen]
         previous = dedup.deduplicate(old, answers=answers).assignment()
-    with progress.task(f"dedup {len(records):,} records"):
-        result.dedup = dedup.deduplicate(
-            records, answers=answers, previous=previous, previous_links=links
-        )
+    result.dedup = dedup.deduplicate(
+        records, answers=answers, previous=previous, previous_links=links, progress=progress
+    )
 
 
 def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> None:
     """The reviewers' decisions, the final status of every cluster, and the PRISMA flow."""
     from litsift import screen, versions
+    from litsift.dedup.core import member_key
     from litsift.models import SourceKind
     from litsift.report.counts import MetaAnalysisInput, prisma_flow
 
@@ -271,9 +285,16 @@ def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> No
     state = review.screening.load(result.aliases(), strict=strict)
     if record:
         result.audit_events = review.audit.sync(state, "litsift")
-    result.screening = screen.screen([c.canonical for c in clusters], review.protocol, state)
-    previous_sources = {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
     records = result.identification.records
+    year_of = {member_key(r): r.year for r in records}
+    member_years = {
+        c.id: sorted({y for m in c.members if (y := year_of.get(m.key)) is not None})
+        for c in clusters
+    }
+    result.screening = screen.screen(
+        [c.canonical for c in clusters], review.protocol, state, member_years
+    )
+    previous_sources = {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
     result.split = versions.split(clusters, records, previous_sources, result.previous_version)
     meta = review.meta_analysis()
     result.prisma = prisma_flow(
@@ -302,7 +323,9 @@ def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None
     result.kb_links = kb.link_records(result.kb_entries, included)
     by_record = {result.kb_links[e.key]: e for e in result.kb_entries if e.key in result.kb_links}
     overrides = review.tags.overrides({r.id for r in included})
-    with progress.task(f"tag {len(included):,} studies"):
+    from litsift.progress import task
+
+    with task(f"tag {len(included):,} studies"):
         result.tags = tag.tag_included(
             included, by_record, overrides, review.taxonomy, review.protocol
         )

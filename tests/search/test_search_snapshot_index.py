@@ -171,7 +171,8 @@ def test_a_changed_file_is_indexed_again_and_a_vanished_one_dropped(snap_root):
     _manifest_sizes_match(snap_root)
     report = build_index(open_snapshot(snap_root), folder)
     assert (report.built, report.skipped, report.removed, report.works) == (1, 1, 1, 60)
-    assert len(list((folder / "tokens").glob("*.parquet"))) == 2
+    assert len(list((folder / "works").glob("*.parquet"))) == 2
+    assert _token_rows(folder) == _expected_token_rows(open_snapshot(snap_root), folder)
 
 
 def test_parallel_workers_and_small_chunks_build_the_same_index(snap_root, tmp_path, monkeypatch):
@@ -182,12 +183,13 @@ def test_parallel_workers_and_small_chunks_build_the_same_index(snap_root, tmp_p
     build_index(snap, tmp_path / "one", workers=1)
     monkeypatch.undo()
     build_index(snap, tmp_path / "two", workers=2)
-    for table in index_mod.TABLES:
+    for table in ("works", "refs"):
         a, b = (
             duckdb.sql(f"SELECT * FROM read_parquet('{tmp_path / d / table}/*.parquet')").fetchall()
             for d in ("one", "two")
         )
         assert a == b and a
+    assert _token_rows(tmp_path / "one") == _token_rows(tmp_path / "two") != []
 
 
 def test_cli_index_and_info(snap_root):
@@ -203,9 +205,104 @@ def test_cli_index_and_info(snap_root):
     out = runner.invoke(app, ["snapshot", "index", str(snap_root), "-j", "1"])
     assert out.exit_code == 0, out.output
     assert out.stdout == ""  # progress and summary go to stderr
-    assert "3 files (3 indexed now, 0 already, 0 dropped), 90 works" in out.stderr
+    assert "3 files (3 indexed now, 0 already, 0 dropped), 90 works, 1 token shards" in out.stderr
     out = runner.invoke(app, ["snapshot", "info", str(snap_root)])
-    assert json.loads(out.stdout)["indexed_files"] == 3
+    info = json.loads(out.stdout)
+    assert (info["indexed_files"], info["files_with_seek_points"]) == (3, 3)
+    assert (info["token_shards"], info["files_not_merged"]) == (1, 0)
     out = runner.invoke(app, ["snapshot", "index", str(snap_root.parent)])
     assert out.exit_code == 2
     assert out.stderr.startswith(f"error: {snap_root.parent}: not an OpenAlex works snapshot")
+
+
+# -- the merged token table -------------------------------------------------------------
+
+
+def _token_rows(folder: Path) -> list[tuple]:
+    """Every row of the token table a search reads, in the stored order."""
+    import duckdb
+
+    files = index_mod.token_files(index_mod.read_state(folder), folder)
+    assert files is not None, "the index should be searchable"
+    rows: list[tuple] = []
+    for f in files:
+        rows += duckdb.sql(f"SELECT token, wid, f, pos FROM read_parquet('{f}')").fetchall()
+    return rows
+
+
+def _expected_token_rows(snap, folder: Path) -> list[tuple]:
+    """The token rows of the snapshot as it is now, straight from its works."""
+    from litsift.search.snapshot.works import index_row, iter_works
+
+    state = index_mod.read_state(folder)
+    rows = []
+    for part in snap.parts:
+        base = state["parts"][part.rel]["no"] << 32
+        for row, work in iter_works(part.path, snap.format):
+            item = index_row(row, work)
+            for f, tokens in ((1, item.title), (2, item.abstract)):
+                rows += [(t, base | item.row, f, pos) for pos, t in enumerate(tokens)]
+    return sorted(rows)
+
+
+def test_the_token_tables_are_merged_into_sorted_shards_and_kept_once(snap_root):
+    snap = open_snapshot(snap_root)
+    folder = default_folder(snap_root, snap.format)
+    report = build_index(snap, folder, shard_bytes=2_000)  # several shards
+    assert report.shards > 2
+    assert not list((folder / "tokens").glob("*.parquet"))  # the rows are in the shards
+    rows = _token_rows(folder)
+    assert rows == sorted(rows) == _expected_token_rows(snap, folder)
+    assert len(open_index(snap, folder).files()["tokens"]) == report.shards
+    again = build_index(snap, folder, shard_bytes=2_000)
+    assert (again.built, again.shards) == (0, 0)  # nothing to merge
+
+
+def test_an_interrupted_merge_resumes_and_the_old_shards_serve_until_the_switch(
+    snap_root, monkeypatch
+):
+    snap = open_snapshot(snap_root)
+    folder = default_folder(snap_root, snap.format)
+    build_index(snap, folder, shard_bytes=2_000)
+    before = _token_rows(folder)
+    changed = snap.parts[1].path  # the same works, re-compressed: indexed again, merged again
+    changed.write_bytes(gzip.compress(gzip.decompress(changed.read_bytes()), compresslevel=1))
+    _manifest_sizes_match(snap_root)
+    snap = open_snapshot(snap_root)
+    real, written = index_mod._write_shard, []
+
+    def failing(con, source, lo, hi, out):
+        if len(written) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(out)
+        real(con, source, lo, hi, out)
+
+    monkeypatch.setattr(index_mod, "_write_shard", failing)
+    with pytest.raises(InputError, match=r"disk full while merging.*resume"):
+        build_index(snap, folder, shard_bytes=2_000)
+    # the shards still hold the old copy of a file indexed again: no search until merged
+    with pytest.raises(InputError, match="finish merging"):
+        open_index(snap, folder)
+    monkeypatch.setattr(index_mod, "_write_shard", lambda *a: (written.append(a[-1]), real(*a)))
+    report = build_index(snap, folder, shard_bytes=2_000)
+    shards = len(open_index(snap, folder).files()["tokens"])
+    assert (report.built, report.shards) == (0, shards - 2)  # only the shards not yet written
+    assert len(set(written)) == len(written) == shards  # none written twice
+    assert _token_rows(folder) == before == _expected_token_rows(snap, folder)
+    generations = sorted(p.name for p in (folder / index_mod.MERGED).iterdir())
+    assert generations == ["g000002"]  # the old generation and spill files are gone
+
+
+def test_a_first_merge_interrupted_leaves_the_per_file_tables_searchable(snap_root, monkeypatch):
+    snap = open_snapshot(snap_root)
+    folder = default_folder(snap_root, snap.format)
+
+    def failing(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(index_mod, "_write_shard", failing)
+    with pytest.raises(InputError, match="disk full while merging"):
+        build_index(snap, folder)
+    indexed = open_index(snap, folder)  # not merged yet, but complete and correct
+    assert len(indexed.files()["tokens"]) == len(snap.parts)
+    assert sorted(_token_rows(folder)) == _expected_token_rows(snap, folder)

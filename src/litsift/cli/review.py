@@ -34,9 +34,11 @@ def run(
 ) -> None:
     """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
     from litsift import runner
+    from litsift.cli.progress import progress_bar
     from litsift.store import Review
 
-    result = runner.run(Review.find(root), until=until, fresh=fresh)
+    with progress_bar("dedup") as progress:
+        result = runner.run(Review.find(root), until=until, fresh=fresh, progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
     for warning in result.warnings:

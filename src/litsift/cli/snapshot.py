@@ -28,26 +28,54 @@ def index_command(
     ),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Files indexed in parallel."),
 ) -> None:
-    """Build (or resume) the token index a boolean query runs on, file by file."""
+    """Build (or resume) the token index a boolean query runs on, file by file; then record
+    where each work starts in its file and merge the token tables into sorted shards."""
     from litsift.search.snapshot import build_index, default_folder, open_snapshot
 
     snapshot = open_snapshot(path, fmt)
     folder = index or default_folder(path, snapshot.format)
-    with typer.progressbar(
-        length=len(snapshot.parts), label="indexing", file=sys.stderr, show_pos=True
-    ) as bar:
-        seen = [0]
-
-        def progress(done: int, total: int, works: int) -> None:
-            bar.update(done - seen[0])
-            seen[0] = done
-
-        report = build_index(snapshot, folder, workers=workers, progress=progress)
+    steps = _Bars()
+    try:
+        report = build_index(
+            snapshot,
+            folder,
+            workers=workers,
+            progress=lambda done, total, works: steps.update("indexing files", done, total),
+            seek_progress=lambda done, total: steps.update("recording seek points", done, total),
+            merge_progress=lambda done, total: steps.update("merging token shards", done, total),
+        )
+    finally:
+        steps.close()
     typer.echo(
         f"{report.files} files ({report.built} indexed now, {report.skipped} already, "
-        f"{report.removed} dropped), {report.works} works; index {report.folder}",
+        f"{report.removed} dropped), {report.works} works"
+        + (f", {report.shards} token shards merged" if report.shards else "")
+        + f"; index {report.folder}",
         err=True,
     )
+
+
+class _Bars:
+    """One progress bar on stderr per step of the build, each closed when the next starts."""
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.bar = None
+        self.seen = 0
+
+    def update(self, label: str, done: int, total: int) -> None:
+        if label != self.label:
+            self.close()
+            self.label, self.seen = label, 0
+            self.bar = typer.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.seen)
+        self.seen = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @app.command("info")
@@ -58,7 +86,7 @@ def info_command(
 ) -> None:
     """Print the snapshot's release date, files, works and index coverage as JSON."""
     from litsift.search.snapshot import default_folder, open_snapshot
-    from litsift.search.snapshot.index import missing_parts
+    from litsift.search.snapshot.index import missing_parts, read_state, seekable, token_files
 
     snapshot = open_snapshot(path, fmt)
     folder = index or default_folder(path, snapshot.format)
@@ -73,4 +101,9 @@ def info_command(
         "index": str(folder),
         "indexed_files": len(snapshot.parts) - len(missing),
     }
+    state = read_state(folder)
+    tokens = token_files(state, folder)
+    info["token_shards"] = len((state.get("merged") or {}).get("shards", []))
+    info["files_not_merged"] = None if tokens is None else len(tokens) - info["token_shards"]
+    info["files_with_seek_points"] = len(seekable(state))
     typer.echo(json.dumps(info, indent=1))

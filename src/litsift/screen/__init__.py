@@ -8,7 +8,7 @@ agreement statistics and the problems `litsift check` reports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -153,16 +153,25 @@ def tally(statuses: Mapping[str, RecordStatus]) -> ScreeningCounts:
     )
 
 
-def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState) -> ScreeningResult:
-    """The pure screening stage over deduplicated (canonical) records."""
+def screen(
+    records: Sequence[Record],
+    protocol: Protocol,
+    state: ScreeningState,
+    member_years: Mapping[str, Collection[int]] | None = None,
+) -> ScreeningResult:
+    """The pure screening stage over deduplicated (canonical) records; `member_years`
+    gives the years of each cluster's members, which the year rule judges a study by."""
     with paused():  # one status per record: no cycles, and collections cost seconds at 50k
-        return _screen(records, protocol, state)
+        return _screen(records, protocol, state, member_years)
 
 
 def _screen(
-    records: Sequence[Record], protocol: Protocol, state: ScreeningState
+    records: Sequence[Record],
+    protocol: Protocol,
+    state: ScreeningState,
+    member_years: Mapping[str, Collection[int]] | None,
 ) -> ScreeningResult:
-    ineligible = eligibility.apply(list(records), protocol.eligibility)
+    ineligible = eligibility.apply(list(records), protocol.eligibility, member_years)
     ids = sorted({r.id for r in records})
     combined = {stage.value: _combine_stage(state, stage, protocol) for stage in Stage}
     statuses = {rid: _status(rid, ineligible, combined) for rid in ids}

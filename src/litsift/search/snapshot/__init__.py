@@ -2,7 +2,8 @@
 
 layout.py finds the snapshot's files and manifest; works.py reads works and turns them into
 records with the OpenAlex API source's parser; index.py builds the token index (resumable,
-file by file); compile.py compiles a query tree to SQL with the local evaluator's
+file by file, then merged into sorted shards); seek.py reads a hit's line from the middle
+of a gzip file; compile.py compiles a query tree to SQL with the local evaluator's
 semantics; engines.py runs that SQL on DuckDB or Spark; search.py turns hits into records.
 """
 

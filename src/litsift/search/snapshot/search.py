@@ -13,10 +13,17 @@ from litsift.ids import normalise_doi
 from litsift.models import Record
 from litsift.search.query import Query
 from litsift.search.snapshot import compile as sqlc
+from litsift.search.snapshot import seek
 from litsift.search.snapshot.engines import Engine
-from litsift.search.snapshot.index import TABLES, missing_parts, read_state, table_file
+from litsift.search.snapshot.index import (
+    missing_parts,
+    read_state,
+    seekable,
+    table_file,
+    token_files,
+)
 from litsift.search.snapshot.layout import PartFile, Snapshot
-from litsift.search.snapshot.works import read_rows, to_record
+from litsift.search.snapshot.works import decode_lines, read_rows, to_record
 
 
 @dataclass(frozen=True)
@@ -26,9 +33,16 @@ class Indexed:
     snapshot: Snapshot
     folder: Path
     parts: dict[int, PartFile]  # file number -> data file
+    tokens: tuple[Path, ...]  # the merged token shards (and any file not merged yet)
+    seekable: frozenset[int] = frozenset()  # files whose works are read directly (seek.py)
 
     def files(self) -> dict[str, list[Path]]:
-        return {t: [table_file(self.folder, t, n) for n in sorted(self.parts)] for t in TABLES}
+        """The index's Parquet files, table by table, as the engines load them."""
+        per_file = {
+            t: [table_file(self.folder, t, n) for n in sorted(self.parts)]
+            for t in ("works", "refs")
+        }
+        return {**per_file, "tokens": list(self.tokens)}
 
 
 def open_index(snapshot: Snapshot, folder: Path) -> Indexed:
@@ -42,9 +56,16 @@ def open_index(snapshot: Snapshot, folder: Path) -> Indexed:
             f"`litsift snapshot index {snapshot.root}` (it resumes)",
         )
     state = read_state(folder)
+    tokens = token_files(state, folder)
+    if tokens is None:
+        raise InputError(
+            folder,
+            "the merged token index still holds data files indexed again or dropped since; "
+            f"run `litsift snapshot index {snapshot.root}` to finish merging (it resumes)",
+        )
     by_rel = {p.rel: p for p in snapshot.parts}
     parts = {state["parts"][rel]["no"]: part for rel, part in by_rel.items()}
-    return Indexed(snapshot, folder, parts)
+    return Indexed(snapshot, folder, parts, tuple(tokens), seekable(state))
 
 
 @dataclass
@@ -119,7 +140,11 @@ def fetch(indexed: Indexed, wids: Iterable[int], source: str) -> list[Record]:
     records = []
     for no in sorted(by_part):
         part = indexed.parts[no]
-        works = read_rows(part.path, indexed.snapshot.format, by_part[no])
+        if no in indexed.seekable:
+            lines = seek.read_lines(part.path, indexed.folder, no, by_part[no])
+            works = decode_lines(part.path, lines)
+        else:
+            works = read_rows(part.path, indexed.snapshot.format, by_part[no])
         for row in sorted(by_part[no]):
             if row not in works:
                 raise InputError(

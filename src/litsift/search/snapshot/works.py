@@ -137,6 +137,18 @@ def read_rows(path: Path, fmt: Format, rows: Iterable[int]) -> dict[int, dict[st
     return out
 
 
+def decode_lines(path: Path, lines: dict[int, bytes]) -> dict[int, dict[str, Any]]:
+    """Works from raw lines read at known rows (seek.py), checked as read_rows checks them."""
+    out = {}
+    for row, raw in lines.items():
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise InputError(path, f"corrupt partition file ({e})", row + 1) from e
+        out[row] = _decode(text, path, row + 1)
+    return out
+
+
 def _inverted_index(value: Any) -> Any:
     """The inverted index as a dict, whichever way a Parquet file stores it."""
     if isinstance(value, str):
