@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
+from litsift.cli.progress import progress_bar
 from litsift.vocab import SnapshotFormat
 
 app = typer.Typer(
@@ -34,18 +34,15 @@ def index_command(
 
     snapshot = open_snapshot(path, fmt)
     folder = index or default_folder(path, snapshot.format)
-    steps = _Bars()
-    try:
+    with progress_bar("snapshot index") as bar:
         report = build_index(
             snapshot,
             folder,
             workers=workers,
-            progress=lambda done, total, works: steps.update("indexing files", done, total),
-            seek_progress=lambda done, total: steps.update("recording seek points", done, total),
-            merge_progress=lambda done, total: steps.update("merging token shards", done, total),
+            progress=(lambda done, total, works: bar("files", done, total)) if bar else None,
+            seek_progress=(lambda done, total: bar("seek points", done, total)) if bar else None,
+            merge_progress=(lambda done, total: bar("token shards", done, total)) if bar else None,
         )
-    finally:
-        steps.close()
     typer.echo(
         f"{report.files} files ({report.built} indexed now, {report.skipped} already, "
         f"{report.removed} dropped), {report.works} works"
@@ -53,29 +50,6 @@ def index_command(
         + f"; index {report.folder}",
         err=True,
     )
-
-
-class _Bars:
-    """One progress bar on stderr per step of the build, each closed when the next starts."""
-
-    def __init__(self) -> None:
-        self.label: str | None = None
-        self.bar = None
-        self.seen = 0
-
-    def update(self, label: str, done: int, total: int) -> None:
-        if label != self.label:
-            self.close()
-            self.label, self.seen = label, 0
-            self.bar = typer.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
-            self.bar.__enter__()
-        self.bar.update(done - self.seen)
-        self.seen = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 @app.command("info")
