@@ -63,9 +63,12 @@ def next_command(
     with review.lock():  # two at once would hand out the same records
         records, state = _load(review, record=True)
         review.audit.sync(state, reviewer)
+        screened = stage.screen(records, review.protocol, state)
         with progress.task(f"rank {len(records):,} records"):
-            batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
-        stopping = stage.screen(records, review.protocol, state).stopping
+            batch = stage.next_batch(
+                records, review.protocol, state, reviewer, stage_, n, result=screened
+            )
+        stopping = screened.stopping
         if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
             typer.echo(stopping.line(), err=True)
         path = review.screening.reviewer_file(stage_, reviewer)

@@ -294,11 +294,14 @@ def next_batch(
     stage: Stage,
     n: int = 50,
     seed: int = 0,
+    result: ScreeningResult | None = None,
 ) -> list[dict]:
-    """The next `n` entries for a reviewer, most relevant first, with their context."""
+    """The next `n` entries for a reviewer, most relevant first, with their context.
+    `result` is `screen(records, protocol, state)` when the caller has it already."""
     if reviewer not in {r.id for r in protocol.reviewers}:
         raise InputError("review.yaml", f"reviewer {reviewer!r} is not declared in reviewers")
-    result = screen(records, protocol, state)
+    if result is None:
+        result = screen(records, protocol, state)
     pool = set(candidates(result, state, protocol, reviewer, stage))
     if not pool:
         return []
