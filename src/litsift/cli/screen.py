@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -66,7 +67,14 @@ def next_command(
         screened = stage.screen(records, review.protocol, state)
         with progress.task(f"rank {len(records):,} records"):
             batch = stage.next_batch(
-                records, review.protocol, state, reviewer, stage_, n, result=screened
+                records,
+                review.protocol,
+                state,
+                reviewer,
+                stage_,
+                n,
+                result=screened,
+                features=ranker_features(review),
             )
         stopping = screened.stopping
         if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
@@ -77,6 +85,14 @@ def next_command(
         added = review.screening.append(stage_, reviewer, batch, header, based_on=state)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
+
+
+def ranker_features(review: Review) -> Callable[..., object]:
+    """The ranker's TF-IDF features, cached under build/.cache between calls."""
+    from litsift.screen.prioritise import vectorise
+    from litsift.store.cache import cached_features
+
+    return cached_features(review.output.stage_cache, vectorise)
 
 
 @app.command("serve")

@@ -8,7 +8,7 @@ agreement statistics and the problems `litsift check` reports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -295,9 +295,11 @@ def next_batch(
     n: int = 50,
     seed: int = 0,
     result: ScreeningResult | None = None,
+    features: Callable[..., object] | None = None,
 ) -> list[dict]:
     """The next `n` entries for a reviewer, most relevant first, with their context.
-    `result` is `screen(records, protocol, state)` when the caller has it already."""
+    `result` is `screen(records, protocol, state)` when the caller has it already;
+    `features` computes the ranker's features (`prioritise.vectorise`, maybe cached)."""
     if reviewer not in {r.id for r in protocol.reviewers}:
         raise InputError("review.yaml", f"reviewer {reviewer!r} is not declared in reviewers")
     if result is None:
@@ -311,9 +313,12 @@ def next_batch(
         [protocol.question] + [c.text for c in protocol.criteria if c.kind.value == "include"]
     )
     if protocol.screening.prioritise:
-        from litsift.screen.prioritise import rank  # scikit-learn: only when ranking
+        # scikit-learn: only when ranking
+        from litsift.screen.prioritise import rank, vectorise
 
-        ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed)]
+        ranked = list(
+            rank(relevant, labels, query=query, seed=seed, features=features or vectorise)
+        )
     else:
         ranked = [(rid, None) for rid in sorted(pool)]
     ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -151,20 +151,22 @@ def rank(
     query: str = "",
     seed: int = 0,
     model: Model = DEFAULT,
+    features: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
 ) -> list[tuple[str, float]]:
     """Undecided records, most relevant first, with their score.
 
     `decisions` maps record id -> included?; `query` (e.g. the review question) ranks the
     records while there is no decision of both kinds; `seed` draws the presumed exclusions
-    (when the model uses them). Ties keep the records' id order.
+    (when the model uses them). Ties keep the records' id order. `features` computes the
+    texts' features as `vectorise` does (a caller may cache them: store.cache).
     """
     ordered = sorted(records, key=lambda r: r.id)
     extra = [query] if query else []
-    x = vectorise([record_text(r, model) for r in ordered] + extra, model)
+    x = features([record_text(r, model) for r in ordered] + extra, model)
     xs = [x]
     if model.blend and model.keywords and any(r.keywords for r in ordered):
         plain = replace(model, keywords=False)
-        xs.append(vectorise([record_text(r, plain) for r in ordered] + extra, model))
+        xs.append(features([record_text(r, plain) for r in ordered] + extra, model))
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
     labels = np.array([int(decisions[ordered[i].id]) for i in done], dtype=int)

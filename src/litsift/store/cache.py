@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +76,32 @@ def _hidden(path: Path, top: Path) -> bool:
 
 def digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def cached_features(stages: StageCache, compute: Callable[..., Any]) -> Callable[..., Any]:
+    """`compute(texts, model)` (the ranker's TF-IDF features) through the stage cache.
+
+    Between two `screen next` calls, or two re-rankings in the workbench, the records'
+    texts rarely change, and fitting TF-IDF on them is most of a ranking (about 5 s of 9 s
+    on 50,000 records). The key is the texts in order, the model's settings, scikit-learn's
+    version and litsift's code, so any change computes afresh."""
+
+    def features(texts: Sequence[str], model: Any) -> Any:
+        import sklearn
+
+        h = hashlib.sha256()
+        for part in (repr(model), sklearn.__version__, code_digest(), *texts):
+            data = part.encode("utf-8", "surrogatepass")
+            h.update(len(data).to_bytes(8, "little") + data)
+        key = h.hexdigest()
+        slot = "features-" + digest(repr(model))[:12]
+        found = stages.load(slot, key)
+        if found is None:
+            found = compute(texts, model)
+            stages.save(slot, key, found)
+        return found
+
+    return features
 
 
 class StageCache:

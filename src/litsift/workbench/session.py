@@ -481,7 +481,14 @@ def compute_ranking(
     else:
         own = [f for f in state.reviewer_files(stage) if f.reviewer == reviewer]
         blank = [e.record_id for f in own for e in f.entries if e.decision is None]
-        batch = stage_module.next_batch(records, protocol, state, reviewer, stage, n=len(records))
+        from litsift.screen.prioritise import vectorise
+        from litsift.store.cache import cached_features
+
+        # re-ranked every few decisions: the features of unchanged texts come from build/.cache
+        features = cached_features(review.output.stage_cache, vectorise)
+        batch = stage_module.next_batch(
+            records, protocol, state, reviewer, stage, n=len(records), features=features
+        )
         ids = blank + [str(b["id"]) for b in batch]
         scores = {str(b["id"]): float(b["score"]) for b in batch if b.get("score") is not None}
         result = _own_result(records, protocol, state, reviewer, stage)
