@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,9 @@ class Identification:
 
 @dataclass
 class RunResult:
-    identification: Identification
+    # the identified records, or how to load them: a command that stops after dedup and
+    # finds both stages cached (`litsift screen next`) never needs them
+    found: Identification | Callable[[], Identification] = field(repr=False)
     dedup: dedup.DedupResult | None = None
     screening: screen.ScreeningResult | None = None
     tags: dict[str, tag.StudyTags] = field(default_factory=dict)
@@ -40,6 +43,19 @@ class RunResult:
     problems: list[str] = field(default_factory=list)  # input errors a lenient run listed
     warnings: list[str] = field(default_factory=list)  # files under data/ nothing reads
     query_warnings: list[str] = field(default_factory=list)  # lint (`litsift check` shows)
+
+    @property
+    def identification(self) -> Identification:
+        if callable(self.found):
+            self.found = self.found()
+        return self.found
+
+    def record_ids(self) -> set[str]:
+        """The id of every identified record (from the clusters, once they exist: each
+        record is a member of exactly one)."""
+        if self.dedup is not None:
+            return {m.record_id for c in self.dedup.clusters for m in c.members}
+        return {r.id for r in self.identification.records}
 
     def aliases(self) -> dict[str, str]:
         """Record id -> cluster id. A cluster id always names its own cluster: two clusters

@@ -105,14 +105,23 @@ def _run(
     if fresh:
         stages.clear()
     identified = cache.identify_key(review)
-    reused = stages.load("identify", identified)
-    result = RunResult(
-        reused or identify(review),
-        previous_version=review.versions.previous(),
-        reused=("identify",) if reused else (),
-    )
-    if not reused:
-        stages.save("identify", identified, result.identification)
+    previous = review.versions.previous()
+    if _dedup_cached(review, stages, identified, last) and previous is None:
+        # the later stages may need no record: read them only if one does
+        result = RunResult(
+            lambda: stages.load("identify", identified) or identify(review),
+            previous_version=previous,
+            reused=("identify",),
+        )
+    else:
+        reused = stages.load("identify", identified)
+        result = RunResult(
+            reused or identify(review),
+            previous_version=previous,
+            reused=("identify",) if reused else (),
+        )
+        if not reused:
+            stages.save("identify", identified, result.identification)
     _check_inputs(review, result, strict)
     if result.previous_version is not None:
         from litsift import versions
@@ -122,6 +131,15 @@ def _run(
     if last > ORDER.index(PipelineStage.SEARCH):
         _stages(review, result, last, strict, record, identified, progress)
     return result
+
+
+def _dedup_cached(review: Review, stages: cache.StageCache, identified: str, last: int) -> bool:
+    """Whether identification and dedup are both in the stage cache for this run's inputs."""
+    return (
+        last >= ORDER.index(PipelineStage.DEDUP)
+        and stages.holds("identify", identified)
+        and stages.holds("dedup", cache.dedup_key(review, identified))
+    )
 
 
 def _stages(
@@ -138,18 +156,17 @@ def _stages(
     The dedup and screen keys hash the files as the run leaves them (pairs appended, audit
     events and clusters written), so the next run, which reads those files, finds them."""
     stages = review.output.stage_cache
-    records = result.identification.records
-    _report(review.dedup.unknown_ids({r.id for r in records}), result, strict)
     result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
+    _report(review.dedup.unknown_ids(result.record_ids()), result, strict)
     if result.dedup is None:
         _deduplicate(review, result, progress)
     else:
         result.reused += ("dedup",)
     result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
-    if record:
+    if record and result.pairs.new:
         with review.lock():
             result.new_uncertain_pairs = review.dedup.record_uncertain(
-                result.pairs.new, result.dedup, records
+                result.pairs.new, result.dedup, result.identification.records
             )
     stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
     if last == ORDER.index(PipelineStage.DEDUP):
