@@ -25,6 +25,7 @@ _BOOL_WORDS = {"yes", "no", "on", "off", "true", "false", "y", "n"}
 # libyaml's parser when PyYAML was built with it (about 20x faster than the pure-Python one);
 # the constructor stays SafeConstructor either way, so no Python object can be built
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = _BaseLoader  # for a caller that needs only the events or the nodes
 
 
 class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]

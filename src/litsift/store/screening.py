@@ -22,7 +22,7 @@ from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
 from litsift.store.unread import YAML, Unread, is_doc, other, scan, visible
-from litsift.yamlio import LineMap, read_yaml, validation_error
+from litsift.yamlio import YAML_LOADER, LineMap, read_yaml, validation_error
 
 if TYPE_CHECKING:
     from litsift.store import Review
@@ -201,21 +201,30 @@ def atomic_append(
 
 
 def _sequence_indent(path: Path, text: str) -> int:
-    """Column of the top-level list's dashes (0 for an empty file)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is None:
-        return 0
-    if not isinstance(root, yaml.SequenceNode):
-        raise InputError(path, "expected a YAML list of entries (- id: ...)", 1)
-    if root.flow_style:
-        raise InputError(
-            path,
-            "write the list in block style (- id: ...) so litsift can append to it",
-            root.start_mark.line + 1,
-        )
-    if not root.value:
-        return 0
-    return max(root.value[0].start_mark.column - 2, 0)
+    """Column of the top-level list's dashes (0 for an empty file).
+
+    Only the first events are parsed: composing the whole file took longer with every
+    batch the reviewer had screened. The whole text is parsed anyway (with libyaml) before
+    the appended file replaces it (`_check_appended`)."""
+    events = yaml.parse(text, Loader=YAML_LOADER)
+    for event in events:
+        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentStartEvent)):
+            continue
+        if isinstance(event, (yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            return 0
+        if not isinstance(event, yaml.SequenceStartEvent):
+            raise InputError(path, "expected a YAML list of entries (- id: ...)", 1)
+        if event.flow_style:
+            raise InputError(
+                path,
+                "write the list in block style (- id: ...) so litsift can append to it",
+                event.start_mark.line + 1,
+            )
+        first = next(events)
+        if isinstance(first, yaml.SequenceEndEvent):
+            return 0
+        return max(first.start_mark.column - 2, 0)
+    return 0
 
 
 class _EntryDumper(yaml.SafeDumper):
@@ -281,7 +290,9 @@ def append_entries(
     try:
         indent = _sequence_indent(path, existing)
     except yaml.YAMLError as e:
-        raise InputError(path, f"invalid YAML, fix it before appending: {e}") from e
+        read_yaml(path, existing)  # names the line where the file is broken
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(path, f"invalid YAML, fix it before appending ({problem})") from e
     parts = [f"{' ' * indent}# {line}".rstrip() + "\n" for line in header.splitlines()]
     for entry in entries:
         fields = entry.model_dump() if isinstance(entry, Decision) else dict(entry)
