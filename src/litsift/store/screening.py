@@ -310,10 +310,39 @@ def append_entries(
 
 
 def _check_appended(path: Path, text: str, before: str) -> None:
-    data, _ = read_yaml(path, text)
-    old, _ = read_yaml(path, before) if before.strip() else (None, None)
-    if not isinstance(data, list) or len(data) < len(old or []):
+    """The appended text is still one YAML list, holding every entry it held before.
+
+    Checked on libyaml's events, without building the data: the reviewer's text was
+    parsed in full when the batch was chosen, and a full parse of a long file is the
+    slowest part of an append."""
+    if _list_items(path, text) < _list_items(path, before):
         raise InputError(path, "appending would not give a valid list; file left unchanged")
+
+
+def _list_items(path: Path, text: str) -> int:
+    """How many items the text's one top-level list holds (0 for an empty text)."""
+    depth, items, documents = 0, 0, 0
+    try:
+        for event in yaml.parse(text, Loader=YAML_LOADER):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                if depth == 0 and not isinstance(event, yaml.SequenceStartEvent):
+                    documents = 2  # not a list
+                items += depth == 1
+                depth += 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if depth == 0:
+                    documents = 2  # not a list
+                items += depth == 1
+    except yaml.YAMLError:
+        read_yaml(path, text)  # names the line where the text is broken
+        raise
+    if documents > 1:
+        raise InputError(path, "appending would not give a valid list; file left unchanged")
+    return items
 
 
 def stage_files(folder: Path) -> list[Path]:
