@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 
 from litsift.errors import InputError
@@ -90,6 +89,32 @@ def record_text(record: Record, model: Model = DEFAULT) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
+class Texts(Sequence[str]):
+    """The records' texts (`record_text`), then `extra`, each made when it is read.
+
+    A ranking whose features come from the cache only hashes the texts; holding them all
+    at once would hold every abstract twice (about 70 MB on 50,000 records)."""
+
+    def __init__(self, records: Sequence[Record], model: Model, extra: Sequence[str] = ()):
+        self.records, self.model, self.extra = records, model, tuple(extra)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.extra)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        n = len(self.records)
+        return record_text(self.records[i], self.model) if i < n else self.extra[i - n]
+
+    def __iter__(self) -> Iterator[str]:
+        for r in self.records:
+            yield record_text(r, self.model)
+        yield from self.extra
+
+
 def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
     """ASReview's balanced sample weights: inclusions weigh `ratio` x balance, mean 1."""
     n_pos = int(y.sum())
@@ -144,6 +169,24 @@ def similarity(x: sparse.csr_matrix, rows: np.ndarray) -> np.ndarray:
     return np.asarray(x @ centroid).ravel()
 
 
+def ranking_features(
+    records: Sequence[Record],
+    *,
+    query: str = "",
+    model: Model = DEFAULT,
+    features: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
+) -> tuple[list[Record], list[sparse.csr_matrix]]:
+    """The records in the ranker's order (by id) and their feature matrices (the query's
+    row last), as `rank` computes them: what `litsift run` computes ahead into the cache."""
+    ordered = sorted(records, key=lambda r: r.id)
+    extra = (query,) if query else ()
+    xs = [features(Texts(ordered, model, extra), model)]
+    if model.blend and model.keywords and any(r.keywords for r in ordered):
+        plain = replace(model, keywords=False)
+        xs.append(features(Texts(ordered, plain, extra), model))
+    return ordered, xs
+
+
 def rank(
     records: Sequence[Record],
     decisions: Mapping[str, bool],
@@ -160,13 +203,8 @@ def rank(
     (when the model uses them). Ties keep the records' id order. `features` computes the
     texts' features as `vectorise` does (a caller may cache them: store.cache).
     """
-    ordered = sorted(records, key=lambda r: r.id)
-    extra = [query] if query else []
-    x = features([record_text(r, model) for r in ordered] + extra, model)
-    xs = [x]
-    if model.blend and model.keywords and any(r.keywords for r in ordered):
-        plain = replace(model, keywords=False)
-        xs.append(features([record_text(r, plain) for r in ordered] + extra, model))
+    ordered, xs = ranking_features(records, query=query, model=model, features=features)
+    x = xs[0]
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
     labels = np.array([int(decisions[ordered[i].id]) for i in done], dtype=int)
@@ -234,6 +272,8 @@ def load_labelled(path: Path) -> LabelledSet:
     The file must hold at least one inclusion and one exclusion; any other problem is an
     InputError naming the file (and the line of a bad label).
     """
+    import pandas as pd  # only simulations read labelled sets; screen next never does
+
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
