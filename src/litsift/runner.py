@@ -16,6 +16,7 @@ itself is in the module of that command (checks, status, updates, views).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from litsift.errors import InputError, LitsiftError
@@ -187,6 +188,8 @@ def _stages(
         result.screening, result.split, result.prisma = screened
         result.reused += ("screen",)
     stages.save(variant, cache.screen_key(review, deduplicated, variant), screened)
+    if record:
+        _prepare_ranking(review, result)
     if last == ORDER.index(PipelineStage.SCREEN):
         return
     tagged = cache.tags_key(review, deduplicated)
@@ -324,6 +327,28 @@ def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> No
         meta=MetaAnalysisInput(*meta) if meta else None,
     )
     result.prisma.check()
+
+
+def ranker_features(review: Review) -> Callable[..., object]:
+    """The ranker's TF-IDF features through build/.cache: `screen next`, the workbench
+    and the run below share one entry, keyed by the records' texts."""
+    from litsift.screen.prioritise import vectorise
+
+    return cache.cached_features(review.output.stage_cache, vectorise)
+
+
+def _prepare_ranking(review: Review, result: RunResult) -> None:
+    """Compute the ranker's features ahead (when the review ranks), so that the first
+    `screen next` after a run that changed the records does not wait for them."""
+    if not review.protocol.screening.prioritise:
+        return
+    from litsift import screen
+    from litsift.progress import task
+
+    assert result.dedup is not None
+    records = [c.canonical for c in result.dedup.clusters]
+    with task(f"prepare the ranking of {len(records):,} records"):
+        screen.prepare_ranking(records, review.protocol, ranker_features(review))
 
 
 def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None:

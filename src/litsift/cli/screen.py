@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -56,7 +55,7 @@ def next_command(
 ) -> None:
     """Append the next batch of undecided records, most relevant first, to the reviewer's
     file data/screening/<stage>/<reviewer>.yaml."""
-    from litsift import progress
+    from litsift import progress, runner
     from litsift import screen as stage
     from litsift.store import Review
 
@@ -74,7 +73,7 @@ def next_command(
                 stage_,
                 n,
                 result=screened,
-                features=ranker_features(review),
+                features=runner.ranker_features(review),
             )
         stopping = screened.stopping
         if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
@@ -85,14 +84,6 @@ def next_command(
         added = review.screening.append(stage_, reviewer, batch, header, based_on=state)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
-
-
-def ranker_features(review: Review) -> Callable[..., object]:
-    """The ranker's TF-IDF features, cached under build/.cache between calls."""
-    from litsift.screen.prioritise import vectorise
-    from litsift.store.cache import cached_features
-
-    return cached_features(review.output.stage_cache, vectorise)
 
 
 @app.command("serve")

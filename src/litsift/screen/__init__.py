@@ -308,22 +308,46 @@ def next_batch(
     if not pool:
         return []
     labels = {rid: v for rid, v in _ta_labels(result.statuses).items() if rid not in pool}
-    relevant = [r for r in records if r.id in pool or r.id in labels]
-    query = " ".join(
-        [protocol.question] + [c.text for c in protocol.criteria if c.kind.value == "include"]
-    )
     if protocol.screening.prioritise:
         # scikit-learn: only when ranking
         from litsift.screen.prioritise import rank, vectorise
 
+        # the features are fitted on every record, whatever its state, as ASReview does:
+        # they then depend on the records alone, so the cache serves every reviewer and
+        # every batch, and `litsift run` computes them ahead (`prepare_ranking`)
         ranked = list(
-            rank(relevant, labels, query=query, seed=seed, features=features or vectorise)
+            rank(
+                records,
+                labels,
+                query=ranking_query(protocol),
+                seed=seed,
+                features=features or vectorise,
+            )
         )
     else:
         ranked = [(rid, None) for rid in sorted(pool)]
     ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]
     by_id = {r.id: r for r in records}
     return [_context(by_id[rid], score) for rid, score in ranked]
+
+
+def ranking_query(protocol: Protocol) -> str:
+    """The text that ranks the records before there are decisions of both kinds: the
+    review question and the inclusion criteria."""
+    include = [c.text for c in protocol.criteria if c.kind.value == "include"]
+    return " ".join([protocol.question, *include])
+
+
+def prepare_ranking(
+    records: Sequence[Record], protocol: Protocol, features: Callable[..., object]
+) -> None:
+    """Compute the ranker's features for `records` through `features` (a cache), so that
+    the next `screen next` or workbench ranking finds them."""
+    if not protocol.screening.prioritise or not records:
+        return
+    from litsift.screen.prioritise import ranking_features
+
+    ranking_features(records, query=ranking_query(protocol), features=features)  # type: ignore[arg-type]
 
 
 def _context(record: Record, score: float | None) -> dict[str, object]:

@@ -13,7 +13,6 @@ command can ask whether an entry is current without reading it (`StageCache.hold
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litsift.fileio import atomic_write
+from litsift.gcpause import paused
 
 if TYPE_CHECKING:
     from litsift.dedup import DedupResult
@@ -89,10 +89,10 @@ def cached_features(stages: StageCache, compute: Callable[..., Any]) -> Callable
     version and litsift's code, so any change computes afresh."""
 
     def features(texts: Sequence[str], model: Any) -> Any:
-        import sklearn
+        from importlib.metadata import version  # not importing scikit-learn: a hit needs none
 
         h = hashlib.sha256()
-        for part in (repr(model), sklearn.__version__, code_digest(), *texts):
+        for part in (repr(model), version("scikit-learn"), code_digest(), *texts):
             data = part.encode("utf-8", "surrogatepass")
             h.update(len(data).to_bytes(8, "little") + data)
         key = h.hexdigest()
@@ -140,13 +140,8 @@ class StageCache:
             with path.open("rb") as f:
                 if f.read(len(want)) != want:
                     return None
-                collecting = gc.isenabled()
-                gc.disable()
-                try:
+                with paused():
                     value = pickle.load(f)
-                finally:
-                    if collecting:
-                        gc.enable()
         except FileNotFoundError:
             return None
         except Exception as e:  # a damaged or outdated entry is a miss, not an error

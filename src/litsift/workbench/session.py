@@ -481,11 +481,10 @@ def compute_ranking(
     else:
         own = [f for f in state.reviewer_files(stage) if f.reviewer == reviewer]
         blank = [e.record_id for f in own for e in f.entries if e.decision is None]
-        from litsift.screen.prioritise import vectorise
-        from litsift.store.cache import cached_features
+        from litsift.runner import ranker_features
 
         # re-ranked every few decisions: the features of unchanged texts come from build/.cache
-        features = cached_features(review.output.stage_cache, vectorise)
+        features = ranker_features(review)
         batch = stage_module.next_batch(
             records, protocol, state, reviewer, stage, n=len(records), features=features
         )
