@@ -7,7 +7,9 @@ pydantic model and turns a validation error into `path:line: field: message`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -124,7 +126,10 @@ def _parse(text: str) -> tuple[Any, LineMap]:
 
 
 def validation_error(
-    path: str | Path, err: ValidationError, lines: LineMap, prefix: tuple[Any, ...] = ()
+    path: str | Path,
+    err: ValidationError,
+    lines: LineMap | ItemLines,
+    prefix: tuple[Any, ...] = (),
 ) -> InputError:
     """Turn the first pydantic error into an InputError naming file, line and field."""
     first = err.errors()[0]
@@ -194,3 +199,115 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(
         data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
     )
+
+
+# --------------------------------------------------------------------------- long lists
+
+
+class ItemLines:
+    """A LineMap for a list read in parts: each item's line is known; anything deeper
+    (a field's line, a node for an error hint) comes from a full parse, made on demand."""
+
+    def __init__(self, text: str, item_lines: Sequence[int]) -> None:
+        self.text = text
+        self.item_lines = item_lines
+
+    @property
+    def root(self) -> yaml.Node | None:
+        return _parse(self.text)[1].root
+
+    def line(self, loc: Iterable[Any]) -> int | None:
+        loc = tuple(loc)
+        if len(loc) == 1 and isinstance(loc[0], int) and 0 <= loc[0] < len(self.item_lines):
+            return self.item_lines[loc[0]]
+        return _parse(self.text)[1].line(loc)
+
+    def node(self, loc: Iterable[Any]) -> yaml.Node | None:
+        return _parse(self.text)[1].node(loc)
+
+
+@dataclass(frozen=True)
+class ListMemo:
+    """A list file as it was last read: its first `length` bytes (their SHA-256), the
+    column of its dashes, and its items with their lines."""
+
+    length: int
+    sha256: str
+    indent: int
+    items: list[Any]
+    item_lines: list[int]
+
+
+def read_yaml_list(
+    path: str | Path, text: str, memo: ListMemo | None
+) -> tuple[Any, LineMap | ItemLines, ListMemo | None]:
+    """`read_yaml` of a file holding one top-level list that mostly grows at its end (a
+    reviewer file), using `memo` (how the file was last read) to parse only what follows
+    the bytes that did not change. Returns the data, their lines and the memo to keep.
+
+    The shortcut is taken only where it must give what a full parse gives: the earlier
+    bytes are the same, they held a whole list with no document markers, and the new text
+    starts with an item of that list at its column (so it cannot continue the last item).
+    Anything else (an edit above, an anchor used across the parts, broken YAML) is read
+    by a full parse, which also names the line of any error."""
+    raw = text.encode("utf-8")
+    if memo is not None and len(raw) >= memo.length:
+        head = raw[: memo.length]
+        if hashlib.sha256(head).hexdigest() == memo.sha256:
+            offset = head.count(b"\n")
+            tail = _tail_items(raw[memo.length :].decode("utf-8"), memo.indent, offset)
+            if tail is not None:
+                items, lines = memo.items + tail[0], memo.item_lines + tail[1]
+                return items, ItemLines(text, lines), _memo(raw, memo.indent, items, lines)
+    data, lines = read_yaml(path, text)
+    kept = None
+    root = lines.root
+    if isinstance(data, list) and data and isinstance(root, yaml.SequenceNode):
+        item_lines = [n.start_mark.line + 1 for n in root.value]
+        kept = _memo(raw, root.start_mark.column, data, item_lines)  # the dashes' column
+    return data, lines, kept
+
+
+def _memo(raw: bytes, indent: int, items: list[Any], lines: list[int]) -> ListMemo | None:
+    text = raw.decode("utf-8")
+    if not raw.endswith(b"\n") or _has_markers(text):
+        return None
+    return ListMemo(len(raw), hashlib.sha256(raw).hexdigest(), indent, list(items), list(lines))
+
+
+def _has_markers(text: str) -> bool:
+    """What could make two parts read apart differ from the whole: document markers and
+    directives, and block scalars that keep their trailing blank lines (|+ and >+)."""
+    lines = text.splitlines()
+    return any(ln.startswith(("---", "...", "%")) for ln in lines) or any(
+        "|+" in ln or ">+" in ln for ln in lines
+    )
+
+
+def _shallow_comment(line: str, indent: int) -> bool:
+    stripped = line.lstrip(" ")
+    return stripped.startswith("#") and len(line) - len(stripped) <= indent
+
+
+def _tail_items(tail: str, indent: int, offset: int) -> tuple[list[Any], list[int]] | None:
+    """The items of the text that follows a memo's bytes, with their lines, or None
+    when the text may not be read apart from what precedes it."""
+    # a comment no deeper than the dashes cannot be the last item's text
+    content = [ln for ln in tail.splitlines() if ln.strip() and not _shallow_comment(ln, indent)]
+    if not content:
+        return [], []
+    first = content[0]
+    if not (first.startswith(" " * indent + "-") and first[indent + 1 : indent + 2] in ("", " ")):
+        return None
+    if _has_markers(tail):
+        return None
+    try:
+        data, lines = _parse(tail)
+    except yaml.YAMLError:
+        return None
+    root = lines.root
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        return None
+    if root.start_mark.column != indent:
+        return None
+    return list(data), [n.start_mark.line + 1 + offset for n in root.value]

@@ -12,7 +12,7 @@ from litsift import runner
 from litsift.cli import app
 from litsift.screen import prioritise
 from litsift.store import Review
-from tests.minireview import make_review, reviewer_file
+from minireview import make_review, reviewer_file
 
 CLI = CliRunner()
 
@@ -74,9 +74,7 @@ def test_a_changed_record_is_fitted_again(tmp_path: Path, fits: list[int]) -> No
     assert len(fits) == 2
 
 
-def test_a_review_that_does_not_rank_computes_no_features(
-    tmp_path: Path, fits: list[int]
-) -> None:
+def test_a_review_that_does_not_rank_computes_no_features(tmp_path: Path, fits: list[int]) -> None:
     root = make_review(tmp_path / "r", n=8)
     protocol = root / "review.yaml"
     protocol.write_text(protocol.read_text() + "screening: {prioritise: false}\n")

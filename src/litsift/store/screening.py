@@ -10,6 +10,7 @@ the original, so a process killed mid-write leaves the old file or the new one, 
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,16 +20,26 @@ from pydantic import ValidationError
 
 from litsift.errors import ChangedError, InputError
 from litsift.fileio import atomic_write, read_or_empty
+from litsift.gcpause import paused
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
 from litsift.store.unread import YAML, Unread, is_doc, other, scan, visible
-from litsift.yamlio import YAML_LOADER, LineMap, read_yaml, validation_error
+from litsift.yamlio import (
+    YAML_LOADER,
+    ItemLines,
+    LineMap,
+    ListMemo,
+    read_yaml,
+    read_yaml_list,
+    validation_error,
+)
 
 if TYPE_CHECKING:
     from litsift.store import Review
     from litsift.store.decisions import FileSnapshot
 
 FOLDER = "screening"  # under data/
+MEMOS = "reviewer-files"  # under build/.cache: how each reviewer file was last parsed
 # Context fields copied in by `screen next`, in the order the reviewer reads them.
 CONTEXT_FIELDS = ("title", "year", "venue", "authors", "doi", "arxiv_id", "score", "abstract")
 DECISION_FIELDS = ("decision", "reason", "note")
@@ -45,11 +56,19 @@ def allowed_reasons(protocol: Protocol, stage: Stage) -> tuple[str, ...]:
 
 
 def parse_reviewer_file(
-    path: Path, stage: Stage, protocol: Protocol, resolve: IdResolver, text: str | None = None
+    path: Path,
+    stage: Stage,
+    protocol: Protocol,
+    resolve: IdResolver,
+    text: str | None = None,
+    memo: Path | None = None,
 ) -> tuple[ReviewerFile, list[InputError]]:
     """Validate a reviewer file; returns the valid entries and one error per bad entry.
 
-    A file that is not valid YAML, or not a list, raises InputError at once.
+    A file that is not valid YAML, or not a list, raises InputError at once. `memo` is a
+    file under build/.cache keeping how this file was last parsed: a file that grew at its
+    end (the usual case: a reviewer deciding the last batch) is parsed from where it
+    changed (`yamlio.read_yaml_list`); every entry is validated again either way.
     """
     if text is None:
         try:
@@ -59,7 +78,13 @@ def parse_reviewer_file(
         except UnicodeDecodeError as e:
             raise InputError(path, f"not UTF-8 text ({e.reason})") from e
     raw = text.encode("utf-8")
-    data, lines = read_yaml(path, text)
+    if memo is None:
+        data, lines = read_yaml(path, text)
+    else:
+        before = _read_memo(memo)
+        data, lines, after = read_yaml_list(path, text, before)
+        if after is not None and (before is None or after.sha256 != before.sha256):
+            _write_memo(memo, after)
     if data is None:
         data = []
     if not isinstance(data, list):
@@ -109,6 +134,24 @@ def parse_reviewer_file(
     return loaded, errors
 
 
+def _read_memo(path: Path) -> ListMemo | None:
+    """A reviewer file's parse memo (a pickle this code wrote under build/.cache), or None."""
+    try:
+        with path.open("rb") as f, paused():
+            memo = pickle.load(f)
+    except Exception:  # missing, damaged or from another version: parse in full
+        return None
+    return memo if isinstance(memo, ListMemo) else None
+
+
+def _write_memo(path: Path, memo: ListMemo) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, pickle.dumps(memo, protocol=5))
+    except OSError:  # a read-only build/: the next read parses in full
+        pass
+
+
 def _entry(
     path: Path,
     stage: Stage,
@@ -116,7 +159,7 @@ def _entry(
     resolve: IdResolver,
     item: object,
     index: int,
-    lines: LineMap,
+    lines: LineMap | ItemLines,
 ) -> Entry:
     line = lines.line((index,)) or 1
     if not isinstance(item, dict):
@@ -134,35 +177,32 @@ def _entry(
             "decision: not-retrieved is only allowed at the full-text stage",
             lines.line((index, "decision")),
         )
-    where = (index, "reason") if dec.reason is not None else (index, "decision")
-    _check_reason(path, stage, protocol, dec, lines.line(where) or line)
+    problem = _reason_problem(stage, protocol, dec)
+    if problem:  # the field's line only now: finding it may take a full parse (ItemLines)
+        where = (index, "reason") if dec.reason is not None else (index, "decision")
+        raise InputError(path, problem, lines.line(where) or line)
     return Entry(record_id, dec.id, dec.decision, dec.reason, dec.note, line)
 
 
-def _check_reason(path: Path, stage: Stage, protocol: Protocol, dec: Decision, line: int) -> None:
+def _reason_problem(stage: Stage, protocol: Protocol, dec: Decision) -> str:
     """An exclusion needs a reason from the closed list; nothing else carries one."""
     codes = allowed_reasons(protocol, stage)
     choices = ", ".join(codes) or "none declared: add exclude criteria to review.yaml"
     if dec.decision is Verdict.EXCLUDE and dec.reason is None:
-        raise InputError(
-            path, f"exclusion of {dec.id} has no reason (reason: one of {choices})", line
-        )
+        return f"exclusion of {dec.id} has no reason (reason: one of {choices})"
     if dec.reason is None:
-        return
+        return ""
     if dec.decision in (Verdict.INCLUDE, Verdict.MAYBE):
-        raise InputError(
-            path,
+        return (
             f"reason: {dec.reason!r} on a decision of {dec.decision.value}: only an exclusion "
-            "takes a reason (change the decision to exclude, or remove the reason)",
-            line,
+            "takes a reason (change the decision to exclude, or remove the reason)"
         )
     if dec.reason not in codes:
-        raise InputError(
-            path,
+        return (
             f"reason: {dec.reason!r} is not an exclusion code for stage {stage.value} "
-            f"(one of {choices})",
-            line,
+            f"(one of {choices})"
         )
+    return ""
 
 
 def load_reviewer_file(
@@ -419,7 +459,8 @@ class ScreeningStore:
                         raise problems[0]
                     continue
                 try:
-                    loaded, errors = parse_reviewer_file(path, stage, protocol, resolve)
+                    memo = self.review.output.cache / MEMOS / stage.value / f"{path.stem}.pickle"
+                    loaded, errors = parse_reviewer_file(path, stage, protocol, resolve, memo=memo)
                 except InputError as e:
                     loaded, errors = None, [e]
                 if errors and strict:
