@@ -301,18 +301,21 @@ def scale_one(n: int, shared: Path | None, quiet: bool) -> dict[str, float]:
     """Deduplicate n synthetic records in this process: time, peak memory, accuracy."""
     import dedup_synthetic
 
+    from litsift import progress as shown
     from litsift.cli.progress import progress_bar
     from litsift.dedup import deduplicate
     from litsift.dedup.bench import pairs_of, score
 
     records, works = dedup_synthetic.records(n, dedup_synthetic.pools(shared))
+    if shown.wanted(quiet):
+        shown.enable()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     seconds = cpu = math.inf
     result = None
     # the machine is shared: small sizes are timed three times and the best run kept
     for _ in range(REPEATS if n <= REPEAT_UP_TO else 1):
         result = None  # one result in memory at a time
-        with progress_bar(f"dedup {n:,} records", quiet) as progress:
+        with progress_bar(f"dedup {n:,} records") as progress:
             start, start_cpu = time.perf_counter(), time.process_time()
             result = deduplicate(records, progress=progress)
             seconds = min(seconds, time.perf_counter() - start)
