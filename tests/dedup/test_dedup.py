@@ -577,11 +577,13 @@ def test_one_meeting_abstract_with_two_page_numbers() -> None:
     assert verdict(e, f) is Decision.STUDY
 
 
-def test_conference_abstract_and_article_are_two_reports_of_one_study() -> None:
-    abstract = zuber("embase", "1", venue="Pediatric Nephrology", volume="25", issue="9",
-                     pages="1875")  # fmt: skip
-    article = zuber("wos", "2", venue="Pediatric Nephrology", volume="25", issue="12",
-                    pages="2539-2542")  # fmt: skip
+def test_one_page_report_after_its_article_is_another_report_of_one_study() -> None:
+    # printed before the article, such a report is its meeting abstract and joins it
+    # (tests/dedup/test_dedup_notices.py); printed after it, it may be an unmarked erratum
+    abstract = zuber("embase", "1", venue="Pediatric Nephrology", volume="25", issue="12",
+                     pages="2875")  # fmt: skip
+    article = zuber("wos", "2", venue="Pediatric Nephrology", volume="25", issue="9",
+                    pages="1539-1542")  # fmt: skip
     assert verdict(abstract, article) is Decision.STUDY
     result = deduplicate([abstract, article])
     assert len(result.clusters) == 2 and result.studies == 1
@@ -666,7 +668,10 @@ def test_label_corrected_view_on_handmade_labels() -> None:
     located = next(e for e in excluded if (e.a, e.b) == ("e01", "e03"))
     assert "31(3):330" in located.evidence and "e01" in located.evidence
     as_labelled, fixed, _ = run_corrected_bench(folder)
-    assert as_labelled.recall < 1.0 and fixed.recall == 1.0 and fixed.false_merges == 0
+    # litsift merges the erratum e01's title announces and the reply printed with r01:
+    # as labelled, everything is found; without those pairs, they count as false merges
+    assert (as_labelled.recall, as_labelled.false_merges) == (1.0, 0)
+    assert fixed.recall == 1.0 and fixed.false_merges == 5
 
 
 @pytest.mark.shared
@@ -679,8 +684,10 @@ def test_label_corrected_view_on_haematology() -> None:
     assert kinds[("id_0000052", "id_0000807")] == "erratum"  # located by id_0000117's title
     assert {k for k in kinds.values()} == {"erratum", "reply"}
     assert len(excluded) == 17
-    assert fixed.recall > as_labelled.recall > 0.828
-    assert fixed.false_merges == as_labelled.false_merges  # litsift merges no erratum or reply
+    assert as_labelled.recall > 0.94 and as_labelled.false_merges == 0
+    # the notices litsift merges (announced errata, replies with their letter) are the
+    # pairs this view removes: here they count as false merges
+    assert 0 < fixed.false_merges < len(excluded)
 
 
 def test_cli_bench_label_corrected() -> None:

@@ -4,9 +4,12 @@ A labelled set is a folder with `records_pre_merged.csv` (one row per record, an
 column and bibliographic columns) and `merged_record_ids.csv` (one row per duplicate
 cluster, ids joined by `;`). Accuracy is pairwise: every pair of records in one cluster.
 
-The labels group errata and replies with the article they concern; the issue defines them
-as not duplicates. `run_corrected_bench` also scores against the labels without those pairs
-(each listed with its evidence), so both views can be shown side by side.
+The labels mostly group errata and replies with the article they concern (not always:
+haematology keeps one article and its two erratum records apart). litsift merges a notice
+only where print ties it to its article (the article's record names where its erratum is
+printed; a reply printed with its letter). `run_corrected_bench` also scores against the
+labels without any erratum or reply pair (each listed with its evidence), the view in
+which notices are never duplicates, so both views can be shown side by side.
 """
 
 from __future__ import annotations

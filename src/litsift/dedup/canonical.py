@@ -98,9 +98,9 @@ _CRITERIA: tuple[tuple[str, Callable[[Record], object]], ...] = (
 )
 
 
-def rank_key(record: Record) -> tuple[object, ...]:
+def rank_key(record: Record, notice: Callable[[Record], bool] | None = None) -> tuple[object, ...]:
     """Sort key: the version of record first."""
-    return tuple(test(record) for _, test in _CRITERIA)
+    return (bool(notice and notice(record)), *(test(record) for _, test in _CRITERIA))
 
 
 def ranked(records: Sequence[Record]) -> list[Record]:
@@ -108,10 +108,24 @@ def ranked(records: Sequence[Record]) -> list[Record]:
     return choose(records)[0]
 
 
-def choose(records: Sequence[Record]) -> tuple[list[Record], str]:
-    """Members ranked (the version of record first) and the criteria that put it first."""
-    keyed = sorted(((rank_key(r), r) for r in records), key=lambda kr: kr[0])
+def choose(
+    records: Sequence[Record], notice: Callable[[Record], bool] | None = None
+) -> tuple[list[Record], str]:
+    """Members ranked (the version of record first) and the criteria that put it first.
+
+    `notice` tells the members that are notices or replies of the article (`core`): they
+    come last, so a notice is never the version of record while its article is a member.
+    """
+    is_notice = notice or _no_notice
+    keyed = sorted(((rank_key(r, is_notice), r) for r in records), key=lambda kr: kr[0])
     return [r for _, r in keyed], _why([k for k, _ in keyed])
+
+
+def _no_notice(record: Record) -> bool:
+    return False
+
+
+_NOTICE_CRITERION = "the article over its notice or reply"
 
 
 def why_chosen(order: Sequence[Record]) -> str:
@@ -126,11 +140,15 @@ def _why(keys: Sequence[tuple[object, ...]]) -> str:
     found: set[int] = set()
     for theirs in keys[1:]:
         found.add(next(i for i, (x, y) in enumerate(zip(best, theirs, strict=True)) if x != y))
-    return "; ".join(_CRITERIA[i][0] for i in sorted(found))
+    names = (_NOTICE_CRITERION, *(name for name, _ in _CRITERIA))
+    return "; ".join(names[i] for i in sorted(found))
 
 
-def merge(order: Sequence[Record], cluster_id: str) -> Record:
-    """The merged record: fields of the version of record, gaps filled in rank order."""
+def merge(order: Sequence[Record], cluster_id: str, members: int = 0) -> Record:
+    """The merged record: fields of the version of record, gaps filled in rank order.
+
+    `order` holds the reports that may give fields (a notice gives none: its pages are its
+    own); `members` counts every member of the cluster (its notices too)."""
     base = order[0]
     published = [r for r in order if not preprint_copy(r)]
     from_published = bool(published) and published[0] is base
@@ -141,6 +159,7 @@ def merge(order: Sequence[Record], cluster_id: str) -> Record:
             (getattr(r, name) for r in donors if getattr(r, name)), getattr(base, name)
         )
     merged["authors"] = max((r.authors for r in order), key=lambda a: (len(a), sum(map(len, a))))
-    origin = f"merged from {len(order)} records" if len(order) > 1 else base.origin
+    count = max(members, len(order))
+    origin = f"merged from {count} records" if count > 1 else base.origin
     record = Record(id=cluster_id, source=base.source, origin=origin, **merged)  # type: ignore[arg-type]
     return share_fields_set(record)

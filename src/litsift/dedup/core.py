@@ -6,7 +6,9 @@ Linking. Candidate pairs come from blocking (`blocking.py`) and are judged by th
 `match.py`. Links are then accepted greedily, strongest first: reviewer answers `same`
 and memberships from the earlier run, then shared identifiers, then fuzzy matches by
 score. A link is refused when it would put into one cluster two records a reviewer called
-`different`, two different (non-preprint) DOIs, two kinds of report (article and erratum),
+`different`, two different (non-preprint) DOIs, two kinds of report (article and erratum;
+only a notice printed where its article says, or a reply printed with its letter, joins
+its article's cluster, where it is listed in `notices` and is never the canonical record),
 a preprint and a published version, or members of two different clusters of the earlier run
 (records from an earlier search run are never merged into each other again). Matches of an
 online-first record to a retitled print record come last, and are refused when the joined
@@ -14,12 +16,14 @@ cluster would hold two records printed at different places (another volume or pa
 refused fuzzy match becomes an uncertain pair for a reviewer.
 
 Kinds. A record printed at the volume(issue):page where another record's title says
-"[Erratum appears in ...]" is an erratum, whatever its own title says.
+"[Erratum appears in ...]" ("[Retraction in: ...]") is an erratum (a retraction notice),
+whatever its own title says. A cluster holding a retraction notice is `retracted`.
 
 Studies. PRISMA counts studies and reports apart. A match between a preprint and a
-published record, an erratum and its article, or two reports with the same title, authors,
-year and venue but other pages (a conference abstract and the paper) links their clusters
-into one *study*; such reports are never merged into one cluster. The study id is the id of
+published record, an erratum its article does not announce and the article, or two reports
+with the same title, authors, year and venue but other pages (a one-page report printed
+after the paper) links their clusters into one *study*; such reports are never merged into
+one cluster. The study id is the id of
 its published cluster (the strongest, then smallest, id when several).
 
 Reviewer answers are keyed by record id, so two records with the same title/author/year id
@@ -52,6 +56,7 @@ from litsift.dedup import canonical as versions
 from litsift.dedup.blocking import KINDS, candidate_pairs
 from litsift.dedup.features import Features, features, id_strength, mark_located_errata
 from litsift.dedup.match import (
+    JOINS_KINDS,
     Fields,
     MatchDecision,
     MatchVerdict,
@@ -114,6 +119,8 @@ class Cluster(Frozen):
     study: str
     canonical_from: str = ""  # member key of the version of record ('' for one member)
     canonical_why: str = ""  # what made it the version of record (`canonical.py`)
+    notices: tuple[str, ...] = ()  # member keys of its notices and replies (never canonical)
+    retracted: bool = False  # a member is a retraction notice of the article
 
 
 class UncertainPair(Frozen):
@@ -246,7 +253,7 @@ def _accept(
     for late, found in ((False, matches), (True, checked)):
         for score, i, j, reason, rule, f in sorted(found, key=lambda m: (-m[0], m[1], m[2])):
             if (late and graph.placed_apart(i, j)) or not graph.union(
-                i, j, reason, score, rule=rule, fields=f
+                i, j, reason, score, rule=rule, fields=f, kinds=rule in JOINS_KINDS
             ):
                 why = f"matches ({reason}) but its cluster conflicts"
                 maybes.append((score, i, j, why, "", None))
@@ -349,11 +356,12 @@ class _Graph:
         ri, rj = self.find(i), self.find(j)
         return self._clash(ri, rj) or self._forbidden(ri, rj)
 
-    def _clash(self, ri: int, rj: int) -> bool:
-        """Two DOIs, kinds, versions or earlier clusters that no one cluster may hold."""
+    def _clash(self, ri: int, rj: int, kinds: bool = False) -> bool:
+        """Two DOIs, kinds, versions or earlier clusters that no one cluster may hold
+        (`kinds`: two kinds of report are allowed, for a notice joining its article)."""
         if ri not in self.groups and rj not in self.groups:  # two single records: the fast way
             a, b = self.feats[ri], self.feats[rj]
-            if (a.dois and b.dois and a.dois != b.dois) or a.kind != b.kind:
+            if (a.dois and b.dois and a.dois != b.dois) or (a.kind != b.kind and not kinds):
                 return True
             if a.preprint != b.preprint:
                 return True
@@ -364,7 +372,7 @@ class _Graph:
             x and y and x.isdisjoint(y)
             for x, y in (
                 (gi.dois, gj.dois),
-                (gi.kinds, gj.kinds),
+                (set() if kinds else gi.kinds, gj.kinds),
                 (gi.preprint, gj.preprint),
                 (gi.previous, gj.previous),
             )
@@ -403,12 +411,14 @@ class _Graph:
         force: bool = False,
         rule: str = "",
         fields: Fields | None = None,
+        kinds: bool = False,
     ) -> bool:
-        """Join the clusters of i and j; False when the link is refused."""
+        """Join the clusters of i and j; False when the link is refused (`kinds`: the link
+        puts a notice or reply with its article, so two kinds of report may meet)."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return True
-        if self._forbidden(ri, rj) or (not force and self._clash(ri, rj)):
+        if self._forbidden(ri, rj) or (not force and self._clash(ri, rj, kinds)):
             return False
         gi, gj = self.group(ri), self.group(rj)
         if len(gi.members) < len(gj.members):
@@ -511,6 +521,9 @@ def _pairs(pairs: np.ndarray, chunk: int = 65536) -> Iterator[tuple[int, int]]:
         yield from zip(part[:, 0].tolist(), part[:, 1].tolist(), strict=True)
 
 
+_UNANNOUNCED = "a notice its article's record does not announce, the same report? "
+
+
 def _judge(
     graph: _Graph, config: DedupConfig, matcher: Matcher | None = None, tick: Progress = _quiet
 ) -> tuple[list[Scored], list[Scored], list[Scored], list[Scored]]:
@@ -541,6 +554,8 @@ def _judge(
             maybes.append(item)
         elif verdict.decision is MatchDecision.STUDY:
             study_links.append(item)
+            if feats[i].kind != feats[j].kind:  # a notice its article does not announce
+                maybes.append((verdict.score, i, j, _UNANNOUNCED + verdict.reason, "", None))
         if verdict.hard and not _kept_apart_anyway(feats[i], feats[j]):
             graph.cannot[i].add(j)
             graph.cannot[j].add(i)
@@ -563,9 +578,10 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
         {root: _cluster_id(graph, idx) for root, idx in by_root.items()}, by_root, graph
     )
     studies = _studies(graph, study_links, ids)
+    kinds = {i: f.kind for i, f in enumerate(graph.feats) if f.kind != "article"}
     graph.feats = []  # no longer needed: free them before the clusters are built
     clusters = [
-        _cluster(graph, keys, idx, links_by_root.pop(root, []), ids[root], studies[root])
+        _cluster(graph, keys, idx, links_by_root.pop(root, []), ids[root], studies[root], kinds)
         for root, idx in by_root.items()
     ]
     return tuple(sorted(clusters, key=lambda c: c.id))
@@ -590,9 +606,18 @@ _FIELDS_SET: dict[type, set[str]] = {c: set(c.model_fields) for c in (Member, Li
 
 
 def _cluster(
-    graph: _Graph, keys: list[str], idx: list[int], links: list[Link], cid: str, study: str
+    graph: _Graph,
+    keys: list[str],
+    idx: list[int],
+    links: list[Link],
+    cid: str,
+    study: str,
+    kinds: Mapping[int, str],
 ) -> Cluster:
-    """One cluster; built with model_construct because every part is already validated."""
+    """One cluster; built with model_construct because every part is already validated.
+
+    Its notices and replies (members of another kind than an article it holds) are listed
+    on it and never its version of record; a retraction notice marks it retracted."""
     records = graph.records
     members = tuple(
         _built(
@@ -607,11 +632,16 @@ def _cluster(
         for i in sorted(idx, key=keys.__getitem__)
     )
     recs = [graph.records[i] for i in idx]
+    notices = [i for i in idx if i in kinds] if len(idx) > 1 and kinds else []
+    if len(notices) == len(idx):
+        notices = []  # copies of one notice: it is the report
     if len(recs) == 1:
         chosen, canon, why = "", canonical(recs, cid), ""
     else:
-        order, why = versions.choose(recs)
-        chosen, canon = member_key(order[0]), versions.merge(order, cid)
+        noticed = {id(graph.records[i]) for i in notices}
+        order, why = versions.choose(recs, lambda r: id(r) in noticed)
+        reports = [r for r in order if id(r) not in noticed]
+        chosen, canon = member_key(order[0]), versions.merge(reports, cid, len(order))
     return _built(
         Cluster,
         {
@@ -622,6 +652,8 @@ def _cluster(
             "study": study,
             "canonical_from": chosen,
             "canonical_why": why,
+            "notices": tuple(sorted(keys[i] for i in notices)),
+            "retracted": any(kinds[i] == "retraction" for i in notices),
         },
     )
 

@@ -103,6 +103,9 @@ def lines(e: Explanation) -> list[str]:
     out = [f"cluster {c.id} (study {c.study}): {n} record{'s' if n != 1 else ''}"]
     if c.canonical_from:
         out.append(f"version of record: {c.canonical_from} ({c.canonical_why})")
+    if c.notices:
+        retracted = " (the article is retracted)" if c.retracted else ""
+        out.append(f"notices and replies of the article: {', '.join(c.notices)}{retracted}")
     out.append("members:")
     out += [f"  {m.key}  {m.record_id}  {e.titles.get(m.key, '')[:80]}" for m in c.members]
     if c.links:

@@ -68,10 +68,13 @@ _LEAD = re.compile(
     r"retraction(\s+note|\s+notice)?)\s*(to\b)?\s*:?\s*",
     re.IGNORECASE,
 )
-# "[Erratum appears in Am J Transplant. 2009 Sep;9(9):2205 ...]": where an erratum is printed
-_ERRATUM_AT = re.compile(
-    r"erratum appears in [^\]]*?;\s*(\d+)\s*\(([^)]*)\)\s*:\s*[a-z]*(\d+)", re.IGNORECASE
+# "[Erratum appears in Am J Transplant. 2009 Sep;9(9):2205 ...]" (Ovid MEDLINE) or
+# "[Retraction in: Lancet. 2010 Feb 6;375(9713):445]": where a notice of the article is printed
+_NOTICE_AT = re.compile(
+    r"(erratum appears in|retraction in)\b:?[^\]]*?;\s*(\d+)\s*\(([^)]*)\)\s*:\s*[a-z]*(\d+)",
+    re.IGNORECASE,
 )
+_NOTICE_KIND = {"erratum appears in": "erratum", "retraction in": "retraction"}
 _TRAIL_REPLY = re.compile(r"[-:]\s*(authors?'?s?\s+)?reply\s*$", re.IGNORECASE)
 # DOI prefixes of preprint servers (arXiv's DataCite prefix, SSRN, Research Square, Preprints.org).
 _PREPRINT_DOI = ("10.48550/", "10.2139/ssrn", "10.21203/rs", "10.20944/preprints")
@@ -112,6 +115,9 @@ class Features:
     preprint: bool
     meeting: bool  # a meeting abstract: conference venue or supplement issue
     translated: bool  # the title is marked as translated ('[...]', '<ORIGINAL>', language)
+    # (volume, issue, first page) where the title says this article's erratum or retraction
+    # notice is printed ("[Erratum appears in ...]"); () for almost every record
+    announces: tuple[Locator, ...] = ()
 
     @property
     def one_page(self) -> bool:
@@ -150,6 +156,7 @@ def features(record: Record) -> Features:
         preprint=is_preprint(record),
         meeting=is_meeting_abstract(record),
         translated=is_translated(record),
+        announces=tuple(at for at, _ in notices_announced(record.title)),
     )
 
 
@@ -172,7 +179,12 @@ def clean_title(title: str | None) -> str:
     text = _ANNOTATION.sub(" ", text)
     text = _ERRATUM_CITATION.sub("", text.strip())
     text = _TRAIL_REPLY.sub("", text)
-    return _LEAD.sub("", text, count=1)
+    text, notice = _LEAD.subn("", text, count=1)
+    # a notice's title cut inside the citation of its article: "... (Proc Natl Acad (Januar"
+    return _CUT_CITATION.sub("", text) if notice else text
+
+
+_CUT_CITATION = re.compile(r"\s*\([^()]*(\([^()]*)?$")
 
 
 def fold_title(title: str | None) -> str:
@@ -410,34 +422,39 @@ def locator_of(record: Record) -> Locator | None:
     return at if all(at) else None
 
 
-def erratum_locations(records: Sequence[Record]) -> list[tuple[Locator, int]]:
-    """Where errata are printed, from titles announcing them, with the announcing index.
+def notices_announced(title: str | None) -> list[tuple[Locator, str]]:
+    """Where a title says the article's notices are printed, and their kind.
 
-    MEDLINE annotates an article's title with "[Erratum appears in J. 2009 Sep;9(9):2205]";
-    a record printed there is that erratum, whatever its title says.
+    Ovid MEDLINE annotates an article's title with "[Erratum appears in J. 2009
+    Sep;9(9):2205]" or "[Retraction in: J. 2010;375(9713):445]".
     """
-    out = []
-    for i, r in enumerate(records):
-        title = r.title or ""
-        if "rratum appears" not in title and "RRATUM APPEARS" not in title:
-            continue
-        for volume, issue, page in _ERRATUM_AT.findall(title):
-            out.append(((volume.lstrip("0"), first_number(issue), page.lstrip("0")), i))
-    return out
+    if not title or "[" not in title or not _ANNOUNCES.search(title):
+        return []
+    return [
+        ((volume.lstrip("0"), first_number(issue), page.lstrip("0")), _NOTICE_KIND[what.lower()])
+        for what, volume, issue, page in _NOTICE_AT.findall(title)
+    ]
+
+
+_ANNOUNCES = re.compile(r"rratum appears|etraction in", re.IGNORECASE)
+
+
+def erratum_locations(records: Sequence[Record]) -> list[tuple[Locator, int]]:
+    """Where notices (errata, retractions) are printed, from titles announcing them, with
+    the announcing index. A record printed there is that notice, whatever its title says."""
+    return [(at, i) for i, r in enumerate(records) for at, _ in notices_announced(r.title)]
 
 
 def mark_located_errata(records: Sequence[Record], feats: list[Features]) -> int:
-    """Set the kind of records printed where another title says an erratum appears.
-
-    Returns how many records were marked.
-    """
-    located = {at for at, _ in erratum_locations(records)}
+    """Set the kind of records printed where another title says a notice of it is printed
+    (an erratum or a retraction notice). Returns how many records were marked."""
+    located = {at: kind for r in records for at, kind in notices_announced(r.title)}
     if not located:
         return 0
     marked = 0
     for i, r in enumerate(records):
-        if feats[i].kind == "article" and locator_of(r) in located:
-            feats[i] = replace(feats[i], kind="erratum")
+        if feats[i].kind == "article" and (kind := located.get(locator_of(r))):  # type: ignore[arg-type]
+            feats[i] = replace(feats[i], kind=kind)
             marked += 1
     return marked
 

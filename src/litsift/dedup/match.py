@@ -7,7 +7,13 @@ to a wrong encoding, punctuation). The rules, in order, with one configuration f
 data set (each MATCH names its `Rule`):
 
 1. Kinds. An erratum, retraction, reply or comment (from the title's wording) never matches
-   another kind. An erratum with its article's title is linked to that article's *study*.
+   another kind, except in two cases where print itself ties the two together: a notice
+   (erratum or retraction) with its article's title, printed in the volume and issue
+   where the article's own record says its notice is ("[Erratum appears in ...]"), and a
+   reply with the title of the letter it answers, printed on the letter's pages or the
+   next page of the same volume and issue. Those join the article's cluster (the article
+   stays its version of record). Another erratum or retraction notice with its article's
+   title is linked to that article's *study*.
 2. Two different DOIs that are not preprint DOIs never match (hard: no cluster holds both),
    unless they differ only by a version suffix ('.pub2', 'v2'): two versions of one work
    are compared on their fields.
@@ -33,7 +39,12 @@ data set (each MATCH names its `Rule`):
      erratum): linked as one study, never merged. PRISMA 2020 counts an abstract and the
      article as two reports of one study, and the metadata of an abstract printed in a
      later issue cannot be told from an unmarked erratum, which is not a duplicate;
-   - except: two *one-page meeting abstracts* (conference venue or supplement) with the
+   - except: a meeting abstract (one page, or in a supplement) with the title, first
+     author, year, journal and volume of an article printed after it (a later issue of
+     the volume; a supplement has no order) is the article's abstract and joins it; a
+     one-page report printed after its article stays another report (an unmarked
+     erratum looks like that);
+   - two *one-page meeting abstracts* (conference venue or supplement) with the
      same author list, year, journal and volume, whose issues do not differ, are one
      abstract indexed with two page numbers, and match;
    - two meeting abstracts with the same title, author names and year in two journals
@@ -87,6 +98,9 @@ class Rule(StrEnum):
     ABSTRACT_TWO_PAGES = "one abstract, two page numbers"
     ABSTRACT_TWO_JOURNALS = "one abstract in two journals"
     VERSIONS = "one article number, two years (versions)"
+    NOTICE = "notice where its article says"
+    REPLY = "reply printed with its letter"
+    ABSTRACT_FIRST = "meeting abstract before its article"
     SAME_ID = "same record id"  # set by `core`: same persistent-identifier record id
     REVIEWER = "reviewer answer"  # set by `core`
     EARLIER_RUN = "earlier run"  # set by `core`
@@ -165,23 +179,75 @@ def settle(a: Features, b: Features, title: float | None, th: Thresholds) -> Mat
     return None
 
 
+NOTICES = frozenset({"erratum", "retraction"})
+# rules that put a notice or a reply into its article's cluster (two kinds in one cluster)
+JOINS_KINDS = frozenset({Rule.NOTICE, Rule.REPLY})
+
+
 def _kinds(a: Features, b: Features, title: float | None, th: Thresholds) -> MatchVerdict:
-    """Different kinds never match; an erratum is linked to the study of its article."""
+    """Different kinds never match, except a notice printed where its article's record says
+    it is and a reply printed with the letter it answers: those join the article's cluster.
+    Another erratum or retraction notice with its article's title is linked to its *study*."""
     kinds = {a.kind, b.kind}
-    if (
-        kinds == {"erratum", "article"}
-        and title is not None
-        and title >= th.title_high
-        and author_agreement(a.authors, b.authors) is not False
-        and not (a.year and b.year and abs(a.year - b.year) > 1)
-    ):
-        return MatchVerdict(
-            MatchDecision.STUDY,
-            round(title, 4),
-            f"erratum of the same study (title {title:.2f})",
-            hard=True,
-        )
+    same_title = title is not None and title >= th.title_high
+    years_apart = bool(a.year and b.year and abs(a.year - b.year) > 1)
+    if same_title and not years_apart and len(kinds & NOTICES) == 1 and "article" in kinds:
+        notice, article = (a, b) if a.kind in NOTICES else (b, a)
+        if announced_at(article, notice):
+            at = f"{notice.volume}({notice.issue})"
+            return MatchVerdict(
+                MatchDecision.MATCH,
+                round(title or 0.0, 4),
+                f"{notice.kind} notice printed at {at}, where its article's record says "
+                f"(title {title:.2f})",
+                rule=Rule.NOTICE,
+            )
+        if author_agreement(a.authors, b.authors) is not False:
+            return MatchVerdict(
+                MatchDecision.STUDY,
+                round(title or 0.0, 4),
+                f"{notice.kind} of the same study (title {title:.2f})",
+                hard=True,
+            )
+    if same_title and not years_apart and kinds == {"reply", "article"}:
+        reply, letter = (a, b) if a.kind == "reply" else (b, a)
+        if printed_with(reply, letter):
+            return MatchVerdict(
+                MatchDecision.MATCH,
+                round(title or 0.0, 4),
+                f"reply printed with the letter it answers, {letter.volume}:{reply.page} "
+                f"(title {title:.2f})",
+                rule=Rule.REPLY,
+            )
     return MatchVerdict(MatchDecision.NO, 0.0, f"{a.kind} vs {b.kind}", hard=True)
+
+
+def announced_at(article: Features, notice: Features) -> bool:
+    """The article's record says a notice of it is printed in the notice's volume and issue.
+
+    MEDLINE's "[Erratum appears in J. 2009 Sep;9(9):2205]" links the two records; the
+    notice's title already says what it is, so a page written another way (a day of the
+    month, a truncated number) does not undo the link.
+    """
+    return bool(notice.volume and notice.issue) and any(
+        (volume, issue) == (notice.volume, notice.issue) for volume, issue, _ in article.announces
+    )
+
+
+_LETTER_PAGES = 3  # a letter to the editor runs to a few pages; an article's title is its own
+
+
+def printed_with(reply: Features, letter: Features) -> bool:
+    """A reply printed with the letter it answers: the same journal, volume and issue, on
+    the pages of a letter (a few pages at most) or the page after them."""
+    if not (reply.volume and reply.page and letter.page) or reply.volume != letter.volume:
+        return False
+    if reply.issue and letter.issue and reply.issue != letter.issue:
+        return False
+    if reply.venue and letter.venue and not venue_compatible(reply.venue, letter.venue):
+        return False
+    first, last = int(letter.page), int(letter.last_page or letter.page)
+    return last - first < _LETTER_PAGES and first <= int(reply.page) <= last + 1
 
 
 def _same_locator(a: Features, b: Features) -> bool:
@@ -536,6 +602,9 @@ def _near_identical(
             "one meeting abstract with two page numbers; ",
             Rule.ABSTRACT_TWO_PAGES,
         )
+    if _abstract_first(a, b, support, against, short):
+        note = "the article's meeting abstract, printed before it in the same volume; "
+        return MatchDecision.MATCH, note, Rule.ABSTRACT_FIRST
     if _companion(support, against, short):
         return MatchDecision.STUDY, _ANOTHER_REPORT, ""
     if _abstract_in_two_journals(a, b, support, against, short):
@@ -589,6 +658,36 @@ def _abstract_twice_in_volume(
         and b.one_page
         and not (a.issue and b.issue and a.issue != b.issue)
         and authors_alike(a.authors, b.authors)
+    )
+
+
+def _abstract_first(
+    a: Features, b: Features, support: list[str], against: list[str], short: bool
+) -> bool:
+    """A meeting abstract and its article in one volume of one journal, the abstract first.
+
+    The same title, first author, year, journal and volume, only the pages differ: one is
+    an abstract (a one-page report, or one in a supplement) and the other an article of
+    two pages or more. The abstract must be printed before the article (an earlier issue;
+    a supplement has no order): a one-page report printed after it with its title is
+    more likely its unmarked erratum, which stays another report of the study.
+    """
+    if short or against != ["page"] or not {"authors", "year", "venue", "volume"} <= set(support):
+        return False
+    if not same_person(a.authors[0], _at(a.given, 0), b.authors[0], _at(b.given, 0)):
+        return False
+    return any(_abstract_of(x, y) for x, y in ((a, b), (b, a)))
+
+
+def _abstract_of(abstract: Features, article: Features) -> bool:
+    if article.meeting or not (article.last_page and int(article.last_page) > int(article.page)):
+        return False
+    if abstract.meeting:
+        return True
+    return (
+        abstract.one_page
+        and bool(abstract.issue and article.issue)
+        and int(abstract.issue) < int(article.issue)
     )
 
 
