@@ -9,7 +9,8 @@ For each size, a synthetic review (bench/lib/bigreview.py: one CSV export, no du
 2. a first `screen next --reviewer ann --n 50`;
 3. the next batch, after ann decided the first (one inclusion, 49 exclusions);
 4. a batch for a second reviewer, bob (dual screening: his queue differs from ann's);
-5. a batch after ann has decided 5,000 records (her file is then ~7 MB of YAML);
+5. a batch after ann took and decided 4,850 more at once (her file is then ~7 MB of YAML,
+   all of it new), and the batch after that, with 5,000 decisions in her file;
 6. `screen next` without `litsift run` first (cold: it identifies and deduplicates).
 
 Each command runs in a fresh process: wall-clock and CPU seconds and peak resident memory
@@ -117,7 +118,11 @@ def one_size(n: int, tmp: Path) -> dict[str, object]:
     row["next batch"] = screen_next(root, "ann")
     decide(root, "ann")
     row["second reviewer"] = screen_next(root, "bob")
-    screen_next(root, "ann", 5_000 - 100)
+    screen_next(root, "ann", 5_000 - 150)
+    decide(root, "ann")
+    # the first read of a file that grew by 4,850 entries parses them all; the next reads
+    # parse only what changed (the reviewer-file memo), as batch after batch does
+    row["after a 4,850-record append"] = screen_next(root, "ann")
     decide(root, "ann")
     row["after 5,000 decisions"] = screen_next(root, "ann")
     row["cold (no run before)"] = screen_next(cold, "ann")
@@ -148,6 +153,7 @@ STEPS = (
     "first batch",
     "next batch",
     "second reviewer",
+    "after a 4,850-record append",
     "after 5,000 decisions",
     "cold (no run before)",
 )

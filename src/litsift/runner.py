@@ -106,8 +106,11 @@ def _run(
     if fresh:
         stages.clear()
     identified = cache.identify_key(review)
+    # hashed once, before any input is read: a result is stored under the key of the
+    # inputs it was computed from
+    dedup_key = cache.dedup_key(review, identified)
     previous = review.versions.previous()
-    if _dedup_cached(review, stages, identified, last) and previous is None:
+    if _dedup_cached(stages, identified, dedup_key, last) and previous is None:
         # the later stages may need no record: read them only if one does
         result = RunResult(
             lambda: stages.load("identify", identified) or identify(review),
@@ -130,16 +133,16 @@ def _run(
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
     if last > ORDER.index(PipelineStage.SEARCH):
-        _stages(review, result, last, strict, record, identified, progress)
+        _stages(review, result, last, strict, record, (identified, dedup_key), progress)
     return result
 
 
-def _dedup_cached(review: Review, stages: cache.StageCache, identified: str, last: int) -> bool:
+def _dedup_cached(stages: cache.StageCache, identified: str, dedup_key: str, last: int) -> bool:
     """Whether identification and dedup are both in the stage cache for this run's inputs."""
     return (
         last >= ORDER.index(PipelineStage.DEDUP)
         and stages.holds("identify", identified)
-        and stages.holds("dedup", cache.dedup_key(review, identified))
+        and stages.holds("dedup", dedup_key)
     )
 
 
@@ -149,7 +152,7 @@ def _stages(
     last: int,
     strict: bool,
     record: bool,
-    identified: str,
+    keys: tuple[str, str],
     progress: Progress | None = None,
 ) -> None:
     """Dedup, screen, tag, report and kb, up to the stage at index `last`.
@@ -157,7 +160,8 @@ def _stages(
     The dedup and screen keys hash the files as the run leaves them (pairs appended, audit
     events and clusters written), so the next run, which reads those files, finds them."""
     stages = review.output.stage_cache
-    result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
+    identified, dedup_key = keys
+    result.dedup = stages.load("dedup", dedup_key)
     _report(review.dedup.unknown_ids(result.record_ids()), result, strict)
     if result.dedup is None:
         _deduplicate(review, result, progress)
@@ -169,7 +173,8 @@ def _stages(
             result.new_uncertain_pairs = review.dedup.record_uncertain(
                 result.pairs.new, result.dedup, result.identification.records
             )
-    stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
+        dedup_key = cache.dedup_key(review, identified)  # the pairs file the next run reads
+    stages.save("dedup", dedup_key, result.dedup)
     if last == ORDER.index(PipelineStage.DEDUP):
         return
     # the later stages read the clusters, not how they were found
