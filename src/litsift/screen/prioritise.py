@@ -58,9 +58,22 @@ class Model:
     # with keywords: an SVM on the text without them joins the one with them (mean z-score);
     # measured, not kept
     blend: bool = False
+    batch_records: int = 0  # retrain after this many records (0: use batch_fraction)
+    # weight of a separate block of keyword features (each whole keyword one feature, TF-IDF
+    # rows of unit length times this) beside the text's (0: no block)
+    keyword_block: float = 0.0
+    # "fixed": inclusions weigh `ratio` x balance (elas_u4); "dynamic": the share of weight
+    # on inclusions follows ASReview 1's double balance (see `inclusion_share`)
+    balance: str = "fixed"
+    # "wordllama": an SVM on static word embeddings (screen/embed.py) joins the TF-IDF one,
+    # the two combined by `combine`
+    partner: str = ""
+    combine: str = "zscore"  # "zscore": mean z-score; "rank": mean rank
 
     def batch(self, screened: int) -> int:
         """Records screened before the model is retrained (and the stopping rule checked)."""
+        if self.batch_records:
+            return self.batch_records
         return max(1, int(screened * self.batch_fraction))
 
 
@@ -90,10 +103,71 @@ def record_text(record: Record, model: Model = DEFAULT) -> str:
     return " ".join(p for p in parts if p).strip()
 
 
-def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
-    """ASReview's balanced sample weights: inclusions weigh `ratio` x balance, mean 1."""
+def keyword_features(keywords: Sequence[Sequence[str]], weight: float) -> sparse.csr_matrix:
+    """TF-IDF over whole keywords (a MeSH heading is one feature, not its words), each row
+    of unit length times `weight`; terms on more than 95% of the records are dropped."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    terms = [[k.strip().lower() for k in row if k.strip()] for row in keywords]
+    vectoriser = TfidfVectorizer(analyzer=_as_terms, sublinear_tf=True, max_df=0.95)
+    try:
+        return (vectoriser.fit_transform(terms) * weight).tocsr()
+    except ValueError:  # no keyword at all
+        return sparse.csr_matrix((len(terms), 1), dtype=np.float64)
+
+
+def _as_terms(terms: list[str]) -> list[str]:
+    return terms
+
+
+def features(
+    texts: Sequence[str], keywords: Sequence[Sequence[str]], model: Model = DEFAULT
+) -> list[sparse.csr_matrix | np.ndarray]:
+    """The feature matrices the model learns from, one learner each (see `scores`).
+
+    `texts` are title + abstract per row, `keywords` the row's keywords (may be empty).
+    """
+    joined = [
+        f"{t} {'; '.join(k)}".strip() if model.keywords and k else t
+        for t, k in zip(texts, keywords, strict=True)
+    ]
+    x = vectorise(joined, model)
+    if model.keyword_block and any(keywords):
+        x = sparse.hstack([x, keyword_features(keywords, model.keyword_block)], format="csr")
+    out: list[sparse.csr_matrix | np.ndarray] = [x]
+    if model.blend and model.keywords and any(keywords):
+        out.append(vectorise(texts, model))
+    if model.partner == "wordllama":
+        from litsift.screen.embed import embed
+
+        out.append(embed(texts))
+    return out
+
+
+def inclusion_share(n_pos: int, n_neg: int, model: Model = DEFAULT) -> float:
+    """Share of the training weight on the inclusions.
+
+    "fixed" (elas_u4): ratio / (ratio + 1) whatever the counts. "dynamic": ASReview 1's
+    double balance, w1 = a (n_pos / n_neg)^-alpha per inclusion and
+    w0 = 1 - (1 - b)(1 + n)^-beta per exclusion (a 2.155, alpha 0.94, b 0.789, beta 1),
+    applied as sample weights rather than by resampling, so it stays deterministic.
+    """
+    if model.balance != "dynamic":
+        return model.ratio / (model.ratio + 1)
+    one = 2.155 * (n_pos / max(n_neg, 1)) ** -0.94
+    zero = 1 - (1 - 0.789) * (1 + n_pos + n_neg) ** -1.0
+    return one * n_pos / (one * n_pos + zero * n_neg)
+
+
+def _weights(y: np.ndarray, model: Model) -> np.ndarray:
+    """Sample weights of mean 1; elas_u4's: inclusions weigh `ratio` x balance."""
     n_pos = int(y.sum())
-    weights = np.where(y == 1, 1.0, n_pos / (ratio * max(len(y) - n_pos, 1)))
+    n_neg = max(len(y) - n_pos, 1)
+    if model.balance == "dynamic":
+        share = inclusion_share(n_pos, n_neg, model)
+        weights = np.where(y == 1, share / max(n_pos, 1), (1 - share) / n_neg)
+    else:  # ASReview 3's Balanced(ratio), in its own arithmetic
+        weights = np.where(y == 1, 1.0, n_pos / (model.ratio * n_neg))
     return weights * (len(weights) / weights.sum())
 
 
@@ -112,7 +186,8 @@ def scores(
     if isinstance(x, list):
         if len(x) > 1:
             rest = np.setdiff1d(np.arange(x[0].shape[0]), labelled)
-            return sum(_zscore(scores(m, labelled, labels, rng, model), rest) for m in x)
+            combine = _ranks if model.combine == "rank" else _zscore
+            return sum(combine(scores(m, labelled, labels, rng, model), rest) for m in x)
         x = x[0]
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
@@ -122,7 +197,7 @@ def scores(
     presumed = rng.choice(unlabelled, n_pn, replace=False) if n_pn else unlabelled[:0]
     rows = np.concatenate([labelled, presumed])
     y = np.concatenate([labels, np.zeros(len(presumed), dtype=int)])
-    weights = _weights(y, model.ratio)
+    weights = _weights(y, model)
     svm = LinearSVC(C=model.c, tol=model.tol, random_state=0)
     s = svm.fit(x[rows], y, sample_weight=weights).decision_function(x)
     if model.second != "logistic":
@@ -130,6 +205,14 @@ def scores(
     logistic = LogisticRegression(solver="liblinear")
     t = logistic.fit(x[rows], y, sample_weight=weights).decision_function(x)
     return _zscore(s, unlabelled) + _zscore(t, unlabelled)
+
+
+def _ranks(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rank of every score, scaled to [0, 1] (ties: mean rank); `rows` as for _zscore."""
+    from scipy.stats import rankdata
+
+    ranked = rankdata(s) - 1
+    return ranked / max(len(s) - 1, 1)
 
 
 def _zscore(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -160,11 +243,10 @@ def rank(
     """
     ordered = sorted(records, key=lambda r: r.id)
     extra = [query] if query else []
-    x = vectorise([record_text(r, model) for r in ordered] + extra, model)
-    xs = [x]
-    if model.blend and model.keywords and any(r.keywords for r in ordered):
-        plain = replace(model, keywords=False)
-        xs.append(vectorise([record_text(r, plain) for r in ordered] + extra, model))
+    plain = replace(model, keywords=False)
+    texts = [record_text(r, plain) for r in ordered] + extra
+    xs = features(texts, [r.keywords for r in ordered] + [()] * len(extra), model)
+    x = xs[0]
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
     labels = np.array([int(decisions[ordered[i].id]) for i in done], dtype=int)
@@ -194,6 +276,12 @@ class LabelledSet:
     @property
     def included(self) -> int:
         return int(self.labels.sum())
+
+    def keyword_lists(self) -> list[tuple[str, ...]]:
+        """Each row's keywords (the column holds them separated by semicolons)."""
+        if not self.keywords:
+            return [()] * len(self.texts)
+        return [tuple(k.strip() for k in row.split(";") if k.strip()) for row in self.keywords]
 
     def model_texts(self, model: Model = DEFAULT) -> list[str]:
         """The text the model reads per row (keywords added when it uses them)."""
@@ -342,9 +430,7 @@ def simulate(
     stop = stop or StopRule()
     start = time.perf_counter()
     priors = priors or choose_priors(data.labels, seed)
-    x = [vectorise(data.model_texts(model), model)]
-    if model.blend and model.keywords and data.keywords:
-        x.append(vectorise(data.texts, model))
+    x = features(data.texts, data.keyword_lists(), model)
     n = len(data.labels)
     order = complete(replay(x, data.labels, priors, seed, model), n, priors)
     found = data.labels[order]
