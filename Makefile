@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
 .DEFAULT_GOAL := help
-.PHONY: help install review test lint bench docs clean
+.PHONY: help install review test lint bench soak docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	@# the spark extra: the snapshot tests run Spark in local mode (they skip without Java)
+	$(BIN)/pip install -q -e '.[test,spark]'
 	touch $@
 
 install: $(STAMP) ## create .venv and install litsift into it
@@ -27,7 +28,7 @@ review: $(STAMP) ## regenerate the flagship review offline into build/
 
 test: $(TSTAMP) ## install test tools and run the whole test suite
 	@# Mermaid (pinned, checksum-verified) for the browser test of the Mermaid diagram
-	$(BIN)/python tools/fetch_mermaid.py
+	$(BIN)/python tools/fetch_mermaid.py --optional
 	$(BIN)/python -m pytest
 
 lint: $(TSTAMP) ## ruff check and format check
@@ -35,7 +36,13 @@ lint: $(TSTAMP) ## ruff check and format check
 	$(BIN)/ruff format --check src tests tools bench
 
 bench: $(STAMP) ## run benchmarks, results in build/bench/
+	@# DuckDB's FTS extension, measured against the snapshot token index (bench/snapshot.py)
+	$(BIN)/pip install -q -e '.[bench]'
 	PYTHON=$(BIN)/python bash bench/run_all.sh build/bench
+
+SOAK_ARGS ?= --records 50000 --seconds 180
+soak: $(STAMP) ## concurrent commands on a 50,000-record review while processes are killed
+	$(BIN)/python tests/soak/soak.py $(SOAK_ARGS)
 
 docs: review ## refresh the README's images (docs/) from the flagship review
 	mkdir -p docs

@@ -40,3 +40,19 @@ def flagship(tmp_path: Path) -> Path:
         elif src.is_file():
             shutil.copy2(src, dest / name)
     return dest
+
+
+def _needs_shared(report: pytest.TestReport) -> bool:
+    reason = str(report.longrepr)
+    return "realworld is absent" in reason or str(REALWORLD) in reason
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say how many tests skipped for want of ../shared/realworld, and how to run them."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if _needs_shared(r)]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} tests skipped because {REALWORLD} is absent: put the shared "
+            "data beside the repository (../shared/realworld) or set LITSIFT_SHARED to the "
+            "folder that holds realworld/, then run them again"
+        )

@@ -131,16 +131,23 @@ def test_every_kb_study_is_an_included_record(built):
     assert set(result.kb_links.values()) <= included
 
 
-def test_tagger_keeps_its_macro_f1_on_the_three_classes(built):
-    # A regression floor for the keyword tagger, not a quality claim: since issue 18 the
-    # curated keywords name techniques only (no class words), so this figure no longer leaks
-    # the answer. The tagger's honest, cross-validated evaluation belongs to its rewrite.
-    # Measured 0.768 on 226 studies: the serving studies added in issue 18 (query routing,
-    # cascades, response caching) use words the serving indicators do not list, and the
-    # indicators were deliberately not tuned to the knowledge base they are measured on.
-    ev = views.evaluate_tagger(Review(built))
-    assert ev.studies >= 100
-    assert ev.macro_f1 >= 0.75, ev.per_class
+def test_tagger_is_judged_by_cross_validation_and_on_the_independent_set(built):
+    # Regression floors below the figures measured in issue 18 (README, "Tagger evaluation"):
+    # 5-fold cross-validation over the curated studies, class macro-F1 0.861 (learned) and
+    # 0.723 (terms); independent set 0.816 and 0.832. The tagger reads the records' own
+    # text only, so none of these is circular; the issue's target (0.85 on the independent
+    # set) is not met, and this test does not pretend it is.
+    ev = views.evaluate_tagger(Review(built)).as_dict()
+    assert ev["used"] == "learned"
+    cv = ev["cross_validation"]
+    assert cv["studies"] >= 220 and ev["independent"]["papers"] >= 100
+    learned = cv["taggers"]["learned"]
+    assert learned["classes"]["macro_f1"] >= 0.80, learned["classes"]
+    assert learned["families"]["macro_f1"] >= 0.60, learned["families"]
+    assert learned["classes"]["macro_f1"] > cv["taggers"]["terms"]["classes"]["macro_f1"]
+    independent = ev["independent"]["taggers"]["learned"]
+    assert independent["classes"]["macro_f1"] >= 0.75, independent["classes"]
+    assert independent["families"]["macro_f1"] >= 0.55, independent["families"]
 
 
 def test_taxonomy_keeps_the_seed_classes_and_families():

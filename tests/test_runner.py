@@ -168,3 +168,15 @@ def test_status_is_answered_from_the_cache_until_a_file_changes(review: Review) 
     exclude_int8(ta)
     changed = status(Review(review.root))
     assert changed.excluded == first.excluded + 1
+
+
+def test_a_writers_temporary_file_does_not_change_a_stage_key(review: Review) -> None:
+    """Another command saving a reviewer file leaves a hidden temporary copy beside it
+    for a moment; a run meanwhile must neither read it nor fail when it vanishes."""
+    runner.run(review)
+    folder = review.screening.reviewer_file(Stage.TITLE_ABSTRACT, "reviewer1").parent
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".reviewer1.yaml.x1y2.tmp").write_text("decisions: [half a save\n")
+    (folder / ".lock").write_text("4242\n")
+    result = runner.run(Review(review.root))
+    assert result.reused == EVERY_STAGE

@@ -120,7 +120,7 @@ _BIB_TYPE = {
     "conference-paper": "inproceedings",
     "preprint": "misc",
     "book": "book",
-    "chapter": "incollection",
+    "book-chapter": "incollection",
 }
 
 

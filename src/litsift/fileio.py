@@ -6,9 +6,25 @@ import os
 import tempfile
 from pathlib import Path
 
+from litsift.errors import ChangedError
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same folder and a rename."""
+
+def read_or_empty(path: Path) -> bytes | None:
+    """The file's bytes, or None when it does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def atomic_write(path: Path, data: bytes, *, unchanged: bytes | bool | None = False) -> None:
+    """Write `data` to `path` via a temporary file in the same folder and a rename.
+
+    `unchanged` (the bytes the new content was made from, None for a file that did not
+    exist) guards a file a human edits: it is read again just before the rename, and when
+    it no longer holds those bytes (saved in an editor meanwhile) nothing is replaced and
+    ChangedError is raised.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -17,6 +33,8 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if unchanged is not False and read_or_empty(path) != unchanged:
+            raise ChangedError(path)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -61,8 +61,9 @@ def fold(text: str | None) -> str:
     if not text:
         return ""
     text = html.unescape(text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # ASCII is its own NFKD form, without combining marks
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"[^0-9a-z]+", " ", text.lower())
     return text.strip()

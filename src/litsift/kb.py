@@ -193,7 +193,9 @@ def search(
     years: tuple[int | None, int | None] = (None, None),
     limit: int = 20,
 ) -> list[Hit]:
-    """Ranked full-text search (BM25) with optional class, family and year filters."""
+    """FTS5 full-text search of build/kb.sqlite (every word must match), for SQL users and
+    scripts. `litsift kb search` answers questions with `litsift.kbsearch` instead: any word,
+    stop words dropped, spellings and synonyms folded, filters on results."""
     if not query.strip():
         raise LitsiftError("kb search: the query is empty")
     sql = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from litsift import ids
-from litsift.vocab import Api, Stage, TranslateTarget
+from litsift.vocab import Api, SnapshotEngine, SnapshotFormat, Stage, TranslateTarget
 
 __all__ = ["Stage"]  # the screening stages, declared in litsift.vocab
 
@@ -33,6 +33,20 @@ class Frozen(BaseModel):
 
 
 # --------------------------------------------------------------------------- records
+
+_FIELDS_SETS: dict[frozenset[str], set[str]] = {}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def share_fields_set(model: _M) -> _M:
+    """Give a frozen model the one shared copy of its set of fields-set names.
+
+    pydantic keeps that set per instance, about a quarter of a record's memory; a frozen
+    model never changes it (model_copy copies it first), so equal sets can be one object.
+    """
+    key = frozenset(model.__pydantic_fields_set__)
+    object.__setattr__(model, "__pydantic_fields_set__", _FIELDS_SETS.setdefault(key, set(key)))
+    return model
 
 
 class Record(Frozen):
@@ -88,7 +102,7 @@ class Record(Frozen):
             first_author=authors[0] if authors else None,
             year=fields.get("year"),  # type: ignore[arg-type]
         )
-        return cls(id=rid, source=source, **fields)  # type: ignore[arg-type]
+        return share_fields_set(cls(id=rid, source=source, **fields))  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- protocol
@@ -132,12 +146,31 @@ _KIND_HINT = (
 )
 
 
+class SparkSettings(Frozen):
+    """How the Spark engine connects: `master` as spark-submit takes it, extra `conf` pairs."""
+
+    master: StrictStr = "local[*]"
+    conf: dict[StrictStr, StrictStr] = Field(default_factory=dict)
+
+
+class SnapshotSpec(Frozen):
+    """A source's local bibliographic snapshot (an OpenAlex works snapshot on disk)."""
+
+    path: StrictStr  # the snapshot root (holding data/), relative to the review root
+    format: SnapshotFormat = SnapshotFormat.JSONL
+    engine: SnapshotEngine = SnapshotEngine.DUCKDB
+    # where `litsift snapshot index` writes; default PATH/.litsift-index-<jsonl|parquet>
+    index: StrictStr | None = None
+    spark: SparkSettings = SparkSettings()
+
+
 class Source(Frozen):
     name: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: SourceKind = SourceKind.DATABASE
     platform: StrictStr = ""
     description: StrictStr = ""
     api: Api | None = None
+    snapshot: SnapshotSpec | None = None  # search a local snapshot instead of an API
     # a database searched by hand with the string `litsift search --translate` prints;
     # its export is imported as this source
     translate: TranslateTarget | None = None
@@ -148,6 +181,12 @@ class Source(Frozen):
         if value == "other":
             raise ValueError(_KIND_HINT)
         return value
+
+    @model_validator(mode="after")
+    def _one_backend(self) -> Source:
+        if self.api and self.snapshot:
+            raise ValueError("a source searches either an api: or a snapshot:, not both")
+        return self
 
 
 class CriterionKind(StrEnum):
@@ -166,6 +205,9 @@ class Reviewer(Frozen):
     id: StrictStr = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: StrictStr = ""
     role: Literal["reviewer", "adjudicator"] = "reviewer"
+    # the fingerprint of the reviewer's audit signing key (`litsift audit key` prints it):
+    # pinned here, a key the log registers for them must be this one
+    key: StrictStr | None = Field(default=None, pattern=r"^ed25519:[0-9a-f]{16}$")
 
 
 class YearRange(Frozen):
@@ -187,6 +229,16 @@ class Eligibility(Frozen):
     exclude_types: tuple[StrictStr, ...] = ()  # doc_type values to exclude
     require_abstract: bool = False
     require_title: bool = True
+
+
+class DedupSettings(Frozen):
+    """review.yaml `dedup:`: how many uncertain duplicate pairs a reviewer is asked about.
+
+    At most `max_pairs` pairs are written to data/dedup/pairs.yaml, the likeliest
+    duplicates first; the others are kept apart by rule, and the run says how many.
+    """
+
+    max_pairs: Annotated[StrictInt, Field(ge=0)] = 500
 
 
 class StopRule(Frozen):
@@ -219,6 +271,70 @@ class Screening(Frozen):
                 "screened most relevant first)"
             )
         return value
+
+
+# the actions of the screening workbench that a key triggers (digits pick a reason)
+WORKBENCH_ACTIONS = (
+    "include",
+    "exclude",
+    "maybe",
+    "not_retrieved",
+    "undo",
+    "skip",
+    "note",
+    "progress",
+)
+
+
+class WorkbenchKeys(Frozen):
+    """review.yaml `workbench: keys:`: one character per action (digits pick a reason)."""
+
+    include: StrictStr = "i"
+    exclude: StrictStr = "x"
+    maybe: StrictStr = "m"
+    not_retrieved: StrictStr = "r"  # full text only
+    undo: StrictStr = "u"
+    skip: StrictStr = "s"
+    note: StrictStr = "n"
+    progress: StrictStr = "p"
+
+    @field_validator("*")
+    @classmethod
+    def _one_key(cls, value: str) -> str:
+        if len(value) != 1 or value.isspace() or value.isdigit():
+            raise ValueError(
+                f"{value!r} is not one key: give one character, not a digit (digits pick "
+                "an exclusion reason) nor a space"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _distinct(self) -> WorkbenchKeys:
+        seen: dict[str, str] = {}
+        for action in WORKBENCH_ACTIONS:
+            key = getattr(self, action)
+            if key in seen:
+                raise ValueError(f"key {key!r} is given to both {seen[key]} and {action}")
+            seen[key] = action
+        return self
+
+    def as_map(self) -> dict[str, str]:
+        """action -> key, in the order the workbench shows them."""
+        return {action: getattr(self, action) for action in WORKBENCH_ACTIONS}
+
+
+class WorkbenchSettings(Frozen):
+    """review.yaml `workbench:`: keys and highlighted terms of `litsift screen serve`.
+
+    `highlight` maps `include`, `exclude` or a criterion code to terms (words, "phrases",
+    a trailing * for any ending): inclusion terms are marked in one colour, exclusion terms
+    in another (a criterion's terms in its kind's colour). With `query_terms`, the query
+    files' terms are marked too: those under NOT as exclusion terms, the others as inclusion.
+    """
+
+    keys: WorkbenchKeys = WorkbenchKeys()
+    highlight: dict[StrictStr, tuple[StrictStr, ...]] = Field(default_factory=dict)
+    query_terms: bool = True
 
 
 # a frozen version's name, also its file name under data/versions/
@@ -270,7 +386,9 @@ class Protocol(Frozen):
     reviewers: tuple[Reviewer, ...]
     eligibility: Eligibility = Eligibility()
     screening: Screening = Screening()
+    dedup: DedupSettings = DedupSettings()
     search: SearchSettings = SearchSettings()
+    workbench: WorkbenchSettings = WorkbenchSettings()
     taxonomy: StrictStr = "data/taxonomy.yaml"
     queries: tuple[StrictStr, ...] = ()
     notes: StrictStr = ""
@@ -296,13 +414,26 @@ class Protocol(Frozen):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"duplicate {label}: {', '.join(dupes)}")
+        codes = {c.code for c in self.criteria}
+        for group in self.workbench.highlight:
+            if group not in ("include", "exclude") and group not in codes:
+                raise ValueError(
+                    f"workbench.highlight: {group!r} is neither include, exclude nor a "
+                    f"criterion code ({', '.join(sorted(codes))})"
+                )
         return self
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
 
-    def exclusion_codes(self) -> tuple[str, ...]:
-        return tuple(c.code for c in self.criteria if c.kind is CriterionKind.EXCLUDE)
+    def exclusion_codes(self, stage: Stage | None = None) -> tuple[str, ...]:
+        """Codes of the exclusion criteria (of those that apply at `stage`, when given)."""
+        return tuple(
+            c.code
+            for c in self.criteria
+            if c.kind is CriterionKind.EXCLUDE
+            and (stage is None or c.stage in ("any", Stage(stage).value))
+        )
 
 
 class MetaAnalysis(Frozen):
@@ -371,6 +502,8 @@ class Family(Frozen):
 class Taxonomy(Frozen):
     classes: tuple[TaxonClass, ...] = Field(min_length=1)
     families: tuple[Family, ...] = ()
+    # groups of phrases that mean one thing (KV cache = key-value cache), for search and tags
+    synonyms: tuple[Annotated[tuple[StrictStr, ...], Field(min_length=2)], ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Taxonomy:
@@ -423,7 +556,7 @@ class AuditEvent(Frozen):
     seq: int
     at: str  # ISO 8601 UTC
     actor: str
-    action: str  # decision | tag | dedup | import
+    action: str  # decision | key (a reviewer's public key, in `new`)
     stage: str | None = None
     record: str | None = None
     old: str | None = None
@@ -434,6 +567,10 @@ class AuditEvent(Frozen):
     version: str
     prev: str
     hash: str = ""
+    # signed mode (schema_version 2): the signer's key fingerprint, covered by the hash,
+    # and the Ed25519 signature of the hash (litsift.signing)
+    key: str | None = None
+    signature: str | None = None
 
 
 # --------------------------------------------------------------------------- knowledge base

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # a run's modules load as the run needs them (or unpickles th
     from litsift import dedup, importers, screen, tag, versions
     from litsift.models import KBEntry, Record
     from litsift.report.flow import PrismaFlow
+    from litsift.store.dedup import PairPlan
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class RunResult:
     audit_events: int = 0
     previous_version: versions.Version | None = None  # review.yaml `update_of`
     reused: tuple[str, ...] = ()  # stages whose inputs did not change, taken from the cache
+    pairs: PairPlan | None = None  # what became of the uncertain pairs
+    problems: list[str] = field(default_factory=list)  # input errors a lenient run listed
+    warnings: list[str] = field(default_factory=list)  # files under data/ nothing reads
+    query_warnings: list[str] = field(default_factory=list)  # lint (`litsift check` shows)
 
     def aliases(self) -> dict[str, str]:
         """Record id -> cluster id. A cluster id always names its own cluster: two clusters
@@ -60,7 +65,8 @@ class RunResult:
                 (
                     "dedup",
                     f"{len(d.clusters)} records after removing {d.duplicates_removed} "
-                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs",
+                    f"duplicates; {d.studies} studies; {len(d.uncertain)} uncertain pairs"
+                    + (f" ({self.pairs.describe()})" if self.pairs and d.uncertain else ""),
                 )
             )
         if self.prisma:

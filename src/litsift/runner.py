@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from litsift.errors import InputError
+from litsift.errors import InputError, LitsiftError
 from litsift.result import Identification, RunResult
 from litsift.store import Review, cache
 from litsift.vocab import PipelineStage
 
 if TYPE_CHECKING:
     from litsift import importers
+    from litsift.dedup.core import Progress
     from litsift.models import Record
 
 # Each stage's modules are imported where the stage runs: a warm run, which takes the
@@ -67,16 +68,38 @@ def run(
     strict: bool = True,
     record: bool = True,
     fresh: bool = False,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Run the stages in order (up to and including `until`) and write build/.
 
-    With `strict=False` a bad entry in a screening file is skipped and listed among the
-    screening problems instead of stopping the run (what `litsift check` needs). With
-    `record=False` nothing is appended under data/ (new uncertain pairs, audit events), so
-    read-only commands such as check, status and export leave the review as it was.
+    With `strict=False` a bad entry in a screening file (or an unread file, a bad query,
+    an answer naming an unknown record) is listed among the problems instead of stopping
+    the run (what `litsift check` needs). With `record=False` nothing is appended under
+    data/ (new uncertain pairs, audit events), so read-only commands such as check, status
+    and export leave the review as it was. A run that writes takes the review's lock
+    for each write (new pairs, audit events, build/), not while it computes, so that a
+    reviewer at the workbench can save decisions meanwhile; it also takes it once at the
+    start, to stop at once when another command (say, `screen next`) is writing.
     Stages whose inputs did not change since the last run are taken from build/.cache
-    (`litsift.store.cache`); `fresh=True` recomputes everything.
+    (`litsift.store.cache`); `fresh=True` recomputes everything. `progress` is handed to
+    the dedup stage (a progress bar on long runs).
     """
+    writes = record or _stage(review, until) >= ORDER.index(PipelineStage.REPORT)
+    if writes:
+        with review.lock():
+            pass
+    return _run(review, until, strict=strict, record=record, fresh=fresh, progress=progress)
+
+
+def _run(
+    review: Review,
+    until: PipelineStage | str | None,
+    *,
+    strict: bool,
+    record: bool,
+    fresh: bool,
+    progress: Progress | None,
+) -> RunResult:
     last = _stage(review, until)
     stages = review.output.stage_cache
     if fresh:
@@ -90,38 +113,55 @@ def run(
     )
     if not reused:
         stages.save("identify", identified, result.identification)
+    _check_inputs(review, result, strict)
     if result.previous_version is not None:
         from litsift import versions
 
         v = result.previous_version
         versions.check_inputs(review.versions.path(v.name), v, result.identification.records)
     if last > ORDER.index(PipelineStage.SEARCH):
-        _stages(review, result, last, strict, record, identified)
+        _stages(review, result, last, strict, record, identified, progress)
     return result
 
 
 def _stages(
-    review: Review, result: RunResult, last: int, strict: bool, record: bool, identified: str
+    review: Review,
+    result: RunResult,
+    last: int,
+    strict: bool,
+    record: bool,
+    identified: str,
+    progress: Progress | None = None,
 ) -> None:
     """Dedup, screen, tag, report and kb, up to the stage at index `last`.
 
     The dedup and screen keys hash the files as the run leaves them (pairs appended, audit
     events and clusters written), so the next run, which reads those files, finds them."""
     stages = review.output.stage_cache
+    records = result.identification.records
+    _report(review.dedup.unknown_ids({r.id for r in records}), result, strict)
     result.dedup = stages.load("dedup", cache.dedup_key(review, identified))
     if result.dedup is None:
-        _deduplicate(review, result)
+        _deduplicate(review, result, progress)
     else:
         result.reused += ("dedup",)
+    result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
     if record:
-        records = result.identification.records
-        result.new_uncertain_pairs = review.dedup.record_uncertain(result.dedup, records)
+        with review.lock():
+            result.new_uncertain_pairs = review.dedup.record_uncertain(
+                result.pairs.new, result.dedup, records
+            )
     stages.save("dedup", cache.dedup_key(review, identified), result.dedup)
     if last == ORDER.index(PipelineStage.DEDUP):
         return
     # the later stages read the clusters, not how they were found
     deduplicated = cache.digest(identified, cache.clusters_digest(result.dedup))
     variant = f"screen-{'strict' if strict else 'lenient'}-{'record' if record else 'read'}"
+    if record:  # a recording run with another signing key records other reviewers' events
+        from litsift import signing
+
+        key = signing.from_environment()
+        variant += f"-{key.fingerprint}" if key else ""
     screened = stages.load(variant, cache.screen_key(review, deduplicated, variant))
     if screened is None:
         _screen(review, result, strict, record)
@@ -156,13 +196,51 @@ def _write(review: Review, result: RunResult, last: int) -> None:
     from litsift.report.data import report_data
 
     data = report_data(review.protocol, review.taxonomy, result, review.search.summary())
-    result.written = review.output.write_files(render_report(data, [review.templates_dir]))
-    if last == ORDER.index(PipelineStage.KB):
-        database = kb.build_database(result.kb_entries, result.kb_links)
-        result.written.append(review.output.write_kb(database))
-        assert result.dedup is not None
-        result.written.append(review.output.write_clusters(result.dedup.clusters))
+    files = render_report(data, [review.templates_dir])
+    with_kb = last == ORDER.index(PipelineStage.KB)
+    database = kb.build_database(result.kb_entries, result.kb_links) if with_kb else None
+    with review.lock():  # two runs never interleave their files under build/
+        result.written = review.output.write_files(files)
+        if database is not None:
+            result.written.append(review.output.write_kb(database))
+            assert result.dedup is not None
+            result.written.append(review.output.write_clusters(result.dedup.clusters))
     stages.record_outputs(key, review.build, result.written)
+
+
+def _check_inputs(review: Review, result: RunResult, strict: bool) -> None:
+    """Files under data/ that nothing reads, and the queries (parsed and linted)."""
+    from litsift import search
+
+    errors: list[LitsiftError] = []
+    for item in review.unread():
+        if item.error:
+            errors.append(InputError(review.rel(item.path), item.message))
+        else:
+            result.warnings.append(item.line(review.rel(item.path)))
+    if not review.protocol.queries:
+        where = review.rel(review.protocol_path)
+        result.query_warnings.append(f"{where}: warning: queries: none listed")
+    else:
+        try:
+            review.queries()
+            findings = search.lint_queries(review)
+        except InputError as e:
+            findings, errors = [], [*errors, e]
+        errors += [
+            InputError(f.path, f"{f.message} [{f.code}]", f.line, f.col)
+            for f in findings
+            if f.level == "error"
+        ]
+        result.query_warnings += [str(f) for f in findings if f.level != "error"]
+    _report(errors, result, strict)
+
+
+def _report(errors: list[LitsiftError], result: RunResult, strict: bool) -> None:
+    """A strict run stops at the first error; a lenient one lists them all."""
+    if errors and strict:
+        raise errors[0]
+    result.problems += [str(e) for e in errors]
 
 
 def _stage(review: Review, until: PipelineStage | str | None) -> int:
@@ -174,7 +252,7 @@ def _stage(review: Review, until: PipelineStage | str | None) -> int:
         raise InputError(review.protocol_path, f"unknown stage '{until}'") from None
 
 
-def _deduplicate(review: Review, result: RunResult) -> None:
+def _deduplicate(review: Review, result: RunResult, progress: Progress | None = None) -> None:
     """Cluster the records. The clusters of the last run are honoured, so an update never
     re-merges what an earlier run kept apart; build/ is not committed, so on a fresh clone
     of an updated review the frozen version's records, deduplicated as they were then,
@@ -191,13 +269,14 @@ def _deduplicate(review: Review, result: RunResult) -> None:
         old = [r for r in records if versions.record_key(r) in frozen]
         previous = dedup.deduplicate(old, answers=answers).assignment()
     result.dedup = dedup.deduplicate(
-        records, answers=answers, previous=previous, previous_links=links
+        records, answers=answers, previous=previous, previous_links=links, progress=progress
     )
 
 
 def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> None:
     """The reviewers' decisions, the final status of every cluster, and the PRISMA flow."""
     from litsift import screen, versions
+    from litsift.dedup.core import member_key
     from litsift.models import SourceKind
     from litsift.report.counts import MetaAnalysisInput, prisma_flow
 
@@ -206,9 +285,16 @@ def _screen(review: Review, result: RunResult, strict: bool, record: bool) -> No
     state = review.screening.load(result.aliases(), strict=strict)
     if record:
         result.audit_events = review.audit.sync(state, "litsift")
-    result.screening = screen.screen([c.canonical for c in clusters], review.protocol, state)
-    previous_sources = {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
     records = result.identification.records
+    year_of = {member_key(r): r.year for r in records}
+    member_years = {
+        c.id: sorted({y for m in c.members if (y := year_of.get(m.key)) is not None})
+        for c in clusters
+    }
+    result.screening = screen.screen(
+        [c.canonical for c in clusters], review.protocol, state, member_years
+    )
+    previous_sources = {s.name for s in review.protocol.sources if s.kind is SourceKind.PREVIOUS}
     result.split = versions.split(clusters, records, previous_sources, result.previous_version)
     meta = review.meta_analysis()
     result.prisma = prisma_flow(
@@ -237,7 +323,12 @@ def _tag(review: Review, result: RunResult, cached: tuple | None = None) -> None
     result.kb_links = kb.link_records(result.kb_entries, included)
     by_record = {result.kb_links[e.key]: e for e in result.kb_entries if e.key in result.kb_links}
     overrides = review.tags.overrides({r.id for r in included})
-    result.tags = tag.tag_included(included, by_record, overrides, review.taxonomy, review.protocol)
+    from litsift.progress import task
+
+    with task(f"tag {len(included):,} studies"):
+        result.tags = tag.tag_included(
+            included, by_record, overrides, review.taxonomy, review.protocol
+        )
 
 
 def included_records(result: RunResult) -> list[Record]:

@@ -20,6 +20,7 @@ class Status:
     records: int
     duplicates_removed: int
     open_pairs: int
+    pairs_by_rule: int
     ineligible: int
     screened: int
     excluded: int
@@ -46,6 +47,7 @@ class Status:
                 "records": self.records,
                 "duplicates removed": self.duplicates_removed,
                 "uncertain pairs awaiting an answer": self.open_pairs,
+                "uncertain pairs kept apart by rule": self.pairs_by_rule,
             },
             "screening": {
                 "ineligible by automation": self.ineligible,
@@ -83,7 +85,6 @@ def _compute(review: Review) -> Status:
     assert result.dedup is not None and result.prisma is not None
     assert result.screening is not None
     p = result.prisma
-    answers = review.dedup.answers()
     previous = None
     if p.has_previous_arm:
         previous = {
@@ -96,7 +97,8 @@ def _compute(review: Review) -> Status:
         identified=dict(result.identification.per_source),
         records=len(result.dedup.clusters),
         duplicates_removed=result.dedup.duplicates_removed,
-        open_pairs=sum(frozenset((u.a, u.b)) not in answers for u in result.dedup.uncertain),
+        open_pairs=result.pairs.awaiting if result.pairs else 0,
+        pairs_by_rule=result.pairs.by_rule if result.pairs else 0,
         ineligible=p.ineligible_automation,
         screened=p.screened,
         excluded=p.excluded_screening,

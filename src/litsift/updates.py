@@ -16,8 +16,14 @@ def freeze(review: Review, name: str, today: dt.date) -> Path:
     """Write data/versions/<name>.yaml: this version's records and included studies.
 
     Refused while any record awaits a decision: a pending record frozen into a version would
-    never reach the new flow of the update, nor the previous-studies arm.
+    never reach the new flow of the update, nor the previous-studies arm. Holds the review's
+    lock, so that what is frozen is what the files said at one moment.
     """
+    with review.lock():
+        return _freeze(review, name, today)
+
+
+def _freeze(review: Review, name: str, today: dt.date) -> Path:
     path = review.versions.path(name)
     if path.exists():
         raise InputError(path, "this version is already frozen; choose a new name")

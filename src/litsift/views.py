@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from litsift import importers, kb, runner, screen, tag
-from litsift.models import KBEntry, Record
+from litsift.models import KBEntry, Record, TagAssignment
 from litsift.store import Review
 from litsift.vocab import ExportStage, PipelineStage
 
 if TYPE_CHECKING:
+    import sqlite3
+
+    from litsift import kbsearch
     from litsift.search.relax import Vocabulary
 
 _EXCLUDED = frozenset(
@@ -81,25 +85,92 @@ def search_vocabulary(review: Review) -> Vocabulary:
     return Vocabulary.from_records(runner.identify(review).records)
 
 
-def evaluate_tagger(review: Review) -> tag.Evaluation:
-    """The automatic tagger (no overrides) against the curated classes in data/kb/."""
+def curated_tag_examples(review: Review) -> list[tag.Example]:
+    """The curated studies: each knowledge-base entry's linked record (its own text only)
+    with the entry's classes and families."""
     result = runner.run(review, until=PipelineStage.TAG, record=False)
-    included = {r.id: r for r in runner.included_records(result)}
+    included = runner.included_records(result)
     entries = {e.key: e for e in result.kb_entries}
-    predicted, curated = {}, {}
-    for key, rid in sorted(result.kb_links.items()):
-        if rid not in included:
-            continue
-        auto = tag.tag_study(tag.study_text(included[rid], entries[key]), review.taxonomy)
-        predicted[rid] = auto.class_ids()
-        curated[rid] = entries[key].classes
-    return tag.evaluate(predicted, curated, review.taxonomy.class_ids())
+    by_record = {rid: entries[key] for key, rid in result.kb_links.items()}
+    return tag.curated_examples(included, by_record)
+
+
+def independent_tag_examples(review: Review) -> list[tag.Example]:
+    """The independent evaluation set (data/kb/eval/): each paper's title and venue, and
+    the labels its protocol gave it. Empty when the review has no such set."""
+    papers = review.kb.eval_set().papers if review.kb.eval_file.is_file() else ()
+    return [
+        tag.Example(
+            tag.StudyText(p.key, {"title": p.title, "venue": p.venue}), p.classes, p.families
+        )
+        for p in papers
+    ]
+
+
+def evaluate_tagger(review: Review) -> tag.TagEvaluation:
+    """Both taggers, cross-validated on the curated studies and on the independent set."""
+    curated, independent = curated_tag_examples(review), independent_tag_examples(review)
+    used = tag.make_tagger(review.taxonomy, curated).name
+    return tag.evaluate_taggers(curated, independent, review.taxonomy, tag.SETTINGS, used=used)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """`litsift tag classify`: one JSON-ready row per record, and what could not be read."""
+
+    tagger: str
+    rows: list[dict[str, object]]
+    problems: list[str]
+
+
+def classify_file(review: Review, path: Path, fmt: str = "auto") -> Classified:
+    """Tag every record of an export file with the tagger the review uses."""
+    from litsift.store.imports import read_file
+
+    found = read_file(path, source="classify", fmt=fmt)
+    tagger = tag.make_tagger(review.taxonomy, curated_tag_examples(review))
+    rows = [_classified(rec, tagger.tag(tag.study_text(rec))) for rec in found.records]
+    problems = [f"{r.file}:{r.line}: not read: {r.reason}" for r in found.rejected]
+    problems += [f"{path}: {w}" for w in found.warnings]
+    return Classified(tagger.name, rows, problems)
+
+
+def _classified(rec: Record, tags: tag.StudyTags) -> dict[str, object]:
+    def labels(items: tuple[TagAssignment, ...]) -> list[dict[str, object]]:
+        return [
+            {
+                "label": a.label,
+                "confidence": a.confidence,
+                "evidence": [{"field": e.field, "words": e.phrase} for e in a.evidence],
+            }
+            for a in items
+        ]
+
+    return {
+        "id": rec.id,
+        "title": rec.title or "",
+        "classes": labels(tags.classes),
+        "families": labels(tags.families),
+        "unclassified": tags.unclassified,
+    }
 
 
 def build_kb(review: Review) -> Path:
     """Rebuild build/kb.sqlite from data/kb/ (linking entries to included records)."""
-    result = runner.run(review, until=PipelineStage.TAG)
-    return review.output.write_kb(kb.build_database(result.kb_entries, result.kb_links))
+    with review.lock():
+        result = runner.run(review, until=PipelineStage.TAG)
+        return review.output.write_kb(kb.build_database(result.kb_entries, result.kb_links))
+
+
+def kb_search_index(con: sqlite3.Connection, root: Path) -> kbsearch.Index:
+    """The search index of a built knowledge base, with the review's synonyms and labels."""
+    from litsift import kbsearch, textnorm
+
+    taxonomy = Review.find(root).taxonomy
+    labels = {c.id: c.label for c in taxonomy.classes} | {f.id: f.label for f in taxonomy.families}
+    keys = [r[0] for r in con.execute("SELECT key FROM studies ORDER BY key")]
+    studies = [kbsearch.from_row(kb.show(con, k), labels) for k in keys]
+    return kbsearch.Index.build(studies, textnorm.Synonyms.from_phrases(taxonomy.synonyms))
 
 
 def kb_export_inputs(review: Review) -> tuple[list[KBEntry], dict[str, tuple[str, ...]]]:

@@ -86,6 +86,20 @@ class Api(StrEnum):
     EUROPEPMC = "europepmc"
 
 
+class SnapshotFormat(StrEnum):
+    """Forms of a local OpenAlex works snapshot (review.yaml `snapshot: format:`)."""
+
+    JSONL = "openalex-jsonl"  # gzip JSON Lines, as the legacy and 2026 snapshots ship
+    PARQUET = "openalex-parquet"
+
+
+class SnapshotEngine(StrEnum):
+    """SQL engines a snapshot search runs on (review.yaml `snapshot: engine:`)."""
+
+    DUCKDB = "duckdb"  # embedded, in this process
+    SPARK = "spark"  # PySpark, local or on a cluster (litsift[spark])
+
+
 class TranslateTarget(StrEnum):
     """Subscription databases `litsift search --translate` writes a search string for."""
 
@@ -96,3 +110,24 @@ class TranslateTarget(StrEnum):
     IEEE = "ieee"
     ACM = "acm"
     SCHOLAR = "scholar"
+
+
+class DocType(StrEnum):
+    """Document types: every importer and every search source maps its own types onto these,
+    and query files limit by them (`types:`)."""
+
+    ARTICLE = "article"
+    CONFERENCE_PAPER = "conference-paper"
+    PREPRINT = "preprint"
+    BOOK = "book"
+    BOOK_CHAPTER = "book-chapter"
+    REVIEW = "review"
+    THESIS = "thesis"
+    DATASET = "dataset"
+    REPORT = "report"
+    EDITORIAL = "editorial"
+    ERRATUM = "erratum"
+    RETRACTION = "retraction"
+    BOOK_REVIEW = "book-review"
+    LETTER = "letter"
+    OTHER = "other"

@@ -132,8 +132,15 @@ def validation_error(
     message = first["msg"].removeprefix("Value error, ")  # our own validators' messages
     node = lines.node(loc)
     if isinstance(node, yaml.ScalarNode) and node.value.lower() in _BOOL_WORDS and not node.style:
-        message += f" (YAML reads unquoted {node.value} as a boolean; write '{node.value}')"
+        message += _boolean_hint(node.value, first)
     return InputError(path, f"{field}: {message}", lines.line(loc))
+
+
+def _boolean_hint(word: str, error: Any) -> str:
+    """Why a yes/no was refused: quoting it helps a free-text field, never a closed list."""
+    if error.get("type") in ("enum", "literal_error"):
+        return f" (YAML reads unquoted {word} as a boolean, and {word} is not one of these)"
+    return f" (YAML reads unquoted {word} as a boolean; write '{word}')"
 
 
 def load_model(path: str | Path, model: type[M], text: str | None = None) -> M:

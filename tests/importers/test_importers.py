@@ -485,7 +485,17 @@ def test_cli_dry_run_json_prints_one_object_per_file_and_writes_nothing(flagship
         ("odd.bib", "bibtex", 4, 2),
         ("tags.ris", "ris", 2, 1),
     ]
-    assert set(lines[0]) == {"file", "format", "encoding", "records", "rejected", "warnings"}
+    assert set(lines[0]) == {
+        "file",
+        "format",
+        "encoding",
+        "records",
+        "rejected",
+        "warnings",
+        "notes",
+        "first_records",
+    }
+    assert len(lines[0]["first_records"]) == 4 and lines[0]["notes"] == []
     assert "odd.bib: bibtex utf-8, 6 read, 4 imported, 2 rejected" in result.stderr
     assert "rejected odd.bib:27:" in result.stderr
     assert "warning odd.bib:4: DOI given as a URL" in result.stderr
@@ -518,6 +528,8 @@ def test_cli_asreview_labels_become_reviewer_decisions(flagship):
         "curated",
         "--reviewer",
         "reviewer3",
+        "--reason",  # ASReview labels carry no exclusion reason
+        "E1",
         "--root",
         str(flagship),
     ]
@@ -532,6 +544,7 @@ def test_cli_asreview_labels_become_reviewer_decisions(flagship):
     path = flagship / "data" / "screening" / "title-abstract" / "reviewer3.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count("decision: include") == 1 and text.count("decision: exclude") == 1
+    assert text.count("reason: E1") == 1
     assert "2 ASReview decisions appended" in result.stderr
     assert _cli(args).exit_code == 0  # importing again appends nothing new
     assert path.read_text(encoding="utf-8") == text

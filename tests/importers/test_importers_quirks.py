@@ -113,3 +113,43 @@ def test_the_real_exports_are_all_covered() -> None:
         pytest.skip("../shared/realworld is absent")
     assert any(e.startswith("exports/slr-llm-in-mde/") for e in EXPORTS) and len(EXPORTS) >= 25
     assert Path(REALWORLD / "exports").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "x.bib",
+            "@article{a, title={T}, year={2020}, author={Ng, Andrew and Li, Fei and others}}",
+        ),
+        (
+            "x.ris",
+            "TY  - JOUR\nTI  - T\nPY  - 2020\n"
+            "AU  - Ng, Andrew\nAU  - Li, Fei\nAU  - et al.\nER  - \n",
+        ),
+        ("x.csv", 'Title,Authors,Year\nT,"Ng A., Li F., et al.",2020\n'),
+    ],
+)
+def test_a_truncated_author_list_does_not_gain_an_author_called_others(name, text) -> None:
+    # "and others" (BibTeX) and "et al." (RIS, CSV cells) close a list cut short; counted
+    # as a name, they would make every such record share an author in deduplication
+    (record,) = read_bytes(text.encode(), name=name, source="s").records
+    assert [a.split(",")[0] for a in record.authors] == ["Ng", "Li"]
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("Li F.", "Li, F."),  # a two-letter family name in the short form
+        ("Ng A.-K.", "Ng, A.-K."),
+        ("Phillips J.C.", "Phillips, J.C."),
+        ("Mangalam H", "Mangalam, H"),
+        ("Yi Li", "Li, Yi"),  # given and family names, both short
+        ("J. C. Phillips", "Phillips, J. C."),
+        ("Ludwig van Beethoven", "van Beethoven, Ludwig"),
+    ],
+)
+def test_short_family_names_are_not_read_as_initials(written: str, name: str) -> None:
+    from litsift.importers.base import author_name
+
+    assert author_name(written) == name

@@ -446,13 +446,15 @@ def test_meta_analysis_naming_a_study_that_is_not_included_is_an_error(tmp_path:
 def test_check_names_the_box_whose_arithmetic_fails(both: Review, monkeypatch, capsys):
     from dataclasses import replace
 
-    real = runner.prisma_flow
+    from litsift.report import counts
+
+    real = counts.prisma_flow
 
     def broken(*args, **kwargs):
         flow = real(*args, **kwargs)
         return replace(flow, other=replace(flow.other, sought=flow.other.sought + 1))
 
-    monkeypatch.setattr(runner, "prisma_flow", broken)  # the runner calls it by this name
+    monkeypatch.setattr(counts, "prisma_flow", broken)  # the runner looks it up there
     problems = checks.check(both)
     assert problems == [
         "PRISMA arithmetic (other methods): reports sought for retrieval is 3 but the boxes "

@@ -51,12 +51,12 @@ def test_keyword_block_has_one_feature_per_whole_keyword_scaled_by_its_weight() 
 def test_keyword_block_joins_the_text_features_only_when_records_have_keywords() -> None:
     texts = ["alpha beta", "gamma delta", "alpha gamma"]
     block = P.Model(keyword_block=0.25)
-    plain = P.features(texts, [(), (), ()], block)
+    plain = P.feature_matrices(texts, [(), (), ()], block)
     assert len(plain) == 1 and plain[0].shape == P.vectorise(texts).shape
-    with_kw = P.features(texts, [("A",), ("B",), ("A", "C")], block)
+    with_kw = P.feature_matrices(texts, [("A",), ("B",), ("A", "C")], block)
     assert with_kw[0].shape[1] == plain[0].shape[1] + 3
     # keywords in the text change the TF-IDF vocabulary instead
-    in_text = P.features(texts, [("Zeta",), (), ()], P.Model(keywords=True))
+    in_text = P.feature_matrices(texts, [("Zeta",), (), ()], P.Model(keywords=True))
     assert in_text[0].shape[1] > plain[0].shape[1]
 
 
@@ -118,5 +118,5 @@ def test_wordllama_partner_embeds_from_the_wheel_and_ranks() -> None:
         model = P.Model(partner="wordllama", combine=combine)
         ranked = P.rank(records(), DECISIONS, model=model)
         assert {rid for rid, _ in ranked[:5]} == {f"on{i}" for i in range(1, 6)}
-    xs = P.features(texts, [(), (), ()], P.Model(partner="wordllama"))
+    xs = P.feature_matrices(texts, [(), (), ()], P.Model(partner="wordllama"))
     assert len(xs) == 2 and xs[1].shape == (3, embed.DIM)

@@ -86,7 +86,9 @@ def test_stop_rule_defaults_and_values(tmp_path: Path) -> None:
 def stop_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     review_with(tmp_path, "screening:\n  stop: {recall: 0.9, confidence: 0.9}\n")
     aliases = {r.id: r.id for r in RECORDS}
-    monkeypatch.setattr(screen_cli, "_inputs", lambda _review: (list(RECORDS), aliases))
+    monkeypatch.setattr(
+        screen_cli, "_inputs", lambda _review, _record=False: (list(RECORDS), aliases)
+    )
     return tmp_path
 
 
@@ -129,7 +131,7 @@ def test_status_extras_show_the_statistic(stop_review: Path) -> None:
 
 def test_unprioritised_review_hands_out_id_order_and_no_test(tmp_path, monkeypatch) -> None:
     review_with(tmp_path, "screening:\n  prioritise: false\n")
-    monkeypatch.setattr(screen_cli, "_inputs", lambda _r: (list(RECORDS), {}))
+    monkeypatch.setattr(screen_cli, "_inputs", lambda _r, _record=False: (list(RECORDS), {}))
     decide(tmp_path, ["r00"], ["r01"])
     out = CliRunner().invoke(
         screen_cli.app, ["next", "-r", "alice", "--n", "3", "--root", str(tmp_path)]

@@ -73,7 +73,7 @@ def test_unknown_record_id_names_file_and_line(tmp_path: Path) -> None:
 
 def test_reason_outside_the_closed_list(tmp_path: Path) -> None:
     err = error_of(tmp_path, "- id: r1\n  decision: exclude\n  reason: E9\n")
-    assert err.line == 3 and "'E9' is not a criterion code" in str(err)
+    assert err.line == 3 and "'E9' is not an exclusion code" in str(err)
 
 
 def test_full_text_only_reason_refused_at_title_abstract(tmp_path: Path) -> None:

@@ -27,18 +27,42 @@ def dedup(
     if ctx.invoked_subcommand is not None:
         return
     from litsift import runner
+    from litsift.cli.progress import progress_bar
     from litsift.store import Review
 
     review = Review.find(root)
-    result = runner.run(review, until=PipelineStage.DEDUP)
+    with progress_bar("dedup") as progress:
+        result = runner.run(review, until=PipelineStage.DEDUP, progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage}: {line}")
+    if result.dedup:
+        for rule, n in result.dedup.links_per_rule().items():
+            typer.echo(f"  {n:>7} links by {rule}")
     if result.new_uncertain_pairs:
         typer.echo(
             f"{result.new_uncertain_pairs} new uncertain pairs appended to "
             f"{review.rel(review.dedup.pairs)}: answer them with `same` or `different`",
             err=True,
         )
+
+
+@app.command()
+def explain(
+    record_id: str = typer.Argument(..., help="A record id, member key or cluster id."),
+    root: Path = typer.Option(Path("."), "--root", help="Review folder (or below it)."),
+    nearest: int = typer.Option(5, "--nearest", min=0, help="Unmerged candidates to show."),
+) -> None:
+    """Why a record merged or did not: its cluster, links and nearest candidates."""
+    from litsift import runner
+    from litsift.dedup.explain import explain as explain_record
+    from litsift.dedup.explain import lines
+    from litsift.store import Review
+
+    result = runner.run(Review.find(root), until=PipelineStage.DEDUP, record=False)
+    assert result.dedup is not None
+    records = result.identification.records
+    for line in lines(explain_record(records, result.dedup, record_id, nearest)):
+        typer.echo(line)
 
 
 @app.command()

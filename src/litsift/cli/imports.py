@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from litsift.errors import InputError
-from litsift.vocab import ExportFormat, ExportStage, ImportFormat, Stage
+from litsift.vocab import ExportFormat, ExportStage, ImportFormat
 
 if TYPE_CHECKING:
     from litsift.importers import ImportResult
-    from litsift.store import Review
+    from litsift.importing import Preview
 
 app = typer.Typer(help="Import export files; export records.", no_args_is_help=False)
-
-
-def source_slug(path: Path) -> str:
-    """Default source name of a file: its stem, lower case, ASCII, '-' between words."""
-    stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9_]+", "-", stem.lower()).strip("-_")
-    return slug or "import"
 
 
 def summary_line(result: ImportResult) -> str:
@@ -35,7 +25,7 @@ def summary_line(result: ImportResult) -> str:
     )
 
 
-def result_json(result: ImportResult) -> str:
+def result_json(result: ImportResult, extra: dict[str, object] | None = None) -> str:
     """One JSON line per file, as `--json` prints it."""
     return json.dumps(
         {
@@ -45,61 +35,44 @@ def result_json(result: ImportResult) -> str:
             "records": len(result.records),
             "rejected": len(result.rejected),
             "warnings": list(result.warnings),
+            **(extra or {}),
         },
         ensure_ascii=False,
         sort_keys=False,
     )
 
 
-def _check_source(review: Review, source: str) -> None:
-    if review.protocol.source(source) is None:
-        raise InputError(
-            review.protocol_path,
-            f"source '{source}' is not declared; add "
-            f"`- name: {source}` under `sources` (or pass --source NAME)",
-        )
+PREVIEW_RECORDS = 5
 
 
-def _check_reviewer(review: Review, reviewer: str | None) -> None:
-    if reviewer and reviewer not in {r.id for r in review.protocol.reviewers}:
-        raise InputError(
-            review.protocol_path, f"reviewer '{reviewer}' is not declared under `reviewers`"
-        )
+def _report(result: ImportResult) -> None:
+    """Summary, rejections and warnings to stderr."""
+    from litsift.errors import printable
 
-
-def record_decisions(review: Review, reviewer: str, result: ImportResult) -> int:
-    """Append the decisions a file carries to the reviewer's files; returns how many.
-
-    ASReview labels go to the title-abstract file; a litsift export kept in Zotero (or any
-    litsift export) carries each decision's stage and reason. Records already in the
-    reviewer's file are left as the reviewer wrote them.
-    """
-    from litsift import importers
-    from litsift.models import Decision
-
-    count = 0
-    for stage, decisions in sorted(importers.label_decisions(result).items()):
-        written = review.screening.written_ids(Stage(stage), reviewer)
-        source = "ASReview label" if result.format == "asreview" else "decision"
-        entries = [
-            Decision(id=rid, decision=verdict, reason=reason, note=f"{source} from {result.file}")
-            for rid, (verdict, reason) in sorted(decisions.items())
-            if rid not in written
-        ]
-        header = f"imported from {result.file}"
-        count += review.screening.append(Stage(stage), reviewer, entries, header=header)
-    return count
-
-
-def _report(result: ImportResult, json_out: bool) -> None:
-    """Summary, rejections and warnings to stderr; the JSON line to stdout."""
     typer.echo(summary_line(result), err=True)
     for rej in result.rejected:
-        typer.echo(f"  rejected {rej.file}:{rej.line}: {rej.reason}", err=True)
+        typer.echo(f"  rejected {rej.file}:{rej.line}: {printable(rej.reason, 200)}", err=True)
     for warning in result.warnings:
-        typer.echo(f"  warning {warning}", err=True)
-    if json_out:
-        typer.echo(result_json(result))
+        typer.echo(f"  warning {printable(warning, 200)}", err=True)
+
+
+def _preview(previews: list[Preview], json_out: bool) -> None:
+    """What a dry run prints: per file its summary, notes and first records."""
+    from litsift.errors import printable
+
+    for p in previews:
+        _report(p.result)
+        for note in p.notes:
+            typer.echo(f"  note {note}", err=True)
+        first = [
+            {"id": r.id, "year": r.year, "title": printable(r.title or "", 100)}
+            for r in p.result.records[:PREVIEW_RECORDS]
+        ]
+        if json_out:
+            typer.echo(result_json(p.result, {"notes": list(p.notes), "first_records": first}))
+            continue
+        for row in first:
+            typer.echo(f"{p.path.name}\t{row['id']}\t{row['year'] or ''}\t{row['title']}")
 
 
 def import_files(
@@ -110,6 +83,10 @@ def import_files(
     fmt: Annotated[
         ImportFormat, typer.Option("--format", help="File format; auto detects it.")
     ] = ImportFormat.AUTO,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding (utf-8, gbk, cp1252, ...); default: detected."),
+    ] = None,
     source: Annotated[
         str | None,
         typer.Option(
@@ -123,8 +100,20 @@ def import_files(
             "reviewer's."
         ),
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help="Exclusion code recorded for excluded records that carry no reason "
+            "(ASReview labels)."
+        ),
+    ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Read and report; write nothing.")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Read any file and show its format, counts, first records and warnings; "
+            "write nothing (no review needed).",
+        ),
     ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="One JSON summary line per file.")
@@ -134,37 +123,24 @@ def import_files(
     ] = Path("."),
 ) -> None:
     """Import export files (BibTeX, RIS, CSV, WoS, MEDLINE, ASReview, CSL-JSON) as sources."""
-    from litsift import importers
-    from litsift.search import filter_hand_search
+    from litsift import importing
     from litsift.store import Review
-    from litsift.store.imports import read_file
 
+    options = importing.Options(str(fmt), encoding, source, reviewer, reason)
+    if dry_run:
+        _preview(importing.preview(root, files, options), json_out)
+        return
     review = Review.find(root)
-    _check_reviewer(review, reviewer)
-    results = []
-    for path in files:
-        name = source or source_slug(path)
-        _check_source(review, name)
-        result = read_file(path, source=name, fmt=str(fmt))
-        declared = review.protocol.source(name)
-        if declared is not None and declared.translate:
-            result = filter_hand_search(review.queries(), result, declared.translate)
-        if reviewer and not importers.label_decisions(result):
-            raise InputError(
-                path,
-                f"--reviewer needs a file with decisions (ASReview labels, or litsift-decision "
-                f"notes of a litsift or Zotero export); this {result.format} file has none",
-            )
-        results.append((path, name, result))
-    for path, name, result in results:
-        _report(result, json_out)
-        if dry_run:
-            continue
-        review.imports.add(name, path)
-        if reviewer:
-            count = record_decisions(review, reviewer, result)
-            kind = "ASReview decisions" if result.format == "asreview" else "decisions"
-            typer.echo(f"  {count} {kind} appended for {reviewer}", err=True)
+    with review.lock():
+        prepared = importing.prepare(review, files, options)
+        for item in prepared:
+            _report(item.result)
+            if json_out:
+                typer.echo(result_json(item.result))
+            _, count = importing.commit(review, item, options)
+            if reviewer:
+                kind = "ASReview decisions" if item.result.format == "asreview" else "decisions"
+                typer.echo(f"  {count} {kind} appended for {reviewer}", err=True)
 
 
 def export_command(

@@ -35,21 +35,50 @@ def build(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
 
 @app.command("search")
 def search(
-    query: str = typer.Argument(..., help="Words to find (FTS5; trailing * for prefixes)."),
+    query: str = typer.Argument(
+        "", help="A question or words; any word matches, studies with all of them first."
+    ),
     cls: str = typer.Option(None, "--class", help="Only studies of this class."),
     family: str = typer.Option(None, help="Only studies of this technique family."),
     year: str = typer.Option(None, help="Years A..B, A.. or ..B."),
+    metric: str = typer.Option(None, help="Only studies with a result on this metric."),
+    minimum: float = typer.Option(None, "--min", help="... whose figure is at least this."),
+    maximum: float = typer.Option(None, "--max", help="... whose figure is at most this."),
+    unit: str = typer.Option(None, help="... in this unit (its first word: x, %, ms)."),
+    hardware: str = typer.Option(None, help="Only studies run on this hardware (A100, TPU)."),
+    semantic: bool = typer.Option(
+        False, help="Rank by meaning with a static embedding model (pip install wordllama)."
+    ),
     limit: int = typer.Option(20, help="At most this many hits."),
     root: Path = typer.Option(Path("."), help=ROOT_HELP),
 ) -> None:
-    """Ranked full-text search with snippets."""
-    from litsift import kb
+    """Search the knowledge base: BM25 ranking, spelling variants and synonyms folded."""
+    from litsift import kb, kbsearch
+    from litsift.views import kb_search_index
 
-    con = _db(root)
-    hits = kb.search(con, query, cls=cls, family=family, years=kb.parse_years(year), limit=limit)
+    filters = kbsearch.Filters(
+        cls=cls,
+        family=family,
+        years=kb.parse_years(year),
+        metric=metric,
+        unit=unit,
+        min=minimum,
+        max=maximum,
+        hardware=hardware,
+    )
+    index = kb_search_index(_db(root), root)
+    if semantic:
+        from litsift import semantic as sem
+
+        hits = sem.search(index, query, filters, limit)
+    else:
+        hits = index.search(query, filters, limit)
     for h in hits:
         typer.echo(f"{h.key}\t{h.year}\t{','.join(h.classes)}\t{h.title}")
         typer.echo(f"    {h.snippet}")
+        if filters.on_results():
+            for r in h.results:
+                typer.echo(f"    result: {r.text()}")
     typer.echo(f"{len(hits)} hit(s)", err=True)
 
 

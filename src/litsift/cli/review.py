@@ -34,11 +34,15 @@ def run(
 ) -> None:
     """Run every stage in order (import, search replay, dedup, screen, tag, report, kb)."""
     from litsift import runner
+    from litsift.cli.progress import progress_bar
     from litsift.store import Review
 
-    result = runner.run(Review.find(root), until=until, fresh=fresh)
+    with progress_bar("dedup") as progress:
+        result = runner.run(Review.find(root), until=until, fresh=fresh, progress=progress)
     for stage, line in result.summary():
         typer.echo(f"{stage:>9}: {line}")
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
 
 
 def report(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
@@ -73,12 +77,15 @@ def status(
 
 def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:
     """Exit 1 listing every inconsistency (missing reasons, conflicts, broken audit, ...)."""
-    from litsift.checks import check as review_check
+    from litsift.checks import check_review
     from litsift.store import Review
 
-    problems = review_check(Review.find(root))
+    report = check_review(Review.find(root))
+    problems = report.problems
     for problem in problems:
         typer.echo(problem)
+    for warning in report.warnings:
+        typer.echo(warning, err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s)", err=True)
         raise typer.Exit(1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,18 +29,19 @@ RootOption = Annotated[Path, typer.Option("--root", help="Review folder (or a fo
 StageOption = Annotated[Stage, typer.Option("--stage", "-s", help="Screening stage.")]
 
 
-def _inputs(review: Review) -> tuple[list[Record], dict[str, str]]:
-    """Deduplicated records and the member-id -> cluster-id aliases, from the runner."""
+def _inputs(review: Review, record: bool = False) -> tuple[list[Record], dict[str, str]]:
+    """Deduplicated records and the member-id -> cluster-id aliases, from the runner
+    (`record`: append new uncertain pairs, as a command that writes the review does)."""
     from litsift import runner
 
-    result = runner.run(review, until=PipelineStage.DEDUP)
+    result = runner.run(review, until=PipelineStage.DEDUP, record=record)
     assert result.dedup is not None
     return [c.canonical for c in result.dedup.clusters], result.aliases()
 
 
-def _load(review: Review, strict: bool = True) -> tuple[list[Record], ScreeningState]:
-    records, aliases = _inputs(review)
-    state = review.screening.load(aliases, [r.id for r in records], strict=strict)
+def _load(review: Review, record: bool = False) -> tuple[list[Record], ScreeningState]:
+    records, aliases = _inputs(review, record)
+    state = review.screening.load(aliases, [r.id for r in records])
     return records, state
 
 
@@ -53,22 +56,66 @@ def next_command(
 ) -> None:
     """Append the next batch of undecided records, most relevant first, to the reviewer's
     file data/screening/<stage>/<reviewer>.yaml."""
+    from litsift import progress
     from litsift import screen as stage
     from litsift.store import Review
 
     review = Review.find(root)
-    records, state = _load(review)
-    review.audit.sync(state, reviewer)
-    batch = stage.next_batch(records, review.protocol, state, reviewer, stage_, n)
-    stopping = stage.screen(records, review.protocol, state).stopping
-    if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
-        typer.echo(stopping.line(), err=True)
-    path = review.screening.reviewer_file(stage_, reviewer)
-    header = f"next {len(batch)} records, most relevant first\n"
-    header += stage.criteria_header(review.protocol, stage_)
-    added = review.screening.append(stage_, reviewer, batch, header=header)
+    with review.lock():  # two at once would hand out the same records
+        records, state = _load(review, record=True)
+        review.audit.sync(state, reviewer)
+        screened = stage.screen(records, review.protocol, state)
+        with progress.task(f"rank {len(records):,} records"):
+            batch = stage.next_batch(
+                records,
+                review.protocol,
+                state,
+                reviewer,
+                stage_,
+                n,
+                result=screened,
+                features=ranker_features(review),
+            )
+        stopping = screened.stopping
+        if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
+            typer.echo(stopping.line(), err=True)
+        path = review.screening.reviewer_file(stage_, reviewer)
+        header = f"next {len(batch)} records, most relevant first\n"
+        header += stage.criteria_header(review.protocol, stage_)
+        added = review.screening.append(stage_, reviewer, batch, header, based_on=state)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
+
+
+def ranker_features(review: Review) -> Callable[..., object]:
+    """The ranker's TF-IDF features, cached under build/.cache between calls."""
+    from litsift.screen.prioritise import vectorise
+    from litsift.store.cache import cached_features
+
+    return cached_features(review.output.stage_cache, vectorise)
+
+
+@app.command("serve")
+def serve_command(
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Reviewer id from review.yaml.")
+    ],
+    stage_: StageOption = Stage.TITLE_ABSTRACT,
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free port).")] = 8765,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (this machine only by default).")
+    ] = "127.0.0.1",
+    root: RootOption = Path("."),
+) -> None:
+    """Screen in the browser: a local workbench writing the reviewer's YAML file; prints the
+    URL to open (with its one-run token)."""
+    from litsift.store import Review
+    from litsift.workbench.server import serve
+
+    def echo(url: str) -> None:
+        typer.echo(url)
+
+    serve(Review.find(root), stage_, reviewer, host, port, echo)
 
 
 @app.command("conflicts")
@@ -85,11 +132,17 @@ def conflicts_command(
     root: RootOption = Path("."),
 ) -> None:
     """List records on which reviewers disagree and no adjudication decides."""
-    from litsift import screen as stage
     from litsift.store import Review
 
     review = Review.find(root)
-    records, state = _load(review)
+    with review.lock() if write else nullcontext():
+        _conflicts(review, write, json_out)
+
+
+def _conflicts(review: Review, write: bool, json_out: bool) -> None:
+    from litsift import screen as stage
+
+    records, state = _load(review, record=write)
     result = stage.screen(records, review.protocol, state)
     found = stage.conflicts(result)
     rows = [{"stage": s, "id": rid, "votes": c.describe_votes()} for s, rid, c in found]
@@ -102,7 +155,7 @@ def conflicts_command(
     if write:
         for st, batch in stage.adjudication_batches(records, state, found).items():
             header = stage.ADJUDICATION_HEADER + stage.criteria_header(review.protocol, st)
-            added = review.screening.append(st, stage.ADJUDICATION, batch, header=header)
+            added = review.screening.append(st, stage.ADJUDICATION, batch, header, based_on=state)
             where = review.rel(review.screening.adjudication_file(st))
             typer.echo(f"{where}: {added} conflicts appended", err=True)
 

@@ -65,7 +65,8 @@ def search_command(
 
     review = Review.find(root)
     if translate:
-        _print_translations(review, translate)
+        with review.lock():  # the strings are logged under data/search/log/
+            _print_translations(review, translate)
         return
     if explain_only and citations:
         typer.echo(json.dumps(citation_plan(review, citation_seeds(review)), indent=2))

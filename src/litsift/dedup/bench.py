@@ -28,6 +28,7 @@ from litsift.vocab import DedupLevel
 RECORDS_FILE = "records_pre_merged.csv"
 LABELS_FILE = "merged_record_ids.csv"
 SOURCE = "labelled"
+REQUIRED_COLUMNS = ("ID", "title")
 # CSV column -> Record field; a column absent from a set is simply not used.
 _COLUMNS = {
     "title": "title",
@@ -60,8 +61,16 @@ def load_records(folder: Path) -> list[Record]:
     """Records of a labelled set; the member key is 'labelled:<ID>'."""
     path = folder / RECORDS_FILE
     frame = _read_csv(path)
-    if "ID" not in frame.columns:
-        raise InputError(path, "no ID column")
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(path, f"missing column(s): {', '.join(missing)}", 1)
+    ids = frame["ID"].astype(str)
+    repeated = ids[ids.duplicated(keep=False)]
+    if len(repeated):
+        rows = [int(i) + 2 for i in repeated.index[repeated == repeated.iloc[0]][:2]]
+        raise InputError(
+            path, f"ID {repeated.iloc[0]} is on rows {rows[0]} and {rows[1]} (the header is row 1)"
+        )
     return [_record(row) for row in frame.to_dict("records")]
 
 
@@ -100,8 +109,33 @@ def load_labels(folder: Path) -> list[tuple[str, ...]]:
     path = folder / LABELS_FILE
     frame = _read_csv(path)
     if "merged_ids" not in frame.columns:
-        raise InputError(path, "no merged_ids column")
-    return [tuple(sorted(str(v).split(";"))) for v in frame["merged_ids"].dropna()]
+        raise InputError(path, "missing column(s): merged_ids", 1)
+    clusters: list[tuple[str, ...]] = []
+    row_of: dict[str, int] = {}
+    for row, value in frame["merged_ids"].items():
+        if not isinstance(value, str) or not value.strip():
+            continue
+        line = int(row) + 2  # the header is line 1; one cluster a line
+        ids = tuple(sorted(x.strip() for x in value.split(";") if x.strip()))
+        for x in ids:
+            if x in row_of:
+                raise InputError(
+                    path, f"id {x} is in two clusters (lines {row_of[x]} and {line})", line
+                )
+            row_of[x] = line
+        clusters.append(ids)
+    return clusters
+
+
+def check_labels(
+    records: Sequence[Record], clusters: Sequence[Sequence[str]], folder: Path
+) -> None:
+    """Every labelled id must be a record of the set."""
+    known = {r.origin for r in records}
+    for cluster in clusters:
+        for x in cluster:
+            if x not in known:
+                raise InputError(folder / LABELS_FILE, f"id {x} is not in {RECORDS_FILE}")
 
 
 def pairs_of(clusters: Iterable[Sequence[str]]) -> set[tuple[str, str]]:
@@ -148,7 +182,9 @@ def run_bench(
     study (also counting reports linked as one study: preprint, abstract, erratum).
     """
     records = load_records(folder)
-    truth = pairs_of(load_labels(folder))
+    labels = load_labels(folder)
+    check_labels(records, labels, folder)
+    truth = pairs_of(labels)
     start = time.perf_counter()
     result = deduplicate(records, config=config)
     seconds = time.perf_counter() - start
@@ -263,3 +299,27 @@ def run_corrected_bench(
     found = pairs_of(predicted_clusters(result))
     fixed = score(corrected(truth, excluded), found, as_labelled.records, as_labelled.seconds)
     return as_labelled, fixed, excluded
+
+
+# --------------------------------------------------------------------------- labels from DOIs
+
+
+def doi_labelled(records: Sequence[Record]) -> tuple[list[Record], list[tuple[str, ...]]]:
+    """A labelled set from overlapping database exports: the truth from DOIs, then hidden.
+
+    Records with the same DOI are duplicates; records without a DOI are left out (their
+    truth is unknown). Every record is returned without its DOI (and without an arXiv id
+    taken from a DataCite DOI), so the matcher must find the duplicates from the other
+    fields, as it must for exports that carry no DOI. Member origins are '<source>:<n>'.
+    """
+    kept: list[Record] = []
+    by_doi: dict[str, list[str]] = {}
+    with_doi = sorted((r for r in records if r.doi), key=lambda r: (r.source, r.origin))
+    for n, r in enumerate(with_doi):
+        origin = f"{r.source}:{n}"
+        by_doi.setdefault(str(r.doi), []).append(origin)
+        fields = r.model_dump(exclude={"id", "source", "origin", "doi", "arxiv_id"})
+        if r.arxiv_id and not str(r.doi).startswith("10.48550/"):
+            fields["arxiv_id"] = r.arxiv_id
+        kept.append(Record.build(source=SOURCE, origin=origin, **fields))
+    return kept, [tuple(sorted(g)) for g in by_doi.values() if len(g) > 1]

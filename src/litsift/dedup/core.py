@@ -25,10 +25,10 @@ its published cluster (the strongest, then smallest, id when several).
 Reviewer answers are keyed by record id, so two records with the same title/author/year id
 cannot be answered apart (they are compared on their other fields as usual).
 
-Canonical record. Members are ranked by identifier strength (DOI, arXiv, PubMed, OpenAlex,
-Semantic Scholar, DBLP, title/author/year), then by the number of filled fields, then by
-member key. Each field comes from the first member in that order that has it, except the
-author list, which is the longest one.
+Canonical record. The version of record (published over preprint, article over meeting
+abstract, the copy with a DOI, an abstract, the fuller author list; see `canonical.py`),
+its gaps filled from the other members; the cluster names the member chosen and why. It
+carries the cluster id, so which member is chosen never changes an id.
 
 Cluster id. The record id of the member with the strongest identifier (the smallest id on a
 tie). When an earlier run is given, a cluster that holds members of an earlier cluster keeps
@@ -39,22 +39,29 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+import numpy as np
 from pydantic import Field
 
-from litsift.dedup.blocking import candidate_pairs
-from litsift.dedup.features import (
-    ID_FIELDS,
-    Features,
-    features,
-    id_strength,
-    mark_located_errata,
+from litsift.dedup import canonical as versions
+from litsift.dedup.blocking import KINDS, candidate_pairs
+from litsift.dedup.features import Features, features, id_strength, mark_located_errata
+from litsift.dedup.match import (
+    Fields,
+    MatchDecision,
+    MatchVerdict,
+    Rule,
+    Thresholds,
+    compare,
+    compare_fields,
+    pages_agree,
 )
-from litsift.dedup.match import MatchDecision, Thresholds, compare, pages_agree
+from litsift.dedup.weights import DEFAULT as DEFAULT_WEIGHTS
 from litsift.errors import RecordError
 from litsift.models import Frozen, Record
 
@@ -64,6 +71,9 @@ SAME = "same"
 DIFFERENT = "different"
 ANSWERS = (SAME, DIFFERENT)
 _DEFAULT = Thresholds()
+Matcher = Callable[[Features, Features], MatchVerdict]  # decides one candidate pair
+_Edge = tuple[int, int, str, float, str, "Fields | None"]  # i, j, reason, score, rule, fields
+Progress = Callable[[str, int, int], None]  # stage, done, total
 
 
 class DedupConfig(Frozen):
@@ -92,6 +102,8 @@ class Link(Frozen):
     b: str
     reason: str
     score: float
+    rule: str = ""  # a `match.Rule`: what made the link, counted in reports
+    weights: str = ""  # each field's Fellegi-Sunter weight for this pair (`weights.py`)
 
 
 class Cluster(Frozen):
@@ -100,6 +112,8 @@ class Cluster(Frozen):
     canonical: Record
     links: tuple[Link, ...]
     study: str
+    canonical_from: str = ""  # member key of the version of record ('' for one member)
+    canonical_why: str = ""  # what made it the version of record (`canonical.py`)
 
 
 class UncertainPair(Frozen):
@@ -126,6 +140,11 @@ class DedupResult(Frozen):
     def studies(self) -> int:
         return len({c.study for c in self.clusters})
 
+    def links_per_rule(self) -> dict[str, int]:
+        """How many links each rule made (reviewer answers and earlier runs included)."""
+        counts = Counter(lk.rule or legacy_rule(lk.reason) for c in self.clusters for lk in c.links)
+        return dict(sorted(counts.items()))
+
     def assignment(self) -> dict[str, str]:
         """Member key -> cluster id, to pass as `previous` on the next run."""
         return {m.key: c.id for c in self.clusters for m in c.members}
@@ -137,9 +156,9 @@ def member_key(record: Record) -> str:
 
 def still_valid(
     previous: Mapping[str, tuple[str, str]],
-    previous_links: Mapping[frozenset[str], tuple[str, float]],
+    previous_links: Mapping[frozenset[str], Link],
     records: Sequence[Record],
-) -> tuple[dict[str, str], dict[frozenset[str], tuple[str, float]]]:
+) -> tuple[dict[str, str], dict[frozenset[str], Link]]:
     """The part of the last run's clusters that still describes these records.
 
     A member key names a record by where it was read (file and line); when an export file
@@ -159,15 +178,18 @@ REVIEWER_LINK = "a reviewer's answer"
 EARLIER_LINK = "an earlier run's clusters"
 
 
-def link_method(reason: str) -> str:
-    """The kind of evidence behind a link, for counts in the methods text."""
-    if reason.startswith("reviewer"):
+def link_method(reason: str, rule: str = "") -> str:
+    """The kind of evidence behind a link, for counts in the methods text; a fuzzy match
+    names the rule that made it ("fuzzy matching, rule 'near-identical title'"). A link written
+    before links named their rule is read from its reason."""
+    rule = rule or legacy_rule(reason)
+    if rule == Rule.REVIEWER:
         return REVIEWER_LINK
-    if reason == "earlier run":
+    if rule == Rule.EARLIER_RUN:
         return EARLIER_LINK
-    if reason.startswith("same id ") or reason.removeprefix("same ") in ID_FIELDS:
+    if rule in (Rule.IDENTIFIER, Rule.SAME_ID):
         return IDENTIFIER_LINK
-    return FUZZY_LINK
+    return f"{FUZZY_LINK}, rule '{rule}'" if rule in set(Rule) else FUZZY_LINK
 
 
 def deduplicate(
@@ -176,35 +198,36 @@ def deduplicate(
     answers: Mapping[frozenset[str], str] = {},
     config: DedupConfig = DedupConfig(),  # noqa: B008
     previous: Mapping[str, str] = {},
-    previous_links: Mapping[frozenset[str], tuple[str, float]] = {},
+    previous_links: Mapping[frozenset[str], Link] = {},
+    matcher: Matcher | None = None,
+    progress: Progress | None = None,
 ) -> DedupResult:
     """Cluster records into reports and studies; pure and deterministic.
 
     `answers` maps a pair of record ids to `same` or `different` (data/dedup/pairs.yaml);
     `previous` maps member keys of an earlier run to their cluster ids, and
-    `previous_links` gives that run's links (member keys -> reason, score), which are
-    replayed as they were made so that a re-run with nothing new gives the same clusters,
-    links included.
+    `previous_links` gives that run's links (by their member keys), which are replayed as
+    they were made so that a re-run with nothing new gives the same clusters, links
+    included. `matcher` replaces the matching rules (`match.compare`) to measure another
+    matcher on the same candidate pairs. `progress(stage, done, total)` is called now and
+    then on long runs (for a progress bar).
     """
+    tick = progress or _quiet
     _check_keys(records)
     records = sorted(records, key=member_key)  # the result must not depend on input order
     with _gc_paused():
-        feats = [features(r) for r in records]
-        if marked := mark_located_errata(records, feats):
+        graph = _Graph(records, _features(records, tick), previous)
+        if marked := mark_located_errata(records, graph.feats):
             log.info("dedup: %d records are errata announced in another title", marked)
-        graph = _Graph(records, feats, previous)
         _apply_answers(graph, answers)
         _apply_previous(graph, previous, previous_links)
         _identifier_links(graph)
-        matches, checked, maybes, study_links = _judge(graph, config)
-        for score, i, j, reason in sorted(matches, key=lambda m: (-m[0], m[1], m[2])):
-            if not graph.union(i, j, reason, score):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
-        for score, i, j, reason in sorted(checked, key=lambda m: (-m[0], m[1], m[2])):
-            if graph.placed_apart(i, j) or not graph.union(i, j, reason, score):
-                maybes.append((score, i, j, f"matches ({reason}) but its cluster conflicts"))
-        clusters = _build_clusters(graph, study_links)
+        matches, checked, maybes, study_links = _judge(graph, config, matcher, tick)
+        _accept(graph, matches, checked, maybes)
         uncertain = _uncertain(graph, maybes, answers)
+        tick("clusters", 0, 1)
+        clusters = _build_clusters(graph, study_links)
+        tick("clusters", 1, 1)
     log.info(
         "dedup: %d records, %d clusters, %d studies, %d uncertain pairs",
         len(records),
@@ -213,6 +236,35 @@ def deduplicate(
         len(uncertain),
     )
     return DedupResult(clusters=clusters, uncertain=uncertain)
+
+
+def _accept(
+    graph: _Graph, matches: list[Scored], checked: list[Scored], maybes: list[Scored]
+) -> None:
+    """Link the matches strongest first, then those checked against placement; a refused
+    match becomes an uncertain pair."""
+    for late, found in ((False, matches), (True, checked)):
+        for score, i, j, reason, rule, f in sorted(found, key=lambda m: (-m[0], m[1], m[2])):
+            if (late and graph.placed_apart(i, j)) or not graph.union(
+                i, j, reason, score, rule=rule, fields=f
+            ):
+                why = f"matches ({reason}) but its cluster conflicts"
+                maybes.append((score, i, j, why, "", None))
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress to show."""
+
+
+_STEP = 1 << 15  # report progress every this many records or pairs
+
+
+def _features(records: Sequence[Record], tick: Progress) -> list[Features]:
+    feats = []
+    for start in range(0, len(records), _STEP):
+        feats.extend(features(r) for r in records[start : start + _STEP])
+        tick("features", len(feats), len(records))
+    return feats
 
 
 @contextmanager
@@ -263,19 +315,29 @@ class _Graph:
     parent: list[int] = field(init=False)
     groups: dict[int, _Group] = field(init=False)
     cannot: dict[int, set[int]] = field(init=False)
-    links: list[tuple[int, int, str, float]] = field(init=False)
+    links: list[_Edge] = field(init=False)
 
     def __post_init__(self) -> None:
-        n = len(self.records)
-        self.parent = list(range(n))
+        self.parent = list(range(len(self.records)))
         self.cannot = defaultdict(set)
         self.links = []
-        self.groups = {}
-        for i, (r, f) in enumerate(zip(self.records, self.feats, strict=True)):
-            prev = self.previous_of.get(member_key(r))
-            self.groups[i] = _Group(
-                [i], {f.dois} - {""}, {f.kind}, {f.preprint}, {prev} if prev else set()
-            )
+        self.groups = {}  # only clusters of two or more; a single record's is made on demand
+
+    def group(self, root: int) -> _Group:
+        """What the cluster rooted at `root` holds."""
+        found = self.groups.get(root)
+        if found is not None:
+            return found
+        f = self.feats[root]
+        prev = self._previous(root)
+        return _Group([root], {f.dois} - {""}, {f.kind}, {f.preprint}, {prev} if prev else set())
+
+    def _previous(self, i: int) -> str | None:
+        return self.previous_of.get(member_key(self.records[i])) if self.previous_of else None
+
+    def members(self, root: int) -> list[int]:
+        found = self.groups.get(root)
+        return found.members if found is not None else [root]
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -284,29 +346,44 @@ class _Graph:
         return i
 
     def conflict(self, i: int, j: int) -> bool:
-        gi, gj = self.groups[self.find(i)], self.groups[self.find(j)]
-        for x, y in (
-            (gi.dois, gj.dois),
-            (gi.kinds, gj.kinds),
-            (gi.preprint, gj.preprint),
-            (gi.previous, gj.previous),
-        ):
-            if x and y and x.isdisjoint(y):
+        ri, rj = self.find(i), self.find(j)
+        return self._clash(ri, rj) or self._forbidden(ri, rj)
+
+    def _clash(self, ri: int, rj: int) -> bool:
+        """Two DOIs, kinds, versions or earlier clusters that no one cluster may hold."""
+        if ri not in self.groups and rj not in self.groups:  # two single records: the fast way
+            a, b = self.feats[ri], self.feats[rj]
+            if (a.dois and b.dois and a.dois != b.dois) or a.kind != b.kind:
                 return True
-        return self.forbidden(i, j)
+            if a.preprint != b.preprint:
+                return True
+            pa, pb = self._previous(ri), self._previous(rj)
+            return bool(pa and pb and pa != pb)
+        gi, gj = self.group(ri), self.group(rj)
+        return any(
+            x and y and x.isdisjoint(y)
+            for x, y in (
+                (gi.dois, gj.dois),
+                (gi.kinds, gj.kinds),
+                (gi.preprint, gj.preprint),
+                (gi.previous, gj.previous),
+            )
+        )
 
     def forbidden(self, i: int, j: int) -> bool:
-        ri, rj = self.find(i), self.find(j)
-        small, other = sorted((ri, rj), key=lambda r: len(self.groups[r].members))
+        return self._forbidden(self.find(i), self.find(j))
+
+    def _forbidden(self, ri: int, rj: int) -> bool:
+        if not self.cannot:
+            return False
+        small, other = sorted((ri, rj), key=lambda r: len(self.members(r)))
         return any(
-            self.find(x) == other
-            for m in self.groups[small].members
-            for x in self.cannot.get(m, ())
+            self.find(x) == other for m in self.members(small) for x in self.cannot.get(m, ())
         )
 
     def placed_apart(self, i: int, j: int) -> bool:
         """The clusters of i and j hold two records printed at different places."""
-        placed = [[self.feats[m] for m in self.groups[self.find(x)].members] for x in (i, j)]
+        placed = [[self.feats[m] for m in self.members(self.find(x))] for x in (i, j)]
         return any(
             fa.volume
             and fa.page
@@ -317,23 +394,34 @@ class _Graph:
             for fb in placed[1]
         )
 
-    def union(self, i: int, j: int, reason: str, score: float, force: bool = False) -> bool:
+    def union(
+        self,
+        i: int,
+        j: int,
+        reason: str,
+        score: float,
+        force: bool = False,
+        rule: str = "",
+        fields: Fields | None = None,
+    ) -> bool:
         """Join the clusters of i and j; False when the link is refused."""
         ri, rj = self.find(i), self.find(j)
         if ri == rj:
             return True
-        if self.forbidden(i, j) or (not force and self.conflict(i, j)):
+        if self._forbidden(ri, rj) or (not force and self._clash(ri, rj)):
             return False
-        if len(self.groups[ri].members) < len(self.groups[rj].members):
-            ri, rj = rj, ri
-        gi, gj = self.groups[ri], self.groups.pop(rj)
+        gi, gj = self.group(ri), self.group(rj)
+        if len(gi.members) < len(gj.members):
+            ri, rj, gi, gj = rj, ri, gj, gi
+        self.groups.pop(rj, None)
+        self.groups[ri] = gi
         gi.members += gj.members
         gi.dois |= gj.dois
         gi.kinds |= gj.kinds
         gi.preprint |= gj.preprint
         gi.previous |= gj.previous
         self.parent[rj] = ri
-        self.links.append((i, j, reason, score))
+        self.links.append((i, j, reason, score, rule, fields))
         return True
 
 
@@ -351,29 +439,45 @@ def _apply_answers(graph: _Graph, answers: Mapping[frozenset[str], str]) -> None
                 if answer == DIFFERENT:
                     graph.cannot[i].add(j)
                     graph.cannot[j].add(i)
-                elif answer == SAME and not graph.union(i, j, "reviewer: same", 1.0, force=True):
+                elif answer == SAME and not graph.union(
+                    i, j, "reviewer: same", 1.0, force=True, rule=Rule.REVIEWER
+                ):
                     log.warning("reviewer answers conflict for %s and %s; kept apart", x, y)
 
 
 def _apply_previous(
     graph: _Graph,
     previous: Mapping[str, str],
-    links: Mapping[frozenset[str], tuple[str, float]] = {},
+    links: Mapping[frozenset[str], Link] = {},
 ) -> None:
     index = {member_key(r): i for i, r in enumerate(graph.records)}
-    for pair, (reason, score) in sorted(links.items(), key=lambda kv: sorted(kv[0])):
+    for pair, link in sorted(links.items(), key=lambda kv: sorted(kv[0])):
         a, b = sorted(pair)
         if a in index and b in index and previous.get(a) == previous.get(b) is not None:
-            graph.union(index[a], index[b], reason, score, force=True)
+            rule = link.rule or legacy_rule(link.reason)
+            graph.union(index[a], index[b], link.reason, link.score, force=True, rule=rule)
     first: dict[str, int] = {}  # members whose earlier links are gone still stay together
     for i, r in enumerate(graph.records):
         cid = previous.get(member_key(r))
         if cid is None:
             continue
         if cid in first:
-            graph.union(first[cid], i, "earlier run", 1.0, force=True)
+            graph.union(first[cid], i, "earlier run", 1.0, force=True, rule=Rule.EARLIER_RUN)
         else:
             first[cid] = i
+
+
+def legacy_rule(reason: str) -> str:
+    """The rule of a link written before links named their rule (read from its reason)."""
+    for prefix, rule in (
+        ("same id ", Rule.SAME_ID),
+        ("reviewer", Rule.REVIEWER),
+        ("earlier run", Rule.EARLIER_RUN),
+        ("same ", Rule.IDENTIFIER),
+    ):
+        if reason.startswith(prefix):
+            return rule
+    return "fuzzy match (earlier run)"
 
 
 def _identifier_links(graph: _Graph) -> None:
@@ -385,16 +489,30 @@ def _identifier_links(graph: _Graph) -> None:
         if r.id in first:
             a = first[r.id]
             if graph.feats[a].preprint == graph.feats[i].preprint:
-                graph.union(a, i, f"same id {r.id}", 1.0)
+                graph.union(a, i, f"same id {r.id}", 1.0, rule=Rule.SAME_ID)
         else:
             first[r.id] = i
 
 
-Scored = tuple[float, int, int, str]
+Scored = tuple[float, int, int, str, str, "Fields | None"]  # score, i, j, reason, rule, fields
+
+
+def _kept_apart_anyway(a: Features, b: Features) -> bool:
+    """Two different DOIs or two kinds of report: every cluster
+    check refuses these already (`_Graph.conflict`), so no pair needs remembering (that
+    would cost a set per record with a DOI)."""
+    return (bool(a.dois and b.dois) and a.dois != b.dois) or a.kind != b.kind
+
+
+def _pairs(pairs: np.ndarray, chunk: int = 65536) -> Iterator[tuple[int, int]]:
+    """Rows of a pair array as Python ints, a chunk at a time (lists of ints are large)."""
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        yield from zip(part[:, 0].tolist(), part[:, 1].tolist(), strict=True)
 
 
 def _judge(
-    graph: _Graph, config: DedupConfig
+    graph: _Graph, config: DedupConfig, matcher: Matcher | None = None, tick: Progress = _quiet
 ) -> tuple[list[Scored], list[Scored], list[Scored], list[Scored]]:
     """Compare candidate pairs: matches, matches to check against placement (accepted after
     the others), uncertain pairs, and links between reports of one study."""
@@ -404,9 +522,16 @@ def _judge(
     maybes: list[Scored] = []
     study_links: list[Scored] = []
     feats = graph.feats
-    for i, j in candidate_pairs(feats, config.max_block, config.window):
-        verdict = compare(feats[i], feats[j], th)
-        item = (verdict.score, i, j, verdict.reason)
+    kinds = len(KINDS)
+    pairs = candidate_pairs(
+        feats, config.max_block, config.window, lambda k: tick("blocking", k, kinds)
+    )
+    for done, (i, j) in enumerate(_pairs(pairs), start=1):
+        if not done % _STEP:
+            tick("comparing", done, len(pairs))
+        verdict = matcher(feats[i], feats[j]) if matcher else compare(feats[i], feats[j], th)
+        keep = verdict.fields if verdict.decision is MatchDecision.MATCH else None  # for the link
+        item = (verdict.score, i, j, verdict.reason, verdict.rule, keep)
         if verdict.decision is MatchDecision.MATCH:
             if feats[i].preprint != feats[j].preprint:
                 study_links.append(item)
@@ -416,9 +541,10 @@ def _judge(
             maybes.append(item)
         elif verdict.decision is MatchDecision.STUDY:
             study_links.append(item)
-        if verdict.hard:
+        if verdict.hard and not _kept_apart_anyway(feats[i], feats[j]):
             graph.cannot[i].add(j)
             graph.cannot[j].add(i)
+    tick("comparing", len(pairs), len(pairs))
     return matches, checked, maybes, study_links
 
 
@@ -429,46 +555,101 @@ def _build_clusters(graph: _Graph, study_links: list[Scored]) -> tuple[Cluster, 
     by_root: dict[int, list[int]] = defaultdict(list)
     for i in range(len(graph.records)):
         by_root[graph.find(i)].append(i)
-    links_by_root: dict[int, list[tuple[int, int, str, float]]] = defaultdict(list)
+    keys = [member_key(r) for r in graph.records]  # one string per member, shared
+    links_by_root: dict[int, list[Link]] = defaultdict(list)
     for link in graph.links:
-        links_by_root[graph.find(link[0])].append(link)
+        links_by_root[graph.find(link[0])].append(_link(graph, keys, *link))
     ids = _unique_ids(
         {root: _cluster_id(graph, idx) for root, idx in by_root.items()}, by_root, graph
     )
     studies = _studies(graph, study_links, ids)
+    graph.feats = []  # no longer needed: free them before the clusters are built
     clusters = [
-        _cluster(graph, idx, links_by_root[root], ids[root], studies[root])
+        _cluster(graph, keys, idx, links_by_root.pop(root, []), ids[root], studies[root])
         for root, idx in by_root.items()
     ]
     return tuple(sorted(clusters, key=lambda c: c.id))
 
 
+_M = TypeVar("_M", bound=Frozen)
+
+
+def _built(cls: type[_M], values: dict[str, object]) -> _M:
+    """`cls.model_construct(**values)` for values that are complete (every field, in
+    declaration order) and already valid, without its per-field loop, and sharing one
+    fields-set per class: a million members and clusters are built here."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", _FIELDS_SET[cls])
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+_FIELDS_SET: dict[type, set[str]] = {c: set(c.model_fields) for c in (Member, Link, Cluster)}
+
+
 def _cluster(
-    graph: _Graph, idx: list[int], links: list[tuple[int, int, str, float]], cid: str, study: str
+    graph: _Graph, keys: list[str], idx: list[int], links: list[Link], cid: str, study: str
 ) -> Cluster:
     """One cluster; built with model_construct because every part is already validated."""
+    records = graph.records
+    members = tuple(
+        _built(
+            Member,
+            {
+                "key": keys[i],
+                "record_id": records[i].id,
+                "source": records[i].source,
+                "origin": records[i].origin,
+            },
+        )
+        for i in sorted(idx, key=keys.__getitem__)
+    )
     recs = [graph.records[i] for i in idx]
-    members = sorted(
-        (
-            Member.model_construct(
-                key=member_key(r), record_id=r.id, source=r.source, origin=r.origin
-            )
-            for r in recs
-        ),
-        key=lambda m: m.key,
-    )
-    return Cluster.model_construct(
-        id=cid,
-        members=tuple(members),
-        canonical=canonical(recs, cid),
-        links=tuple(sorted((_link(graph, *lk) for lk in links), key=lambda lk: (lk.a, lk.b))),
-        study=study,
+    if len(recs) == 1:
+        chosen, canon, why = "", canonical(recs, cid), ""
+    else:
+        order, why = versions.choose(recs)
+        chosen, canon = member_key(order[0]), versions.merge(order, cid)
+    return _built(
+        Cluster,
+        {
+            "id": cid,
+            "members": members,
+            "canonical": canon,
+            "links": tuple(sorted(links, key=lambda lk: (lk.a, lk.b))) if links else (),
+            "study": study,
+            "canonical_from": chosen,
+            "canonical_why": why,
+        },
     )
 
 
-def _link(graph: _Graph, i: int, j: int, reason: str, score: float) -> Link:
-    a, b = sorted((member_key(graph.records[i]), member_key(graph.records[j])))
-    return Link.model_construct(a=a, b=b, reason=reason, score=round(score, 4))
+def _link(
+    graph: _Graph,
+    keys: list[str],
+    i: int,
+    j: int,
+    reason: str,
+    score: float,
+    rule: str,
+    fields: Fields | None,
+) -> Link:
+    a, b = sorted((keys[i], keys[j]))
+    compared = fields or compare_fields(graph.feats[i], graph.feats[j])
+    weights = DEFAULT_WEIGHTS.explain(compared)
+    return _built(
+        Link,
+        {
+            "a": a,
+            "b": b,
+            "reason": reason,
+            "score": round(score, 4),
+            "rule": rule,
+            "weights": weights,
+        },
+    )
 
 
 def _cluster_id(graph: _Graph, idx: list[int]) -> str:
@@ -511,7 +692,7 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
             r = parent[r]
         return r
 
-    for _, i, j, _ in study_links:
+    for _, i, j, *_ in study_links:
         a, b = find(graph.find(i)), find(graph.find(j))
         if a != b:
             parent[max(a, b)] = min(a, b)
@@ -521,62 +702,24 @@ def _studies(graph: _Graph, study_links: list[Scored], ids: dict[int, str]) -> d
     study: dict[int, str] = {}
     for roots in groups.values():
         lead = min(
-            roots, key=lambda r: (graph.groups[r].preprint == {True}, id_strength(ids[r]), ids[r])
+            roots, key=lambda r: (graph.group(r).preprint == {True}, id_strength(ids[r]), ids[r])
         )
         study.update({r: ids[lead] for r in roots})
     return study
 
 
-_FIELDS = (
-    "title",
-    "abstract",
-    "year",
-    "venue",
-    "doi",
-    "arxiv_id",
-    "pmid",
-    "openalex_id",
-    "s2_id",
-    "dblp_key",
-    "volume",
-    "issue",
-    "pages",
-    "publisher",
-    "language",
-    "doc_type",
-    "url",
-    "keywords",
-    "source_key",
-    "batch",
-    "labels",
-)
-
-
 def canonical(records: Sequence[Record], cluster_id: str) -> Record:
-    """The merged record of a cluster (rule in the module docstring)."""
+    """The merged record of a cluster (its version of record; see `canonical.py`)."""
     if len(records) == 1 and records[0].id == cluster_id:
         return records[0]
-    ranked = sorted(records, key=lambda r: (id_strength(r.id), -_filled(r), member_key(r)))
-    base = ranked[0]
-    merged: dict[str, object] = {}
-    for name in _FIELDS:
-        merged[name] = next(
-            (getattr(r, name) for r in ranked if getattr(r, name)), getattr(base, name)
-        )
-    merged["authors"] = max((r.authors for r in ranked), key=lambda a: (len(a), sum(map(len, a))))
-    origin = f"merged from {len(records)} records" if len(records) > 1 else base.origin
-    return Record(id=cluster_id, source=base.source, origin=origin, **merged)  # type: ignore[arg-type]
-
-
-def _filled(record: Record) -> int:
-    return sum(1 for name in (*_FIELDS, "authors") if getattr(record, name))
+    return versions.merge(versions.ranked(records), cluster_id)
 
 
 def _uncertain(
     graph: _Graph, maybes: list[Scored], answers: Mapping[frozenset[str], str]
 ) -> tuple[UncertainPair, ...]:
     best: dict[tuple[str, str], UncertainPair] = {}
-    for score, i, j, why in maybes:
+    for score, i, j, why, *_ in maybes:
         if graph.find(i) == graph.find(j) or graph.forbidden(i, j):
             continue
         a, b = sorted((graph.records[i].id, graph.records[j].id))

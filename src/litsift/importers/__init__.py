@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from litsift.errors import InputError
+from litsift.gcpause import paused
 from litsift.importers import asreview, bibtex, csljson, csvfmt, nbib, ris, wos
 from litsift.importers.asreview import asreview_decisions, label_decisions
 from litsift.importers.base import (
@@ -63,18 +64,33 @@ def read_bytes(
     fmt: str = "auto",
     batch: str | None = None,
     where: str | Path | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
     """Parse the bytes of one export file called `name` (read by litsift.store.imports).
 
-    `where` (default `name`) is the path that error messages name.
+    `where` (default `name`) is the path that error messages name; `encoding` (default:
+    detected) decodes the bytes.
     """
     where = where or name
     if fmt not in IMPORT_FORMATS:
         raise InputError(
             where, f"unknown format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}"
         )
+    with paused():
+        return _read(data, name, source, fmt, batch, where, encoding)
+
+
+def _read(
+    data: bytes,
+    name: str,
+    source: str,
+    fmt: str,
+    batch: str | None,
+    where: str | Path,
+    encoding: str | None,
+) -> ImportResult:
     try:
-        text, encoding, notes = decode(data)
+        text, encoding, notes = decode(data, encoding)
         text, repaired = normalise_newlines(text)
         notes += repaired
         actual = sniff(text) if fmt == "auto" else fmt

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,24 +18,11 @@ from pydantic import ValidationError
 from litsift import ids
 from litsift.errors import LitsiftError
 from litsift.models import Record
+from litsift.vocab import DocType
 
 # ------------------------------------------------------------------ closed vocabularies
 
-DOC_TYPES: tuple[str, ...] = (
-    "article",
-    "conference-paper",
-    "preprint",
-    "book",
-    "chapter",
-    "thesis",
-    "report",
-    "review",
-    "erratum",
-    "retraction",
-    "editorial",
-    "book-review",
-    "other",
-)
+DOC_TYPES: tuple[str, ...] = tuple(DocType)  # declared once, in litsift.vocab
 
 # Lower-cased type labels of every supported format -> DOC_TYPES. One table for all formats.
 _TYPE_LABELS: dict[str, str] = {
@@ -46,8 +32,8 @@ _TYPE_LABELS: dict[str, str] = {
     "conference": "conference-paper",
     "proceedings": "book",
     "book": "book",
-    "inbook": "chapter",
-    "incollection": "chapter",
+    "inbook": "book-chapter",
+    "incollection": "book-chapter",
     "phdthesis": "thesis",
     "mastersthesis": "thesis",
     "thesis": "thesis",
@@ -69,8 +55,8 @@ _TYPE_LABELS: dict[str, str] = {
     "cpaper": "conference-paper",
     "ebook": "book",
     "edbook": "book",
-    "chap": "chapter",
-    "echap": "chapter",
+    "chap": "book-chapter",
+    "echap": "book-chapter",
     "thes": "thesis",
     "rprt": "report",
     "unpb": "preprint",
@@ -91,8 +77,8 @@ _TYPE_LABELS: dict[str, str] = {
     "proceedings paper": "conference-paper",
     "conference proceeding": "conference-paper",
     "conference review": "other",
-    "book chapter": "chapter",
-    "chapter": "chapter",
+    "book chapter": "book-chapter",
+    "chapter": "book-chapter",
     "erratum": "erratum",
     "correction": "erratum",
     "published erratum": "erratum",
@@ -179,14 +165,19 @@ _WS = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
 
+# control characters (Unicode category Cc) but tab and line feed
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def clean(value: object) -> str | None:
     """Whitespace collapsed, HTML entities decoded, blank -> None."""
     if value is None:
         return None
-    text = html.unescape(str(value)).replace("\u00a0", " ").replace("\ufeff", "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c in "\t\n")
-    text = _WS.sub(" ", text).strip()
-    return text or None
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    text = _CONTROL.sub("", text.replace("\u00a0", " ").replace("\ufeff", ""))
+    return " ".join(text.split()) or None  # str.split and re's \s: the same whitespace
 
 
 def parse_year(value: object) -> int | None:
@@ -250,6 +241,9 @@ def _publisher_collection(label: str) -> str | None:
 # ------------------------------------------------------------------ authors
 
 _INITIALS = re.compile(r"^(?:[A-Z\u00c0-\u00de][a-z]?\.?-?){1,4}$")
+# initials beyond doubt: each with its period ("J.", "Th.", "J.-C.") or capitals only ("JC");
+# "Li" or "Ng" alone is a family name as often as an initial
+_SURE_INITIALS = re.compile(r"^(?:(?:[A-Z\u00c0-\u00de][a-z]?\.-?){1,4}|[A-Z\u00c0-\u00de]{1,3})$")
 _PARTICLES = {
     "van",
     "von",
@@ -286,8 +280,8 @@ def author_name(raw: str) -> str | None:
     words = name.split(" ")
     if len(words) == 1:
         return name
-    if _INITIALS.match(words[-1]) and not _INITIALS.match(words[0]):
-        # Scopus/PubMed short form "Phillips J.C." or "Mangalam H"
+    if _SURE_INITIALS.match(words[-1]) and not _SURE_INITIALS.match(words[0]):
+        # Scopus/PubMed short form "Phillips J.C.", "Mangalam H" or "Li F."
         return f"{' '.join(words[:-1])}, {words[-1]}"
     start = len(words) - 1
     while start > 1 and words[start - 1].lower() in _PARTICLES:
@@ -295,9 +289,14 @@ def author_name(raw: str) -> str | None:
     return f"{' '.join(words[start:])}, {' '.join(words[:start])}"
 
 
+# what closes a truncated author list: BibTeX's "and others", "et al." in RIS and CSV cells
+_ET_AL = re.compile(r"^(?:and\s+)?(?:others|et\.?\s*al\.?|\[?et al\.?\]?)$", re.I)
+
+
 def authors_from(parts: Iterable[str]) -> list[str]:
-    """Each part normalised with `author_name`, blanks dropped."""
-    out = [author_name(p) for p in parts]
+    """Each part normalised with `author_name`, blanks and the "and others" / "et al." that
+    mark a truncated list dropped (they are not authors)."""
+    out = [author_name(p) for p in parts if not _ET_AL.match((clean(p) or "").strip(" {};,"))]
     return [a for a in out if a]
 
 
@@ -308,12 +307,12 @@ def split_author_list(value: str | None) -> list[str]:
         return []
     if ";" in text:
         return authors_from(text.split(";"))
-    parts = [p.strip() for p in text.split(",")]
+    parts = [p.strip() for p in text.split(",") if not _ET_AL.match(p.strip())]
     if len(parts) > 2 and all(_INITIALS.match(p.split(" ")[-1]) for p in parts if p):
         return authors_from(parts)  # "Phillips J.C., Braun R., ..."
     if len(parts) == 2 and " " in parts[1] and _INITIALS.match(parts[1].split(" ")[-1]):
         return authors_from(parts)  # two short-form names
-    return authors_from([text])
+    return authors_from([", ".join(parts)])
 
 
 _RUN_TOGETHER = re.compile(r"(?<=[a-z\u00df-\u00ff])(?=[A-Z\u00c0-\u00de][a-z\u00df-\u00ff])")

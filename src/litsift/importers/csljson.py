@@ -28,7 +28,7 @@ TYPES_IN = {
     "article-newspaper": "article",
     "paper-conference": "conference-paper",
     "book": "book",
-    "chapter": "chapter",
+    "chapter": "book-chapter",
     "thesis": "thesis",
     "report": "report",
     "review": "review",

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+from litsift.errors import printable
 from litsift.importers.base import (
     Draft,
     FormatError,
@@ -190,7 +191,8 @@ def parse(text: str) -> list[Draft]:
     lowered = {h.lower() for h in header}
     if not any(c in lowered for c in COLUMNS["title"] + COLUMNS["doi"]):
         raise FormatError(
-            f"CSV header has no title or DOI column: {', '.join(header)[:200]}", line=1
+            f"CSV header has no title or DOI column: {printable(', '.join(header), 120)}",
+            line=1,
         )
     springer = {"item title", "content type"} <= lowered
     drafts = []

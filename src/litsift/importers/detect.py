@@ -52,14 +52,39 @@ def _decode_with(data: bytes, codec: str) -> str:
 Note = tuple[int | None, str]  # (line or None for the whole file, message)
 
 
-def decode(data: bytes) -> tuple[str, str, list[Note]]:
-    """(text, encoding, notes): BOM removed; UTF-8, else GBK, else cp1252/Latin-1."""
+# C0 control bytes no text export holds (tab, line feed, form feed and carriage return are
+# text; a stray one elsewhere is repaired, a run of them means the file is not text)
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+BINARY_SAMPLE = 65536
+
+
+def check_text(data: bytes) -> None:
+    """Refuse binary data (an image, an archive, random bytes) before decoding it: more than
+    2% control bytes in the first 64 KiB. UTF-16/32 text is told apart first."""
+    sample = data[:BINARY_SAMPLE]
+    control = len(sample) - len(sample.translate(None, _CONTROL))
+    if control > max(8, len(sample) // 50):
+        first = next(i for i, b in enumerate(sample) if b in _CONTROL)
+        raise FormatError(
+            f"binary data, not a text export ({control} control bytes in the first "
+            f"{len(sample)} bytes, the first at byte {first})"
+        )
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[Note]]:
+    """(text, encoding, notes): BOM removed; UTF-8, else GBK, else cp1252/Latin-1.
+
+    With `encoding` (given at import and recorded with the file) nothing is guessed.
+    """
+    if encoding is not None:
+        return _decode_with(data, encoding), encoding, []
     for bom, codec, name in _BOMS:
         if data.startswith(bom):
             return _decode_with(data[len(bom) :], codec), name, []
     utf16 = _utf16_without_bom(data)
     if utf16:
         return _decode_with(data[: len(data) - len(data) % 2], utf16), utf16, []
+    check_text(data)
     try:
         return data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as e:

@@ -45,7 +45,9 @@ _BIB_TYPES = {
     "conference-paper": "inproceedings",
     "preprint": "misc",
     "book": "book",
-    "chapter": "incollection",
+    "book-chapter": "incollection",
+    "dataset": "misc",
+    "letter": "article",
     "thesis": "phdthesis",
     "report": "techreport",
 }
@@ -60,7 +62,9 @@ _RIS_TYPES = {
     "conference-paper": "CONF",
     "preprint": "UNPB",
     "book": "BOOK",
-    "chapter": "CHAP",
+    "book-chapter": "CHAP",
+    "dataset": "DATA",
+    "letter": "JOUR",
     "thesis": "THES",
     "report": "RPRT",
 }
@@ -302,7 +306,9 @@ CSL_TYPES = {
     "conference-paper": "paper-conference",
     "preprint": "article",  # what Zotero writes for its preprints
     "book": "book",
-    "chapter": "chapter",
+    "book-chapter": "chapter",
+    "dataset": "dataset",
+    "letter": "article-journal",
     "thesis": "thesis",
     "report": "report",
 }

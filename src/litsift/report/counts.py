@@ -183,7 +183,7 @@ def _identified(
         if len(found) > keep:
             reasons = _joined_by(c, _anchors(c, split, arm_of, new, kinds))
             for m in found[keep:]:
-                method = dedup.link_method(reasons.get(m.key, ""))
+                method = dedup.link_method(*reasons.get(m.key, ("", "")))
                 why[method] = why.get(method, 0) + 1
     return tuple(sorted(identified)), duplicates, cross, why
 
@@ -206,19 +206,20 @@ def _anchors(
     return {own[0].key} if own else set()
 
 
-def _joined_by(c: Cluster, anchors: set[str]) -> dict[str, str]:
-    """Member key -> the reason of the link that joined it, walking out from `anchors`."""
-    near: dict[str, list[tuple[str, str]]] = {}
+def _joined_by(c: Cluster, anchors: set[str]) -> dict[str, tuple[str, str]]:
+    """Member key -> the reason and rule of the link that joined it, walking out from
+    `anchors`."""
+    near: dict[str, list[tuple[str, str, str]]] = {}
     for link in c.links:
-        near.setdefault(link.a, []).append((link.b, link.reason))
-        near.setdefault(link.b, []).append((link.a, link.reason))
-    reached = dict.fromkeys(anchors, "")
+        near.setdefault(link.a, []).append((link.b, link.reason, link.rule))
+        near.setdefault(link.b, []).append((link.a, link.reason, link.rule))
+    reached = dict.fromkeys(anchors, ("", ""))
     queue = deque(sorted(anchors))
     while queue:
         key = queue.popleft()
-        for other, reason in sorted(near.get(key, ())):
+        for other, reason, rule in sorted(near.get(key, ())):
             if other not in reached:
-                reached[other] = reason
+                reached[other] = (reason, rule)
                 queue.append(other)
     return reached
 

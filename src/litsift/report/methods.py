@@ -136,6 +136,9 @@ def _search_sentence(r: Mapping[str, Any]) -> str:
     if r.get("status") == "translated":  # a string litsift printed, searched by hand
         found = f"searched through the database's own interface; export imported as {r['source']}"
         return f"{where} was searched on {when} with the string \u201c{query}\u201d ({found})"
+    if snap := r.get("snapshot"):  # a local snapshot: its release, and the query as written
+        where = f"{where} (release {snap.get('release_date')}, {snap.get('engine')})"
+        query = r.get("query_written") or query
     hits, got = int(r.get("hits") or 0), int(r.get("retrieved") or 0)
     found = f"{plural(hits, 'hit')}, {plural(got, 'record')} retrieved"
     return f"{where} was searched on {when} with the query \u201c{query}\u201d ({found})"

@@ -179,6 +179,7 @@ def render_report(data: ReportData, template_dirs: Sequence[Path] = ()) -> dict[
         "plots": svgs,
         "kb": data.kb,
         "kb_years": sorted({e.year for e in data.kb}),
+        "kb_index": _kb_index(data),
         "tag_sources": _tag_sources(data.included),
     }
     files[out / "index.html"] = env.get_template("report.html.j2").render(**context)
@@ -186,6 +187,22 @@ def render_report(data: ReportData, template_dirs: Sequence[Path] = ()) -> dict[
     files[out / "checklists.html"] = env.get_template("checklists.html.j2").render(**context)
     files[Path("included.bib")] = data.included_bibtex
     return {str(path): content for path, content in files.items()}
+
+
+def _kb_index(data: ReportData) -> str:
+    """The knowledge base's search index as JSON safe inside a <script> element."""
+    import json
+
+    from litsift import kbsearch, textnorm
+
+    tx = data.taxonomy
+    labels = {c.id: c.label for c in tx.classes} | {f.id: f.label for f in tx.families}
+    index = kbsearch.Index.build(
+        [kbsearch.from_entry(e, labels) for e in data.kb],
+        textnorm.Synonyms.from_phrases(tx.synonyms),
+    )
+    text = json.dumps(index.index_data(), ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _tag_sources(rows: Sequence[IncludedRow]) -> dict[str, int]:

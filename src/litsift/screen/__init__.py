@@ -8,11 +8,12 @@ agreement statistics and the problems `litsift check` reports.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from litsift.errors import InputError
+from litsift.gcpause import paused
 from litsift.models import Protocol, Record, Screening, Stage, StopRule, Verdict
 from litsift.screen import eligibility
 from litsift.screen.agreement import AgreementReport, Estimate
@@ -152,14 +153,30 @@ def tally(statuses: Mapping[str, RecordStatus]) -> ScreeningCounts:
     )
 
 
-def screen(records: Sequence[Record], protocol: Protocol, state: ScreeningState) -> ScreeningResult:
-    """The pure screening stage over deduplicated (canonical) records."""
-    ineligible = eligibility.apply(list(records), protocol.eligibility)
+def screen(
+    records: Sequence[Record],
+    protocol: Protocol,
+    state: ScreeningState,
+    member_years: Mapping[str, Collection[int]] | None = None,
+) -> ScreeningResult:
+    """The pure screening stage over deduplicated (canonical) records; `member_years`
+    gives the years of each cluster's members, which the year rule judges a study by."""
+    with paused():  # one status per record: no cycles, and collections cost seconds at 50k
+        return _screen(records, protocol, state, member_years)
+
+
+def _screen(
+    records: Sequence[Record],
+    protocol: Protocol,
+    state: ScreeningState,
+    member_years: Mapping[str, Collection[int]] | None,
+) -> ScreeningResult:
+    ineligible = eligibility.apply(list(records), protocol.eligibility, member_years)
     ids = sorted({r.id for r in records})
     combined = {stage.value: _combine_stage(state, stage, protocol) for stage in Stage}
     statuses = {rid: _status(rid, ineligible, combined) for rid in ids}
     issues = list(state.problems)
-    issues += _decision_issues(state, protocol, set(ids), statuses)
+    issues += _decision_issues(state, set(ids), statuses)
     issues += _status_issues(statuses, combined)
     agree = {stage.value: _agreement(state, stage, set(ids) - set(ineligible)) for stage in Stage}
     sequence = _screening_sequence(state, statuses)
@@ -242,7 +259,8 @@ def criteria_header(protocol: Protocol, stage: Stage) -> str:
     verdicts = "include | exclude | maybe" + (
         " | not-retrieved" if stage is Stage.FULL_TEXT else ""
     )
-    lines = [f"fill in decision ({verdicts}) and, to exclude, reason (a criterion code)"]
+    codes = ", ".join(protocol.exclusion_codes(stage))
+    lines = [f"fill in decision ({verdicts}) and, to exclude, reason (one of {codes})"]
     lines += [
         f"{c.code} ({c.kind.value}): {c.text}"
         for c in protocol.criteria
@@ -276,11 +294,16 @@ def next_batch(
     stage: Stage,
     n: int = 50,
     seed: int = 0,
+    result: ScreeningResult | None = None,
+    features: Callable[..., object] | None = None,
 ) -> list[dict]:
-    """The next `n` entries for a reviewer, most relevant first, with their context."""
+    """The next `n` entries for a reviewer, most relevant first, with their context.
+    `result` is `screen(records, protocol, state)` when the caller has it already;
+    `features` computes the ranker's features (`prioritise.vectorise`, maybe cached)."""
     if reviewer not in {r.id for r in protocol.reviewers}:
         raise InputError("review.yaml", f"reviewer {reviewer!r} is not declared in reviewers")
-    result = screen(records, protocol, state)
+    if result is None:
+        result = screen(records, protocol, state)
     pool = set(candidates(result, state, protocol, reviewer, stage))
     if not pool:
         return []
@@ -290,9 +313,12 @@ def next_batch(
         [protocol.question] + [c.text for c in protocol.criteria if c.kind.value == "include"]
     )
     if protocol.screening.prioritise:
-        from litsift.screen.prioritise import rank  # scikit-learn: only when ranking
+        # scikit-learn: only when ranking
+        from litsift.screen.prioritise import rank, vectorise
 
-        ranked = [(rid, s) for rid, s in rank(relevant, labels, query=query, seed=seed)]
+        ranked = list(
+            rank(relevant, labels, query=query, seed=seed, features=features or vectorise)
+        )
     else:
         ranked = [(rid, None) for rid in sorted(pool)]
     ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]
@@ -364,7 +390,7 @@ def _status(
 
 
 def _decision_issues(
-    state: ScreeningState, protocol: Protocol, ids: set[str], statuses: Mapping[str, RecordStatus]
+    state: ScreeningState, ids: set[str], statuses: Mapping[str, RecordStatus]
 ) -> list[str]:
     issues = []
     ft_allowed = {
@@ -386,11 +412,6 @@ def _decision_issues(
                 issues.append(
                     f"{where}: full-text decision for {e.written_id}, which is not "
                     "included at title/abstract"
-                )
-            if e.decision is Verdict.EXCLUDE and not e.reason:
-                issues.append(
-                    f"{where}: exclusion of {e.written_id} has no reason (one of "
-                    f"{', '.join(protocol.exclusion_codes())})"
                 )
     return issues
 

@@ -3,11 +3,14 @@
 A record a rule rejects is "ineligible by automation tools" (its own PRISMA 2020 box), with
 the rule that fired. Missing data never makes a record ineligible, except where a rule asks
 for the field itself (require_title, require_abstract): a record without a year or a
-language passes the year and language rules and goes to a human.
+language passes the year and language rules and goes to a human. The year rule judges a
+study by all its copies: a 2023 preprint whose version of record came out in 2024 is
+within 2017-2023 (the cluster's other years are passed as `other_years`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,8 +42,13 @@ def language_code(value: str) -> str:
     return language(text) or text
 
 
-def check(record: Record, rules: Eligibility) -> Ineligible | None:
-    """The first rule the record fails, or None when it is eligible."""
+def check(
+    record: Record, rules: Eligibility, other_years: Collection[int] = ()
+) -> Ineligible | None:
+    """The first rule the record fails, or None when it is eligible.
+
+    `other_years` are the years of the record's other copies (the members of its
+    cluster): the year rule fails only when no copy is within the range."""
     if rules.require_title and not (record.title or "").strip():
         return Ineligible(Rule.TITLE, "no title")
     if rules.require_abstract and not (record.abstract or "").strip():
@@ -50,6 +58,7 @@ def check(record: Record, rules: Eligibility) -> Ineligible | None:
         years is not None
         and record.year is not None
         and not years.start <= record.year <= years.end
+        and not any(years.start <= y <= years.end for y in other_years)
     ):
         return Ineligible(Rule.YEARS, f"year {record.year} outside {years.start}-{years.end}")
     if rules.languages and record.language:
@@ -65,11 +74,16 @@ def check(record: Record, rules: Eligibility) -> Ineligible | None:
     return None
 
 
-def apply(records: list[Record] | tuple[Record, ...], rules: Eligibility) -> dict[str, Ineligible]:
-    """Ineligible records by id (eligible records are absent)."""
+def apply(
+    records: list[Record] | tuple[Record, ...],
+    rules: Eligibility,
+    other_years: Mapping[str, Collection[int]] | None = None,
+) -> dict[str, Ineligible]:
+    """Ineligible records by id (eligible records are absent); `other_years` gives, by
+    record id, the years of its other copies (see `check`)."""
     out: dict[str, Ineligible] = {}
     for record in records:
-        verdict = check(record, rules)
+        verdict = check(record, rules, (other_years or {}).get(record.id, ()))
         if verdict is not None:
             out[record.id] = verdict
     return out

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -120,23 +120,27 @@ def _as_terms(terms: list[str]) -> list[str]:
     return terms
 
 
-def features(
-    texts: Sequence[str], keywords: Sequence[Sequence[str]], model: Model = DEFAULT
+def feature_matrices(
+    texts: Sequence[str],
+    keywords: Sequence[Sequence[str]],
+    model: Model = DEFAULT,
+    tfidf: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
 ) -> list[sparse.csr_matrix | np.ndarray]:
     """The feature matrices the model learns from, one learner each (see `scores`).
 
-    `texts` are title + abstract per row, `keywords` the row's keywords (may be empty).
+    `texts` are title + abstract per row, `keywords` the row's keywords (may be empty);
+    `tfidf` computes TF-IDF features as `vectorise` does (a caller may cache them).
     """
     joined = [
         f"{t} {'; '.join(k)}".strip() if model.keywords and k else t
         for t, k in zip(texts, keywords, strict=True)
     ]
-    x = vectorise(joined, model)
+    x = tfidf(joined, model)
     if model.keyword_block and any(keywords):
         x = sparse.hstack([x, keyword_features(keywords, model.keyword_block)], format="csr")
     out: list[sparse.csr_matrix | np.ndarray] = [x]
     if model.blend and model.keywords and any(keywords):
-        out.append(vectorise(texts, model))
+        out.append(tfidf(texts, model))
     if model.partner == "wordllama":
         from litsift.screen.embed import embed
 
@@ -234,18 +238,21 @@ def rank(
     query: str = "",
     seed: int = 0,
     model: Model = DEFAULT,
+    features: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
 ) -> list[tuple[str, float]]:
     """Undecided records, most relevant first, with their score.
 
     `decisions` maps record id -> included?; `query` (e.g. the review question) ranks the
     records while there is no decision of both kinds; `seed` draws the presumed exclusions
-    (when the model uses them). Ties keep the records' id order.
+    (when the model uses them). Ties keep the records' id order. `features` computes the
+    texts' features as `vectorise` does (a caller may cache them: store.cache).
     """
     ordered = sorted(records, key=lambda r: r.id)
     extra = [query] if query else []
     plain = replace(model, keywords=False)
     texts = [record_text(r, plain) for r in ordered] + extra
-    xs = features(texts, [r.keywords for r in ordered] + [()] * len(extra), model)
+    keywords = [r.keywords for r in ordered] + [()] * len(extra)
+    xs = feature_matrices(texts, keywords, model, features)
     x = xs[0]
     index = {r.id: i for i, r in enumerate(ordered)}
     done = np.array(sorted(index[rid] for rid in decisions if rid in index), dtype=int)
@@ -430,7 +437,7 @@ def simulate(
     stop = stop or StopRule()
     start = time.perf_counter()
     priors = priors or choose_priors(data.labels, seed)
-    x = features(data.texts, data.keyword_lists(), model)
+    x = feature_matrices(data.texts, data.keyword_lists(), model)
     n = len(data.labels)
     order = complete(replay(x, data.labels, priors, seed, model), n, priors)
     found = data.labels[order]

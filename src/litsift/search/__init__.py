@@ -9,14 +9,15 @@ already retrieved changes.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
-from litsift import importers
+from litsift import importers, progress
 from litsift.errors import InputError, SearchError
 from litsift.ids import normalise_doi
 from litsift.models import CitationLimits, KBEntry, Record
@@ -32,6 +33,7 @@ from litsift.search.executor import (
 from litsift.search.lint import Finding, lint_query_text
 from litsift.search.query import Query
 from litsift.search.relax import Vocabulary
+from litsift.search.snapshot import adapter as snapshots
 from litsift.search.sources import get_source
 from litsift.search.sources.base import ApiSource, Page, Request, Untranslatable
 from litsift.search.sources.citations import (
@@ -47,6 +49,7 @@ from litsift.search.translate import DatabaseString
 from litsift.store import Review
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
 
 CITATIONS = "citations"
 TRANSLATED = searchlog.TRANSLATED
@@ -91,8 +94,8 @@ def review_queries(review: Review) -> list[Query]:
 
 
 def api_sources(review: Review, names: Iterable[str] | None = None) -> list[ProtocolSource]:
-    """review.yaml sources with `api:` set, optionally only the named ones."""
-    available = [s for s in review.protocol.sources if s.api]
+    """review.yaml sources with `api:` or a database `snapshot:`, optionally only the named."""
+    available = [s for s in review.protocol.sources if s.api or snapshots.is_database(s)]
     if names is None:
         return available
     wanted = list(names)
@@ -101,7 +104,7 @@ def api_sources(review: Review, names: Iterable[str] | None = None) -> list[Prot
     if unknown:
         raise SearchError(
             f"unknown search source {', '.join(unknown)} (review.yaml sources "
-            f"with api: {', '.join(sorted(known)) or 'none'})"
+            f"with api: or snapshot: {', '.join(sorted(known)) or 'none'})"
         )
     return [s for s in available if s.name in wanted]
 
@@ -111,17 +114,12 @@ def lint_queries(review: Review, sources: Iterable[str] | None = None) -> list[F
     dialects = [
         d
         for src in api_sources(review, sources)
-        if (d := get_source(src.api or "").dialect) is not None
+        if src.api and (d := get_source(src.api).dialect) is not None
     ]
     unique = list({d.name: d for d in dialects}.values())
     findings = []
-    for rel in review.protocol.queries:
-        path = review.root / rel
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise InputError(path, f"cannot read: {e.strerror or e}") from e
-        findings += lint_query_text(review.rel(path), text, unique)
+    for where, text in review.query_texts():
+        findings += lint_query_text(where, text, unique)
     return findings
 
 
@@ -140,6 +138,9 @@ def explain(
     logged = _replayed_expansions(review)
     for query in review_queries(review):
         for src in api_sources(review, sources):
+            if src.snapshot:
+                out.append(snapshots.explain_row(src, query))
+                continue
             api = get_source(src.api or "")
             row: dict[str, Any] = {"source": src.name, "platform": api.platform}
             row["query"] = query.name
@@ -169,7 +170,7 @@ def citation_plan(
     limits = limits or review.protocol.search.citations
     chased = [s for s in seeds if s.doi or s.arxiv_id]
     searches = citation_searches(chased, [])
-    return {
+    plan: dict[str, Any] = {
         "seeds offered": len(seeds),
         "seeds chased": len(chased),
         "seeds without DOI or arXiv id": len(seeds) - len(chased),
@@ -182,13 +183,19 @@ def citation_plan(
             "Semantic Scholar: /paper/{DOI:...|ARXIV:...}/references and /citations",
         ],
         "example requests": [s.first.display() for s in searches[:2]],
-        "limits": citation_limits_text(limits, review.protocol),
     }
+    chaser = review.protocol.source(CITATIONS)
+    if chaser is not None and chaser.snapshot is not None:
+        plan |= snapshots.citation_plan(chaser)
+    return {**plan, "limits": citation_limits_text(limits, review.protocol)}
 
 
 def translation_sources(review: Review, key: str) -> list[ProtocolSource]:
     """review.yaml sources searched by hand with the `--translate key` string."""
     return [s for s in review.protocol.sources if s.translate == key]
+
+
+HAND_SEARCH_REASON = "does not match the review's queries"  # a hand-searched record left out
 
 
 def filter_hand_search(
@@ -197,7 +204,7 @@ def filter_hand_search(
     """An export of a database searched by hand, keeping what the review's queries match
     (the string printed for that database is broader than the query)."""
     reason = (
-        f"does not match the review's queries ({', '.join(q.name for q in queries)}); "
+        f"{HAND_SEARCH_REASON} ({', '.join(q.name for q in queries)}); "
         f"the {target} string is broader, litsift applies the query itself"
     )
     return importers.keep_matching(result, export_judge(queries), reason)
@@ -292,6 +299,20 @@ def page_through(
     cap: int | None,
 ) -> _Outcome:
     """Follow a search's pages to the end (or the cap); each record kept once."""
+    with progress.task(f"search {parse_as}") as task:
+        return _page_through(executor, source, first, parse_as, entry, settings, cap, task)
+
+
+def _page_through(
+    executor: Executor,
+    source: ApiSource,
+    first: Request,
+    parse_as: str,
+    entry: searchlog.SourceEntry,
+    settings: Settings,
+    cap: int | None,
+    task: progress.Task,
+) -> _Outcome:
     out = _Outcome()
     request: Request | None = first
     while request is not None:
@@ -302,6 +323,7 @@ def page_through(
             source, request, parse_as, _check_not_empty(len(out.records))
         )
         out.pages += 1
+        task.advance()
         if out.hits is None:
             out.hits = page.total
         for record in page.records:
@@ -481,6 +503,30 @@ def _with_protocol(settings: Settings, review: Review) -> Settings:
     )
 
 
+def _holding_lock(
+    search: Callable[Concatenate[Review, _P], SearchReport],
+) -> Callable[Concatenate[Review, _P], SearchReport]:
+    """A search holds the review's write lock; under it, the log of a search that was
+    killed part-way (still `status: running`) is marked interrupted."""
+
+    @functools.wraps(search)
+    def locked(review: Review, *args: _P.args, **kwargs: _P.kwargs) -> SearchReport:
+        with review.lock():
+            for path in review.search.mark_interrupted():
+                log.warning("%s: an earlier search was interrupted", review.rel(path))
+            try:
+                return search(review, *args, **kwargs)
+            except KeyboardInterrupt:
+                review.search.mark_interrupted()
+                raise
+            except BaseException as e:  # the log says how the search ended, then it goes on
+                review.search.mark_interrupted("failed", str(e) or type(e).__name__)
+                raise
+
+    return locked
+
+
+@_holding_lock
 def run_search(
     review: Review,
     *,
@@ -563,10 +609,10 @@ def _run_queries(
     queries = review_queries(review)
     chosen = api_sources(review, sources)
     if not chosen:
-        raise SearchError("no review.yaml source has `api:` set; nothing to search")
+        raise SearchError("no review.yaml source has `api:` or `snapshot:` set; nothing to search")
     # sources that truncate natively go first: their records feed the vocabulary that
-    # expands wildcards for the sources that cannot truncate
-    chosen.sort(key=lambda src: get_source(src.api or "").needs_vocabulary)
+    # expands wildcards for the sources that cannot truncate (a snapshot needs none)
+    chosen.sort(key=lambda src: bool(src.api) and get_source(src.api).needs_vocabulary)
     vocab = (
         vocabulary
         if vocabulary is not None
@@ -576,6 +622,13 @@ def _run_queries(
     per_source: dict[str, list[Record]] = {}
     failures: list[str] = []
     for src in chosen:
+        if src.snapshot:
+            kept, failed = snapshots.run_queries(review, src, queries, run)
+            per_source.setdefault(src.name, []).extend(kept)
+            vocab.add(kept)
+            failures += failed
+            review.search.write_log(run)
+            continue
         for query in queries:
             fixed = logged.get((src.name, query.name))
             v = Vocabulary(vocab.counts, fixed) if fixed is not None else vocab
@@ -681,6 +734,9 @@ def _run_citations(
             "citation chasing needs included studies with a DOI or arXiv id (screening "
             f"decisions or {review.rel(review.kb.folder)}/*.yaml); none found"
         )
+    chaser = review.protocol.source(CITATIONS)
+    if chaser is not None and chaser.snapshot is not None:
+        return snapshots.run_citations(review, chaser, seeds, run)
     records: dict[str, Record] = {}
     failures: list[str] = []
     work_ids: list[str] = []

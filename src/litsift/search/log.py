@@ -67,6 +67,8 @@ class SourceEntry:
     dropped: dict[str, int] = field(default_factory=dict)
     # wildcard stem -> the words it was expanded to (a replay sends the same request)
     expansions: dict[str, list[str] | None] = field(default_factory=dict)
+    # a local snapshot search: release date, engine, format, path, seconds taken
+    snapshot: dict[str, Any] | None = None
 
 
 @dataclass
@@ -93,4 +95,6 @@ class RunLog:
                 del data[key]
         for entry in entries:
             entry["wait_seconds"] = round(entry["wait_seconds"], 3)
+            if entry["snapshot"] is None:
+                del entry["snapshot"]
         return {"schema_version": data.pop("schema_version"), **data, "sources": entries}

@@ -22,6 +22,7 @@ from pydantic import Field, StrictStr, ValidationError
 from litsift.errors import InputError
 from litsift.ids import fold
 from litsift.models import Frozen, Record, YearRange
+from litsift.vocab import DocType
 from litsift.yamlio import read_yaml, validation_error
 
 
@@ -31,26 +32,6 @@ class Scope(StrEnum):
     TITLE = "title"
     ABSTRACT = "abstract"
     TITLE_ABSTRACT = "title-abstract"
-
-
-class DocType(StrEnum):
-    """Normalised document types: every source maps its own types onto these."""
-
-    ARTICLE = "article"
-    CONFERENCE_PAPER = "conference-paper"
-    PREPRINT = "preprint"
-    BOOK = "book"
-    BOOK_CHAPTER = "book-chapter"
-    REVIEW = "review"
-    THESIS = "thesis"
-    DATASET = "dataset"
-    REPORT = "report"
-    EDITORIAL = "editorial"
-    ERRATUM = "erratum"
-    RETRACTION = "retraction"
-    BOOK_REVIEW = "book-review"
-    LETTER = "letter"
-    OTHER = "other"
 
 
 _SCOPE_PREFIXES = {

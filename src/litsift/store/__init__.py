@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from litsift.errors import InputError
 from litsift.models import MetaAnalysis, Protocol, Taxonomy
-from litsift.yamlio import item_lines, load_model
+from litsift.yamlio import item_lines, load_model, read_yaml
 
 if TYPE_CHECKING:
     from litsift.search.query import Query
@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from litsift.store.dedup import DedupStore
     from litsift.store.imports import ImportsStore
     from litsift.store.kb import KBStore
+    from litsift.store.lock import ReviewLock
     from litsift.store.screening import ScreeningStore
     from litsift.store.search import SearchStore
     from litsift.store.tags import TagsStore
+    from litsift.store.unread import Unread
     from litsift.store.versions import VersionsStore
 
 PROTOCOL_FILE = "review.yaml"
@@ -46,17 +48,23 @@ DATA = "data"
 TEMPLATES = "templates"
 
 
-def load_query(path: Path) -> Query:
-    """One query file, parsed (errors name the file, line and column)."""
-    from litsift.search.query import parse_query_file
-
+def read_query_text(path: Path) -> str:
+    """A query file's text (a missing or undecodable file names itself)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise InputError(path, "file not found") from e
     except UnicodeDecodeError as e:
         raise InputError(path, f"not UTF-8 text ({e.reason})") from e
-    return parse_query_file(path, text)
+    except OSError as e:
+        raise InputError(path, f"cannot read: {e.strerror or e}") from e
+
+
+def load_query(path: Path) -> Query:
+    """One query file, parsed (errors name the file, line and column)."""
+    from litsift.search.query import parse_query_file
+
+    return parse_query_file(path, read_query_text(path))
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,21 @@ class Review:
     def protocol(self) -> Protocol:
         return load_model(self.protocol_path, Protocol)
 
+    def protocol_line(self, *loc: str | int) -> int | None:
+        """The review.yaml line of the value at `loc` ("sources", 0, "snapshot", "path")."""
+        _, lines = read_yaml(self.protocol_path)
+        return lines.line(loc)
+
     @cached_property
     def taxonomy(self) -> Taxonomy:
         return load_model(self.root / self.protocol.taxonomy, Taxonomy)
+
+    def query_texts(self) -> list[tuple[str, str]]:
+        """(path relative to the review, text) of each query file review.yaml lists."""
+        return [
+            (self.rel(self.root / rel), read_query_text(self.root / rel))
+            for rel in self.protocol.queries
+        ]
 
     def queries(self) -> list[Query]:
         """The queries review.yaml lists, parsed (errors name file, line and column)."""
@@ -115,6 +135,46 @@ class Review:
         model = load_model(path, MetaAnalysis)
         lines = item_lines(path, "studies")
         return self.rel(path), tuple(zip(model.studies, lines, strict=True))
+
+    def lock(self, timeout: float = 0.0) -> ReviewLock:
+        """The review's write lock: every command that writes the review holds it
+        (`with review.lock(): ...`; it nests, and a killed holder frees it)."""
+        from litsift.store.lock import ReviewLock
+
+        return ReviewLock(self.root, timeout=timeout)
+
+    def unread(self) -> list[Unread]:
+        """Every file under data/ that litsift does not read: errors where decisions or
+        answers would be missed, warnings otherwise (see store/unread.py)."""
+        from litsift.store import unread
+
+        stores = {
+            s.folder: s
+            for s in (
+                self.imports,
+                self.search,
+                self.dedup,
+                self.screening,
+                self.audit,
+                self.tags,
+                self.kb,
+                self.versions,
+            )
+        }
+        declared = {(self.root / self.protocol.taxonomy).resolve()}
+        if self.protocol.meta_analysis:
+            declared.add((self.root / self.protocol.meta_analysis).resolve())
+        out: list[Unread] = []
+        for path in unread.visible(self.data):
+            if path in stores:
+                out += stores[path].unread()
+            elif path.resolve() in declared or unread.is_doc(path):
+                continue
+            elif path.is_file() and path.suffix.lower() == ".yml":
+                out.append(unread.yml(path))
+            else:
+                out.append(unread.other(path, "litsift does not read it"))
+        return out
 
     # ----------------------------------------------------------------- folders
 

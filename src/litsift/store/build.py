@@ -24,7 +24,7 @@ from litsift.fileio import atomic_write, atomic_write_text
 from litsift.store.cache import StageCache
 
 if TYPE_CHECKING:
-    from litsift.dedup.core import Cluster
+    from litsift.dedup.core import Cluster, Link
     from litsift.store import Review
 
 FOLDER = "build"
@@ -55,11 +55,10 @@ def load_previous_members(path: Path) -> dict[str, tuple[str, str]]:
     return {m.key: (c.id, m.record_id) for c in _clusters(path) for m in c.members}
 
 
-def load_previous_links(path: Path) -> dict[frozenset[str], tuple[str, float]]:
-    """{member keys: (reason, score)} of every link of the earlier run, to replay them as made."""
-    return {
-        frozenset((lk.a, lk.b)): (lk.reason, lk.score) for c in _clusters(path) for lk in c.links
-    }
+def load_previous_links(path: Path) -> dict[frozenset[str], Link]:
+    """{member keys: link} of every link of the earlier run, to replay them as made (with
+    the rule and the field weights they were made with)."""
+    return {frozenset((lk.a, lk.b)): lk for c in _clusters(path) for lk in c.links}
 
 
 class BuildStore:
@@ -80,7 +79,7 @@ class BuildStore:
         """Member key -> (cluster id, record id) of the last run ({} on a fresh clone)."""
         return load_previous_members(self.clusters)
 
-    def previous_links(self) -> dict[frozenset[str], tuple[str, float]]:
+    def previous_links(self) -> dict[frozenset[str], Link]:
         return load_previous_links(self.clusters)
 
     def write_clusters(self, clusters: Sequence[Cluster]) -> Path:

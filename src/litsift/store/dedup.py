@@ -8,7 +8,8 @@ blanking or flipping an answer undoes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,9 @@ from pydantic import StrictFloat, StrictInt, StrictStr, field_validator
 
 from litsift.dedup.core import ANSWERS, DedupResult, UncertainPair
 from litsift.errors import InputError
+from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Frozen, Record
+from litsift.store.unread import Unread, scan
 from litsift.yamlio import dump_yaml, item_lines, load_list
 
 if TYPE_CHECKING:
@@ -88,20 +91,82 @@ def load_answers(path: Path) -> dict[frozenset[str], str]:
     return answers
 
 
+@dataclass(frozen=True)
+class PairPlan:
+    """What a run does with its uncertain pairs: at most `cap` pairs go to pairs.yaml (the
+    likeliest duplicates first); the rest are kept apart by rule."""
+
+    new: tuple[UncertainPair, ...]  # to append, highest score first
+    waiting: tuple[int, ...]  # lines of unanswered pairs in the file still uncertain
+    by_rule: int  # uncertain pairs over the cap: kept apart, never asked
+    cap: int
+
+    @property
+    def awaiting(self) -> int:
+        """Pairs a reviewer must answer: unanswered in the file, or about to be written."""
+        return len(self.new) + len(self.waiting)
+
+    def describe(self) -> str:
+        text = f"{self.awaiting} await an answer in data/{FOLDER}/{PAIRS}"
+        if self.by_rule:
+            text += f", {self.by_rule} kept apart by rule (over the cap of {self.cap} pairs)"
+        return text
+
+
+def plan_pairs(
+    uncertain: Sequence[UncertainPair], entries: Sequence[tuple[PairEntry, int]], cap: int
+) -> PairPlan:
+    """Rank the uncertain pairs not yet in the file (highest score first: the rule keeps
+    them apart, so those are where it most likely errs) and keep what fits under the cap."""
+    present = {frozenset((e.a, e.b)): (e, line) for e, line in entries}
+    waiting = sorted(
+        present[key][1]
+        for p in uncertain
+        if (key := frozenset((p.a, p.b))) in present and not present[key][0].answer
+    )
+    fresh = sorted(
+        (p for p in uncertain if frozenset((p.a, p.b)) not in present),
+        key=lambda p: (-p.score, p.a, p.b),
+    )
+    room = max(cap - len(entries), 0)
+    return PairPlan(tuple(fresh[:room]), tuple(waiting), len(fresh) - min(room, len(fresh)), cap)
+
+
+def unknown_ids(
+    path: Path, entries: Sequence[tuple[PairEntry, int]], known: Collection[str]
+) -> list[InputError]:
+    """An error for every answered pair naming a record id no source holds."""
+    errors = []
+    for entry, line in entries:
+        missing = [rid for rid in (entry.a, entry.b) if rid not in known]
+        if entry.answer and missing:
+            errors.append(
+                InputError(
+                    path,
+                    f"answer for {entry.a} / {entry.b} names unknown record id {missing[0]!r} "
+                    "(no import or search holds it; correct the id or remove the entry)",
+                    line,
+                )
+            )
+    return errors
+
+
 def append_uncertain(
     path: Path, pairs: Sequence[UncertainPair], records: Mapping[str, Record]
 ) -> int:
-    """Append pairs not yet in the file, with both records' details; returns how many."""
+    """Append pairs not yet in the file, with both records' details; returns how many.
+
+    The file is replaced atomically with its old bytes and the new pairs, and only if the
+    reviewer did not save it in the meantime (ChangedError otherwise)."""
+    old = read_or_empty(path)
     present = {frozenset((e.a, e.b)) for e, _ in read_entries(path)}
     new = [p for p in pairs if frozenset((p.a, p.b)) not in present]
     if not new:
         return 0
     text = "".join(dump_yaml([_entry(p, records)]) for p in new)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.read_text(encoding="utf-8") if path.is_file() else ""
-    prefix = HEADER if not existing else ("" if existing.endswith("\n") else "\n")
-    with path.open("a", encoding="utf-8") as out:
-        out.write(prefix + text)
+    existing = old or b""
+    prefix = HEADER if not existing else ("" if existing.endswith(b"\n") else "\n")
+    atomic_write(path, existing + (prefix + text).encode("utf-8"), unchanged=old)
     return len(new)
 
 
@@ -127,19 +192,33 @@ class DedupStore:
         self.folder = review.data / FOLDER
         self.pairs = self.folder / PAIRS
 
+    def unread(self) -> list[Unread]:
+        """Files under data/dedup/ that no run reads (answers elsewhere are errors)."""
+        return scan(self.folder, [self.pairs], yaml_is_error=True, what=f"answers go in {PAIRS}")
+
     def answers(self) -> dict[frozenset[str], str]:
         return load_answers(self.pairs)
 
     def entries(self) -> list[tuple[PairEntry, int]]:
         return read_entries(self.pairs)
 
+    def plan(self, uncertain: Sequence[UncertainPair], cap: int) -> PairPlan:
+        return plan_pairs(uncertain, self.entries(), cap)
+
+    def unknown_ids(self, known: Collection[str]) -> list[InputError]:
+        """Answers naming a record id that no import or search holds."""
+        return unknown_ids(self.pairs, self.entries(), known)
+
     def append(self, pairs: Sequence[UncertainPair], records: Mapping[str, Record]) -> int:
         return append_uncertain(self.pairs, pairs, records)
 
-    def record_uncertain(self, result: DedupResult, records: Sequence[Record]) -> int:
-        """Append the run's uncertain pairs not yet in the file, each with both records'
-        details (a pair's side may be a record or a whole cluster); returns how many."""
-        if not result.uncertain:
+    def record_uncertain(
+        self, pairs: Sequence[UncertainPair], result: DedupResult, records: Sequence[Record]
+    ) -> int:
+        """Append those of the run's uncertain `pairs` not yet in the file (the plan's new
+        ones), each with both records' details (a pair's side may be a record or a whole
+        cluster); returns how many."""
+        if not pairs:
             return 0
         by_id = {r.id: r for r in records} | {c.id: c.canonical for c in result.clusters}
-        return self.append(result.uncertain, by_id)
+        return self.append(pairs, by_id)

@@ -14,6 +14,7 @@ from litsift import ids
 from litsift.errors import InputError
 from litsift.kb_eval import EvalSet, check_labels
 from litsift.models import KBEntry, Taxonomy
+from litsift.store.unread import Unread, scan
 from litsift.yamlio import load_model, read_yaml
 
 if TYPE_CHECKING:
@@ -34,12 +35,24 @@ class KBStore:
     def entry_file(self, key: str) -> Path:
         return self.folder / f"{key}.yaml"
 
+    def unread(self) -> list[Unread]:
+        """Files under data/kb/ that litsift does not read (a `.yml` entry is an error)."""
+        eval_folder = self.eval_file.parent
+        entries = [*self.folder.glob("*.yaml"), eval_folder]
+        return scan(self.folder, entries, yaml_is_error=True) + scan(
+            eval_folder, [self.eval_file], yaml_is_error=True
+        )
+
     def entries(self, *, validate: bool = True) -> list[KBEntry]:
         """Every entry, sorted by key. With `validate` (what the review itself needs), the
         key must be the file name, labels taxonomy ids, and identifiers written bare."""
         if not validate:
             return [load_model(p, KBEntry) for p in sorted(self.folder.glob("*.yaml"))]
-        return load_entries(self.folder, self.review.taxonomy)
+        entries = load_entries(self.folder, self.review.taxonomy)
+        check_indicator_terms(
+            self.review.root / self.review.protocol.taxonomy, self.review.taxonomy, entries
+        )
+        return entries
 
     def eval_set(self, taxonomy: Taxonomy | None = None) -> EvalSet:
         """The tagger's evaluation set, its labels checked against the taxonomy."""
@@ -52,6 +65,19 @@ def load_eval_set(path: Path, taxonomy: Taxonomy) -> EvalSet:
     _, lines = read_yaml(path)
     check_labels(path, eval_set, taxonomy, lines)
     return eval_set
+
+
+def check_indicator_terms(path: Path, taxonomy: Taxonomy, entries: list[KBEntry]) -> None:
+    """Refuse a taxonomy whose indicator terms name a study of the knowledge base."""
+    from litsift.tag.names import study_name_terms
+
+    found = study_name_terms(taxonomy, entries)
+    if found:
+        first = found[0]
+        _, lines = read_yaml(path)
+        line = lines.line((first.kind, first.index, "indicators", first.term_index))
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise InputError(path, first.message() + more, line)
 
 
 def load_entries(kb_dir: Path, taxonomy: Taxonomy) -> list[KBEntry]:

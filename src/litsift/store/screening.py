@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import ValidationError
 
-from litsift.errors import InputError
-from litsift.fileio import atomic_write
+from litsift.errors import ChangedError, InputError
+from litsift.fileio import atomic_write, read_or_empty
 from litsift.models import Decision, Protocol, Stage, Verdict
 from litsift.screen.state import ADJUDICATION, Entry, IdResolver, ReviewerFile, ScreeningState
+from litsift.store.unread import YAML, Unread, is_doc, other, scan, visible
 from litsift.yamlio import LineMap, read_yaml, validation_error
 
 if TYPE_CHECKING:
     from litsift.store import Review
+    from litsift.store.decisions import FileSnapshot
 
 FOLDER = "screening"  # under data/
 # Context fields copied in by `screen next`, in the order the reviewer reads them.
@@ -37,8 +39,9 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def allowed_reasons(protocol: Protocol, stage: Stage) -> tuple[str, ...]:
-    """Criterion codes a reviewer may give as a reason at this stage."""
-    return tuple(c.code for c in protocol.criteria if c.stage in ("any", stage.value))
+    """Exclusion codes a reviewer may give as a reason at this stage (an inclusion
+    criterion is never a reason to exclude)."""
+    return protocol.exclusion_codes(stage)
 
 
 def parse_reviewer_file(
@@ -131,16 +134,35 @@ def _entry(
             "decision: not-retrieved is only allowed at the full-text stage",
             lines.line((index, "decision")),
         )
-    if dec.reason is not None:
-        codes = allowed_reasons(protocol, stage)
-        if dec.reason not in codes:
-            raise InputError(
-                path,
-                f"reason: {dec.reason!r} is not a criterion code for stage "
-                f"{stage.value} (one of {', '.join(codes)})",
-                lines.line((index, "reason")),
-            )
+    where = (index, "reason") if dec.reason is not None else (index, "decision")
+    _check_reason(path, stage, protocol, dec, lines.line(where) or line)
     return Entry(record_id, dec.id, dec.decision, dec.reason, dec.note, line)
+
+
+def _check_reason(path: Path, stage: Stage, protocol: Protocol, dec: Decision, line: int) -> None:
+    """An exclusion needs a reason from the closed list; nothing else carries one."""
+    codes = allowed_reasons(protocol, stage)
+    choices = ", ".join(codes) or "none declared: add exclude criteria to review.yaml"
+    if dec.decision is Verdict.EXCLUDE and dec.reason is None:
+        raise InputError(
+            path, f"exclusion of {dec.id} has no reason (reason: one of {choices})", line
+        )
+    if dec.reason is None:
+        return
+    if dec.decision in (Verdict.INCLUDE, Verdict.MAYBE):
+        raise InputError(
+            path,
+            f"reason: {dec.reason!r} on a decision of {dec.decision.value}: only an exclusion "
+            "takes a reason (change the decision to exclude, or remove the reason)",
+            line,
+        )
+    if dec.reason not in codes:
+        raise InputError(
+            path,
+            f"reason: {dec.reason!r} is not an exclusion code for stage {stage.value} "
+            f"(one of {choices})",
+            line,
+        )
 
 
 def load_reviewer_file(
@@ -156,16 +178,26 @@ def load_reviewer_file(
 # --------------------------------------------------------------------------- writing
 
 
-def atomic_append(path: Path, text: str, check: Callable[[str], object] | None = None) -> None:
+def atomic_append(
+    path: Path,
+    text: str,
+    check: Callable[[str], object] | None = None,
+    old: bytes | bool | None = False,
+) -> None:
     """Append `text` to the file, leaving existing bytes untouched; `check(new_text)` may
-    validate the result before it replaces the original."""
-    old = path.read_bytes() if path.exists() else b""
-    if old and not old.endswith(b"\n"):
-        old += b"\n"
-    new = old + text.encode("utf-8")
+    validate the result before it replaces the original. `old` is what the file held when
+    the text was made (read now when not given): if the file changed since (saved in an
+    editor), ChangedError is raised and nothing is written."""
+    if old is False:
+        old = read_or_empty(path)
+    assert not isinstance(old, bool)
+    base = old or b""
+    if base and not base.endswith(b"\n"):
+        base += b"\n"
+    new = base + text.encode("utf-8")
     if check is not None:
         check(new.decode("utf-8"))
-    atomic_write(path, new)
+    atomic_write(path, new, unchanged=old)
 
 
 def _sequence_indent(path: Path, text: str) -> int:
@@ -224,16 +256,28 @@ def render_entry(fields: Mapping[str, object], indent: int = 0) -> str:
 
 
 def append_entries(
-    path: Path, entries: Sequence[Decision | Mapping[str, object]], header: str = ""
+    path: Path,
+    entries: Sequence[Decision | Mapping[str, object]],
+    header: str = "",
+    expected_sha256: str | None = None,
 ) -> int:
     """Append entries as new text at the end of a reviewer file; returns how many.
 
     `header` (comment lines, without '#') is written before the batch. The existing file is
     never re-serialised; the combined text must parse before it replaces the original.
+    `expected_sha256` is the file the entries were chosen from (the sha256 of b"" for a
+    file that did not exist): a file changed since is not written (ChangedError), and
+    neither is one that changes while it is written.
     """
     if not entries:
         return 0
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    old = read_or_empty(path)
+    if expected_sha256 is not None and sha256_bytes(old or b"") != expected_sha256:
+        raise ChangedError(path)
+    try:
+        existing = (old or b"").decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, f"not UTF-8 text ({e.reason})") from e
     try:
         indent = _sequence_indent(path, existing)
     except yaml.YAMLError as e:
@@ -246,7 +290,11 @@ def append_entries(
         parts.append(render_entry(fields, indent))
     if existing and not existing.endswith("\n"):
         existing += "\n"
-    atomic_append(path, "".join(parts), check=lambda t: _check_appended(path, t, existing))
+
+    def check(text: str) -> None:
+        _check_appended(path, text, existing)
+
+    atomic_append(path, "".join(parts), check=check, old=old)
     return len(entries)
 
 
@@ -283,6 +331,27 @@ class ScreeningStore:
 
     def files(self, stage: Stage) -> list[Path]:
         return stage_files(self.stage_folder(stage))
+
+    def unread(self) -> list[Unread]:
+        """Files under data/screening/ that no run reads: decisions in a misspelled stage
+        folder, a `.yml` file, a reviewer file outside a stage folder are errors."""
+        stages = {self.stage_folder(s): s for s in Stage}
+        names = ", ".join(s.value for s in Stage)
+        out: list[Unread] = []
+        for path in visible(self.folder):
+            if path in stages:
+                out += scan(path, self.files(stages[path]), yaml_is_error=True)
+            elif path.is_dir():
+                out.append(
+                    Unread(path, f"not a screening stage ({names}): its files are not read", True)
+                )
+            elif path.suffix.lower() in YAML:
+                out.append(
+                    Unread(path, "reviewer files go in data/screening/<stage>/: not read", True)
+                )
+            elif not is_doc(path):
+                out.append(other(path))
+        return out
 
     def load(
         self, aliases: Mapping[str, str], known: Iterable[str] = (), *, strict: bool = True
@@ -334,6 +403,37 @@ class ScreeningStore:
         reviewer: str,
         entries: Sequence[Decision | Mapping[str, object]],
         header: str = "",
+        based_on: ScreeningState | None = None,
     ) -> int:
-        """Append entries to a reviewer's file (see `append_entries`)."""
-        return append_entries(self.reviewer_file(stage, reviewer), entries, header)
+        """Append entries to a reviewer's file (see `append_entries`). With `based_on`, the
+        state the entries were chosen from, a file edited since is left alone."""
+        path = self.reviewer_file(stage, reviewer)
+        expected = None
+        if based_on is not None:
+            loaded = next((f for f in based_on.files if f.path == path), None)
+            expected = loaded.sha256 if loaded is not None else sha256_bytes(b"")
+        return append_entries(path, entries, header, expected)
+
+    def snapshot(self, stage: Stage, reviewer: str, resolve: IdResolver) -> FileSnapshot:
+        """A reviewer's file read and validated, to write decisions one at a time
+        (`litsift.store.decisions`); the first problem raises InputError."""
+        from litsift.store.decisions import read_snapshot
+
+        path = self.reviewer_file(stage, reviewer)
+        return read_snapshot(path, stage, self.review.protocol, resolve, reviewer)
+
+    def set_decision(
+        self,
+        snap: FileSnapshot,
+        resolve: IdResolver,
+        record_id: str,
+        values: Mapping[str, str | None],
+        context: Mapping[str, object] | None = None,
+        header: str = "",
+    ) -> FileSnapshot:
+        """Write one record's decision fields into the file `snap` was read from, keeping
+        every other byte (see `litsift.store.decisions.write_decision`)."""
+        from litsift.store.decisions import write_decision
+
+        protocol = self.review.protocol
+        return write_decision(snap, protocol, resolve, record_id, values, context, header)

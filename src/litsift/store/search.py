@@ -20,6 +20,7 @@ import yaml
 from litsift.errors import InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import Record
+from litsift.store.unread import Unread, is_doc, other, scan, visible
 from litsift.yamlio import dump_yaml
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FOLDER = "search"  # under data/
+RUNNING = "running"  # the status of a log while its search runs
+INTERRUPTED = "interrupted"  # ... and of a log whose search was killed
 
 
 class ResponseCache:
@@ -83,6 +86,18 @@ class SearchStore:
         self.log_folder = self.folder / "log"
         self.records_folder = self.folder / "records"
 
+    def unread(self) -> list[Unread]:
+        """Files under data/search/ that litsift does not read (warnings: nothing here is
+        written by hand)."""
+        cache = self.folder / "cache"
+        known = {cache, self.log_folder, self.records_folder}
+        out = [other(p) for p in visible(self.folder) if p not in known and not is_doc(p)]
+        for api in visible(cache):
+            out += scan(api, api.glob("*.json")) if api.is_dir() else [other(api)]
+        out += scan(self.log_folder, self.log_folder.glob("*.yaml"))
+        out += scan(self.records_folder, self.records_folder.glob("*.jsonl"))
+        return out
+
     def cache(self) -> ResponseCache:
         return ResponseCache(self.folder / "cache")
 
@@ -111,6 +126,29 @@ class SearchStore:
                 raise InputError(path, "not a litsift search log (no run_id)")
             out.append(data)
         return out
+
+    def running(self) -> list[Path]:
+        """Logs still marked `status: running`: a search in progress, or one that was
+        killed (nothing else leaves a log so)."""
+        return [self.log_path(str(g["run_id"])) for g in self.logs() if g.get("status") == RUNNING]
+
+    def mark_interrupted(self, status: str = "", error: str = "") -> list[Path]:
+        """Give the logs still `running` their end: `interrupted` (the search was killed)
+        or `status` with `error`. Call it holding the review's lock, so that no search is
+        in progress; returns the logs changed."""
+        changed = []
+        for path in self.running():
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data["status"] = status or INTERRUPTED
+            for entry in data.get("sources") or []:
+                if isinstance(entry, dict) and entry.get("status") == RUNNING:
+                    entry["status"] = status or INTERRUPTED
+                    entry["error"] = entry.get("error") or error or "the search was stopped"
+            if error and not data.get("error"):
+                data["error"] = error
+            atomic_write_text(path, dump_yaml(data))
+            changed.append(path)
+        return changed
 
     def new_run_id(self, now: datetime | None = None) -> str:
         """A run id no log uses yet (the UTC time, with -2, -3... on a clash)."""
@@ -154,6 +192,10 @@ class SearchStore:
                         "kept": e.get("kept"),
                         "status": e.get("status"),
                         "run_id": run.get("run_id"),
+                        # a snapshot search: the methods text names its release and
+                        # quotes the query as written, not the SQL sent
+                        "query_written": e.get("query_written"),
+                        "snapshot": e.get("snapshot"),
                     }
                 )
         return rows

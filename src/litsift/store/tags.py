@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from litsift.errors import InputError
 from litsift.models import Protocol, TagOverride, Taxonomy
+from litsift.store.unread import Unread, scan
 from litsift.yamlio import item_lines, load_list
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ class TagsStore:
 
     def reviewer_file(self, reviewer: str) -> Path:
         return self.folder / f"{reviewer}.yaml"
+
+    def unread(self) -> list[Unread]:
+        """Files under data/tags/ that no run reads (a `.yml` file is an error)."""
+        return scan(self.folder, self.folder.glob("*.yaml"), yaml_is_error=True)
 
     def overrides(self, known_ids: set[str]) -> dict[str, list[tuple[str, TagOverride]]]:
         """Study id -> [(reviewer, override)], validated against the taxonomy and ids."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from litsift.errors import InputError
 from litsift.fileio import atomic_write_text
 from litsift.models import VERSION_NAME
+from litsift.store.unread import Unread, scan
 from litsift.versions import Version
 from litsift.yamlio import dump_yaml, load_model
 
@@ -33,6 +34,10 @@ class VersionsStore:
     def __init__(self, review: Review) -> None:
         self.review = review
         self.folder = review.data / FOLDER
+
+    def unread(self) -> list[Unread]:
+        """Files under data/versions/ that are not frozen versions."""
+        return scan(self.folder, self.folder.glob("*.yaml"))
 
     def path(self, name: str) -> Path:
         return self.folder / f"{check_name(name)}.yaml"

@@ -263,6 +263,27 @@ def render_boolean(
     return text if top else f"({text})"
 
 
+def render_grouped(node: Node, term: Any, not_: str) -> str:
+    """Render a tree with every group in parentheses, for engines that read left to right
+    and know NOT only as a binary operator (PubMed's `A NOT B`, Europe PMC's `A AND NOT
+    B`): an AND's negated children (relax() leaves NOTs only beside a positive part of an
+    AND) follow its positive ones as `(head<not_>excluded)`."""
+    if isinstance(node, Term):
+        return term(node)
+    if isinstance(node, Not):
+        return render_grouped(node.child, term, not_)
+    if isinstance(node, Or):
+        return "(" + " OR ".join(render_grouped(c, term, not_) for c in node.children) + ")"
+    pos = [render_grouped(c, term, not_) for c in node.children if not isinstance(c, Not)]
+    neg = [render_grouped(c, term, not_) for c in node.children if isinstance(c, Not)]
+    head = " AND ".join(pos)
+    if not neg:
+        return f"({head})"
+    head = f"({head})" if len(pos) > 1 else head
+    excluded = neg[0] if len(neg) == 1 else "(" + " OR ".join(neg) + ")"
+    return f"({head}{not_}{excluded})"
+
+
 __all__ = [
     "And",
     "ApiError",

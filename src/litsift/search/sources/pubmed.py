@@ -23,7 +23,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from litsift.models import Record
-from litsift.search.query import DocType, Node, Not, Or, Query, Scope, Term
+from litsift.search.query import DocType, Node, Query, Scope, Term
 from litsift.search.relax import Dialect, Vocabulary, relax
 from litsift.search.sources.base import (
     ApiError,
@@ -35,6 +35,7 @@ from litsift.search.sources.base import (
     as_int,
     checked,
     clean,
+    render_grouped,
     translation,
 )
 
@@ -86,20 +87,7 @@ def _term(t: Term) -> str:
 
 def render(node: Node) -> str:
     """PubMed search syntax, every group in parentheses (PubMed reads left to right)."""
-    if isinstance(node, Term):
-        return _term(node)
-    if isinstance(node, Not):  # relax() leaves NOTs only beside a positive part of an AND
-        return render(node.child)
-    if isinstance(node, Or):
-        return "(" + " OR ".join(render(c) for c in node.children) + ")"
-    pos = [render(c) for c in node.children if not isinstance(c, Not)]
-    neg = [render(c) for c in node.children if isinstance(c, Not)]
-    head = " AND ".join(pos)
-    if not neg:
-        return f"({head})"
-    head = f"({head})" if len(pos) > 1 else head
-    excluded = neg[0] if len(neg) == 1 else "(" + " OR ".join(neg) + ")"
-    return f"({head} NOT {excluded})"
+    return render_grouped(node, _term, " NOT ")
 
 
 def strip_outer(text: str) -> str:
