@@ -16,17 +16,21 @@ The procedure (the shipped `prioritise.DEFAULT` is its outcome):
    procedure can know) and elas_u4's. The mean of the held-out scores estimates how well
    "pick the best on the others" does on a set it never saw.
 4. The shipped default is the candidate the same rule picks on all groups.
-Only candidates that replay in at most half the time of the elas_u4 replica may be
-chosen (`fast_enough`): the replica retrains after every record, as ASReview does, and
-runs about as long as ASReview, while litsift must simulate faster.
+Only candidates that replay faster, on average, than ASReview's simulations cached in
+the same output folder may be chosen (`faster_than`): litsift must simulate faster.
 No rule may depend on which set a record comes from.
+
+Seconds are those of the run that computed each cached replay (carried-over replays keep
+theirs), so replays from different rounds, run under different loads, compare loosely;
+bench/screen.py times the shipped default and ASReview side by side.
 
 Measured and left out of the grid: a logistic regression averaged with the SVM
 (`Model(second="logistic")`) ran 10-25 times slower than ASReview (165 s a run on ADHD)
 and did not beat keywords alone on the three sets it finished (WSS@95 ADHD 0.528 vs
 0.517, Estrogens 0.425 vs 0.440, OralHypoglycemics 0.132 vs 0.136); static wordllama
 embeddings (its wheel ships the weights and loads offline) cost ~4 s to embed 2,000
-records, more than a whole litsift replay, and were not pursued; keywords as a separate
+records (in the grid since round three: they help ADHD and OralHypoglycemics and cost the
+other sets more); keywords as a separate
 feature block at half weight did worse than keywords in the text on the sets with keywords
 (scratch runs with batches of 2%: Estrogens +0.119 vs +0.102 but UrinaryIncontinence
 +0.043 vs +0.099, OralHypoglycemics -0.040 vs -0.033, against elas_u4). The review's query
@@ -34,9 +38,24 @@ as a pseudo-relevant seed cannot be judged here: the labelled sets carry no quer
 eight have a title in their metadata), and with an included prior it only matters before
 the first model is trained.
 
+Round three (issue 13): since keywords help three sets much and cost two a little, the
+model with keywords and the one without (ASReview's) are combined, each setting fixed
+before any replay: (a) chosen online (`Model(select="prequential")`): every retraining both
+score the pool; each record the reviewer then labels was scored by both before its label
+was known, and counts for the one that placed it higher if relevant, against it if not,
+by the difference of its two percentiles (`prioritise.Prequential`, no window or decay);
+the next records come from the one ahead, ties and the start going to ASReview's; (b) fused
+(`blend`), as the mean of the two z-scores or of the two ranks (Borda); each after every
+record and after batches of 0.5%. On a set without keywords all of these run as elas_u4
+(`effective`) and share its replays.
+
 Writes <out>/screen-select.json and <out>/screen-select.md. Results are cached in
 <out>/screen-select-cache.json keyed by candidate, set sha256, seed and a hash of the
 ranking code, so a rerun after no code change is cheap and a fresh folder recomputes.
+A result cached under an earlier version of the ranking code, for a setting that runs as
+this one does on the set, is carried over once the first of them (per code version and
+setting) has been replayed again and agreed in every figure but the seconds; when it does
+not agree, every replay of that pair is run afresh (`earlier_result`).
 """
 
 from __future__ import annotations
@@ -47,7 +66,7 @@ import importlib.util
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from statistics import mean
 
@@ -74,18 +93,37 @@ U4 = prioritise.ASREVIEW_U4
 CANDIDATES: dict[str, Model] = {
     "elas_u4": U4,
     "elas_u4 + keywords": Model(keywords=True),
-    "elas_u4 + keywords, ratio 30": Model(keywords=True, ratio=30.0),
-    "elas_u4 + keywords, batches of 2%": Model(keywords=True, batch_fraction=0.02),
     "elas_u4 + keywords, batches of 1%": Model(keywords=True, batch_fraction=0.01),
-    "elas_u4 + keywords blended with elas_u4, batches of 2%": Model(
-        keywords=True, blend=True, batch_fraction=0.02
+    "elas_u4 + keywords, batches of 0.5%": Model(keywords=True, batch_fraction=0.005),
+    "elas_u4 + keywords, batches of 5 records": Model(keywords=True, batch_records=5),
+    "elas_u4 + keyword block x0.5": Model(keyword_block=0.5),
+    "elas_u4 + keyword block x0.25": Model(keyword_block=0.25),
+    # declared in round two, first replayed on every set and seed in round three
+    "elas_u4, dynamic balance": Model(balance="dynamic"),
+    "elas_u4 + wordllama SVM, mean z-score": Model(partner="wordllama"),
+    "elas_u4 + wordllama SVM, mean rank": Model(partner="wordllama", combine="rank"),
+    "elas_u4 + keywords + wordllama SVM, mean z-score": Model(keywords=True, partner="wordllama"),
+    # round three: the model with keywords and the one without, chosen online or fused
+    "prequential choice of elas_u4 / + keywords": Model(keywords=True, select="prequential"),
+    "prequential choice of elas_u4 / + keywords, batches of 0.5%": Model(
+        keywords=True, select="prequential", batch_fraction=0.005
     ),
-    "elas_u4, batches of 2%": Model(keywords=False, batch_fraction=0.02),
-    "litsift 0.1.0 (trigrams, ratio 30, batches 2%)": Model(
-        keywords=False, ngrams=3, ratio=30.0, batch_fraction=0.02
+    "fusion of elas_u4 and + keywords, mean z-score": Model(keywords=True, blend=True),
+    "fusion of elas_u4 and + keywords, mean z-score, batches of 0.5%": Model(
+        keywords=True, blend=True, batch_fraction=0.005
+    ),
+    "fusion of elas_u4 and + keywords, mean rank": Model(keywords=True, blend=True, combine="rank"),
+    "fusion of elas_u4 and + keywords, mean rank, batches of 0.5%": Model(
+        keywords=True, blend=True, combine="rank", batch_fraction=0.005
     ),
 }
-CODE = ("src/litsift/screen/prioritise.py", "src/litsift/screen/stopping.py")
+# listed in the output as not run, never chosen (none at present)
+NOT_RUN: dict[str, Model] = {}
+CODE = (
+    "src/litsift/screen/prioritise.py",
+    "src/litsift/screen/stopping.py",
+    "src/litsift/screen/embed.py",
+)
 SETTINGS_NAMES = {"DEFAULT", "ASREVIEW_U4"}
 
 
@@ -145,14 +183,58 @@ def leave_one_group_out(
     return folds, best_candidate(scores, groups, allowed)
 
 
-def fast_enough(seconds: Mapping[str, float], baseline: str, share: float = 0.5) -> list[str]:
-    """Candidates whose replay takes at most `share` of the baseline's time.
+def faster_than(seconds: Mapping[str, float], limit: float | None) -> list[str]:
+    """Candidates whose mean replay takes less than `limit` seconds (None: no limit known)."""
+    return [n for n, t in seconds.items() if limit is None or t < limit]
 
-    The baseline replica retrains after every record, as ASReview does, and runs about as
-    long as ASReview; litsift must simulate faster than ASReview, so a default has to be
-    clearly faster than the replica.
-    """
-    return [n for n, t in seconds.items() if t <= share * seconds[baseline]]
+
+def asreview_runs(sets: Sequence[prioritise.LabelledSet], cache: Path) -> dict | None:
+    """{set name: [ASReview's result per seed]} from the cache bench/screen.py writes in the
+    same output folder; None unless every set and seed is there."""
+    saved = json.loads(cache.read_text()) if cache.exists() else {}
+    out: dict = {}
+    for data in sets:
+        digest = BENCH.sha256(Path(data.path))
+        for seed in BENCH.SEEDS:
+            priors = prioritise.choose_priors(data.labels, seed)
+            key = f"{BENCH.ASREVIEW}|{digest}|seed {seed}|priors {priors[0]} {priors[1]}"
+            if key not in saved:
+                return None
+            out.setdefault(Path(data.path).name, []).append(saved[key])
+    return out or None
+
+
+def asreview_seconds(sets: Sequence[prioritise.LabelledSet], cache: Path) -> float | None:
+    """ASReview's mean wall time per simulation over every set and seed (see asreview_runs)."""
+    runs = asreview_runs(sets, cache)
+    if runs is None:
+        return None
+    return round(mean(r["seconds"] for rows in runs.values() for r in rows), 2)
+
+
+def set_scores(results: dict) -> dict[str, dict[str, float]]:
+    """{candidate: {set name: mean WSS@95 over the seeds}}."""
+    return {
+        name: {s: round(mean(r["wss95"] for r in rows), 4) for s, rows in sorted(per.items())}
+        for name, per in results.items()
+    }
+
+
+def stopping(results: dict, target: float = 0.95) -> dict[str, dict[str, float]]:
+    """Per candidate, over every set and seed: the share of runs whose stopping rule stopped
+    at recall >= `target`, and the work saved at the stop (mean, worst)."""
+    out = {}
+    for name, per in results.items():
+        runs = [r for rows in per.values() for r in rows]
+        out[name] = {
+            "runs": len(runs),
+            "share_reaching_target": round(
+                sum(r["stop_recall"] >= target for r in runs) / len(runs), 4
+            ),
+            "work_saved_mean": round(mean(r["stop_work_saved"] for r in runs), 4),
+            "work_saved_worst": min(r["stop_work_saved"] for r in runs),
+        }
+    return out
 
 
 def code_hash() -> str:
@@ -188,27 +270,116 @@ def _is_docstring(node: ast.stmt) -> bool:
     )
 
 
-def run_candidates(sets: list[prioritise.LabelledSet], cache: Path) -> dict:
-    """{candidate: {set name: [per-seed result]}}, from the cache where possible."""
+def run_candidates(sets: list[prioritise.LabelledSet], cache: Path) -> tuple[dict, dict[str, str]]:
+    """{candidate: {set name: [per-seed result]}}, from the cache where possible, and the
+    candidates that could not run here (e.g. an optional package missing), with why."""
     saved = json.loads(cache.read_text()) if cache.exists() else {}
     code = code_hash()
     out: dict = {}
+    skipped: dict[str, str] = {}
+    checked: dict = {}
     for name, model in CANDIDATES.items():
-        out[name] = {}
-        for data in sets:
-            digest = BENCH.sha256(Path(data.path))
-            rows = []
-            for seed in BENCH.SEEDS:
-                priors = prioritise.choose_priors(data.labels, seed)
-                key = f"{model!r}|{digest}|seed {seed}|priors {priors}|code {code}"
-                if key not in saved:
-                    sim = prioritise.simulate(data, seed, model, priors)
-                    saved[key] = {k: v for k, v in sim.as_dict().items() if k != "stop"}
-                    cache.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")
-                rows.append(saved[key])
-            out[name][Path(data.path).name] = rows
-        print(f"{name}: done", file=sys.stderr)
-    return out
+        try:
+            out[name] = {
+                Path(d.path).name: _replays(d, model, code, saved, cache, checked) for d in sets
+            }
+        except LitsiftError as e:
+            skipped[name] = str(e)
+            out.pop(name, None)
+        print(
+            f"{name}: {'skipped: ' + skipped[name] if name in skipped else 'done'}", file=sys.stderr
+        )
+    return out, skipped
+
+
+def effective(model: Model, data: prioritise.LabelledSet) -> Model:
+    """The model as it runs on `data`: on a set without keywords, the settings that only
+    act on keywords (keywords, their block, the blend or choice with the model without
+    them, how two matrices combine) change nothing, so its replays are elas_u4's."""
+    if any(data.keyword_lists()) or model.partner:
+        return model
+    return replace(
+        model, keywords=False, keyword_block=0.0, blend=False, select="", combine="zscore"
+    )
+
+
+def parse_model(text: str) -> Model | None:
+    """A `Model(...)` repr from a cache key back to a Model (settings added since default)."""
+    try:
+        call = ast.parse(text, mode="eval").body
+        assert isinstance(call, ast.Call)
+        return Model(**{k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg})
+    except (SyntaxError, ValueError, TypeError, AssertionError):
+        return None
+
+
+def _replays(
+    data: prioritise.LabelledSet,
+    model: Model,
+    code: str,
+    saved: dict,
+    cache: Path,
+    checked: dict | None = None,
+) -> list[dict]:
+    digest = BENCH.sha256(Path(data.path))
+    model = effective(model, data)
+    checked = {} if checked is None else checked
+    rows = []
+    for seed in BENCH.SEEDS:
+        priors = prioritise.choose_priors(data.labels, seed)
+        case = f"{digest}|seed {seed}|priors {priors}"
+        key = f"{model!r}|{case}|code {code}"
+        if key not in saved:
+            old = earlier_result(saved, model, data, case)
+            if old is not None and checked.get(old[0]) is not False:
+                if old[0] not in checked:
+                    sim = _simulate(data, seed, model, priors)
+                    checked[old[0]] = _same(sim, saved[old[1]])
+                    verdict = "carried over" if checked[old[0]] else "differs: replayed afresh"
+                    print(f"  earlier result of {old[0]}: {verdict}", file=sys.stderr)
+                    saved[key] = sim if not checked[old[0]] else saved[old[1]]
+                else:
+                    saved[key] = saved[old[1]]
+            else:
+                saved[key] = _simulate(data, seed, model, priors)
+            cache.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n")
+        rows.append(saved[key])
+    return rows
+
+
+def _simulate(
+    data: prioritise.LabelledSet, seed: int, model: Model, priors: tuple[int, int]
+) -> dict:
+    sim = prioritise.simulate(data, seed, model, priors)
+    return json.loads(json.dumps({k: v for k, v in sim.as_dict().items() if k != "stop"}))
+
+
+def _same(new: dict, old: dict) -> bool:
+    """Every figure but the seconds agrees (compared as the cache stores them, in JSON)."""
+    same = json.loads(json.dumps(new))
+    return {k: v for k, v in same.items() if k != "seconds"} == {
+        k: v for k, v in old.items() if k != "seconds"
+    }
+
+
+def earlier_result(
+    saved: dict, model: Model, data: prioritise.LabelledSet, case: str
+) -> tuple[str, str] | None:
+    """A cached replay of the same set, seed and priors by a model that runs as `model` does
+    on this set, under an earlier version of the ranking code: (that code and model, key).
+
+    It is carried over only after the first replay of each such (code, model) pair has been
+    run again with the current code and agreed in every figure but the seconds (`_replays`);
+    otherwise everything of that pair is replayed afresh."""
+    for key in sorted(saved):
+        text, _, rest = key.partition("|")
+        found_case, _, code = rest.rpartition("|")
+        if found_case != case:
+            continue
+        other = parse_model(text)
+        if other is not None and effective(other, data) == model:
+            return f"{code}|{model!r}", key
+    return None
 
 
 def group_scores(results: dict) -> dict[str, dict[str, float]]:
@@ -234,13 +405,15 @@ def main(out: Path) -> int:
     if not sets:
         print("no labelled set found: nothing to select on", file=sys.stderr)
         return 0
-    results = run_candidates(sets, out / "screen-select-cache.json")
+    results, skipped = run_candidates(sets, out / "screen-select-cache.json")
     scores = group_scores(results)
     seconds = {
         n: round(mean(r["seconds"] for rows in per.values() for r in rows), 2)
         for n, per in results.items()
     }
-    allowed = fast_enough(seconds, "elas_u4")
+    asreview = asreview_runs(sets, out / "screen-asreview-cache.json")
+    limit = asreview_seconds(sets, out / "screen-asreview-cache.json")
+    allowed = faster_than(seconds, limit)
     folds, chosen = leave_one_group_out(scores, "elas_u4", allowed)
     shipped = next(
         (n for n, m in CANDIDATES.items() if m == prioritise.DEFAULT), "(not a candidate)"
@@ -248,8 +421,14 @@ def main(out: Path) -> int:
     report = {
         "candidates": {n: asdict(m) for n, m in CANDIDATES.items()},
         "scores": scores,
+        "set_scores": set_scores(results),
+        "asreview_set_scores": set_scores({"asreview": asreview})["asreview"] if asreview else {},
+        "stopping": stopping(results),
+        "not_run": {n: asdict(m) for n, m in NOT_RUN.items()},
         "seconds": seconds,
-        "fast_enough": allowed,
+        "asreview_seconds": limit,
+        "may_be_chosen": allowed,
+        "skipped": skipped,
         "folds": [asdict(f) for f in folds],
         "chosen_on_all": chosen,
         "shipped_default": shipped,
@@ -272,16 +451,23 @@ def markdown(report: dict) -> str:
     ]
     for name, per in scores.items():
         cells = " | ".join(f"{per[g]:.3f}" for g in groups)
-        ok = "yes" if name in report["fast_enough"] else "no: too slow"
+        ok = "yes" if name in report["may_be_chosen"] else "no: slower than ASReview"
         lines.append(
             f"| {name} | {cells} | {mean(per.values()):.4f} | {report['seconds'][name]:.2f} "
             f"| {ok} |"
         )
+    lines += ["", *per_set_lines(report)]
+    limit = report["asreview_seconds"]
     lines += [
         "",
-        "May be chosen: replays in at most half the time of the elas_u4 replica, which",
-        "retrains after every record as ASReview does and runs about as long as ASReview.",
+        f"May be chosen: replays faster, on average over every set and seed, than ASReview's "
+        f"{limit:.2f} s per simulation (wall time, from screen-asreview-cache.json)."
+        if limit is not None
+        else "May be chosen: every candidate (no ASReview timings in this output folder).",
     ]
+    lines += [f"Not run: {n}: {why}" for n, why in report["skipped"].items()]
+    lines += [f"Not run this round (cost; never chosen): {n}" for n in report["not_run"]]
+    lines += ["", *stopping_lines(report)]
     lines += [
         "",
         "Leave one group out: the candidate (of those that may be chosen) best on the other",
@@ -305,6 +491,46 @@ def markdown(report: dict) -> str:
         f"(`prioritise.DEFAULT`): **{report['shipped_default']}**.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def per_set_lines(report: dict) -> list[str]:
+    """Every candidate's mean WSS@95 per set beside ASReview's (same sets, seeds, priors)."""
+    sets, asr = sorted(next(iter(report["set_scores"].values()))), report["asreview_set_scores"]
+    short = [s.removesuffix(".csv").replace("Cohen_2006_", "") for s in sets]
+    lines = [
+        "Per set, mean WSS@95 over seeds 1-5; ASReview 3.0.8 from screen-asreview-cache.json;",
+        "'sets >= ASReview': on how many sets the candidate is at least ASReview's figure.",
+        "",
+        "| candidate | " + " | ".join(short) + " | sets >= ASReview | ASReview s / its s |",
+        "|---|" + "---|" * (len(sets) + 2),
+    ]
+    if asr:
+        lines.append(
+            "| ASReview 3.0.8 | " + " | ".join(f"{asr[s]:.3f}" for s in sets) + " | | 1.0 |"
+        )
+    limit = report["asreview_seconds"]
+    for name, per in report["set_scores"].items():
+        wins = f"{sum(per[s] >= asr[s] for s in sets)}/{len(sets)}" if asr else ""
+        ratio = f"{limit / report['seconds'][name]:.1f}" if limit else ""
+        cells = " | ".join(f"{per[s]:.3f}" for s in sets)
+        lines.append(f"| {name} | {cells} | {wins} | {ratio} |")
+    return lines
+
+
+def stopping_lines(report: dict) -> list[str]:
+    lines = [
+        "Stopping rule (hypergeometric test, target recall 0.95, confidence 0.95), over every",
+        "set and seed of each candidate:",
+        "",
+        "| candidate | runs | share stopped at recall >= 0.95 | work saved: mean | worst |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in report["stopping"].items():
+        lines.append(
+            f"| {name} | {s['runs']} | {s['share_reaching_target']:.1%} | "
+            f"{s['work_saved_mean']:.3f} | {s['work_saved_worst']:.3f} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -67,14 +67,17 @@ def test_shipped_default_is_a_candidate_and_the_baseline_is_asreview_recipe(sele
     assert (u4.ngrams, u4.c, u4.ratio, u4.batch_fraction, u4.keywords) == (2, 0.11, 9.8, 0, False)
 
 
-def test_only_fast_candidates_may_be_chosen(select) -> None:
+def test_only_candidates_faster_than_asreview_may_be_chosen(select) -> None:
     scores = {
         "replica": {"a": 0.5, "b": 0.5},
         "slow but good": {"a": 0.9, "b": 0.9},
         "fast": {"a": 0.6, "b": 0.55},
     }
-    allowed = select.fast_enough({"replica": 10.0, "slow but good": 20.0, "fast": 2.0}, "replica")
-    assert allowed == ["fast"]
+    seconds = {"replica": 10.0, "slow but good": 20.0, "fast": 2.0}
+    allowed = select.faster_than(seconds, 12.0)  # ASReview: 12 s a simulation
+    assert allowed == ["replica", "fast"]
+    assert select.faster_than(seconds, 10.0) == ["fast"]  # as slow as ASReview is not faster
+    assert select.faster_than(seconds, None) == list(seconds)  # no ASReview timings
     folds, chosen = select.leave_one_group_out(scores, "replica", allowed)
     assert chosen == "fast" and all(f.chosen == "fast" for f in folds)
     assert all(f.best == "slow but good" for f in folds)  # the oracle still sees everything

@@ -10,11 +10,16 @@ it, only what bench/screen_select.py measured to help when judged leave-one-data
 - a record's keywords (MeSH terms, author keywords) join its text when it has them
   (WSS@95 +0.11 on Estrogens, +0.10 on UrinaryIncontinence, +0.05 on Triptans; -0.01 on
   ADHD and -0.03 on OralHypoglycemics; no change on the sets without keywords);
-- the model is retrained after every record until 200 are screened, then after batches
-  of 1% of the records screened so far: about 40% of the time of retraining after every
-  record (which runs about as long as ASReview), for a mean WSS@95 0.0014 lower.
-Options measured and not kept (`Model`): a logistic-regression partner, a blend with the
-model without keywords, inclusions weighted 30 x balance, litsift 0.1.0's trigrams.
+- the model is retrained after every record until 400 are screened, then after batches
+  of 0.5% of the records screened so far: about two thirds of the time of retraining
+  after every record, for the same mean WSS@95 (0.5032 against 0.5028 over the
+  seven groups of sets the selection holds out).
+Options measured and not kept (`Model`): a logistic-regression partner, inclusions
+weighted 30 x balance, litsift 0.1.0's trigrams, keywords as a separate feature block,
+and the model with keywords combined with the one without, either fused (`blend`, mean
+z-score or mean rank) or chosen online by which ranked the records labelled since better
+(`select="prequential"`, `Prequential`): both lost to keywords alone on the sets with
+keywords (mean WSS@95 over the eight sets 0.509 and 0.516 against 0.523).
 With no decisions of one kind, records are ranked by cosine similarity to the review
 question and to what is included.
 
@@ -57,16 +62,32 @@ class Model:
     # with keywords: an SVM on the text without them joins the one with them (mean z-score);
     # measured, not kept
     blend: bool = False
+    batch_records: int = 0  # retrain after this many records (0: use batch_fraction)
+    # weight of a separate block of keyword features (each whole keyword one feature, TF-IDF
+    # rows of unit length times this) beside the text's (0: no block)
+    keyword_block: float = 0.0
+    # "fixed": inclusions weigh `ratio` x balance (elas_u4); "dynamic": the share of weight
+    # on inclusions follows ASReview 1's double balance (see `inclusion_share`)
+    balance: str = "fixed"
+    # "wordllama": an SVM on static word embeddings (screen/embed.py) joins the TF-IDF one,
+    # the two combined by `combine`
+    partner: str = ""
+    combine: str = "zscore"  # "zscore": mean z-score; "rank": mean rank
+    # "prequential": with keywords, the SVM with them and the one without score every
+    # retraining; the next records come from the one ahead on `Prequential` (ties: without)
+    select: str = ""
 
     def batch(self, screened: int) -> int:
         """Records screened before the model is retrained (and the stopping rule checked)."""
+        if self.batch_records:
+            return self.batch_records
         return max(1, int(screened * self.batch_fraction))
 
 
 ASREVIEW_U4 = Model()  # ASReview 3's default model elas_u4, reproduced
 # chosen by bench/screen_select.py (leave-one-dataset-out, over every labelled set): the
-# recipe above plus keywords, retrained after batches of 1% of the records screened
-DEFAULT = Model(keywords=True, batch_fraction=0.01)
+# recipe above plus keywords, retrained after batches of 0.5% of the records screened
+DEFAULT = Model(keywords=True, batch_fraction=0.005)
 
 
 def vectorise(texts: Sequence[str], model: Model = DEFAULT) -> sparse.csr_matrix:
@@ -115,10 +136,95 @@ class Texts(Sequence[str]):
         yield from self.extra
 
 
-def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
-    """ASReview's balanced sample weights: inclusions weigh `ratio` x balance, mean 1."""
+class Joined(Sequence[str]):
+    """Each text with its row's keywords after it (`feature_matrices`), made when read."""
+
+    def __init__(self, texts: Sequence[str], keywords: Sequence[Sequence[str]]) -> None:
+        if len(texts) != len(keywords):
+            raise ValueError(f"{len(texts)} texts but {len(keywords)} rows of keywords")
+        self.texts, self.keywords = texts, keywords
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return _joined(self.texts[i], self.keywords[i])
+
+    def __iter__(self) -> Iterator[str]:
+        for t, k in zip(self.texts, self.keywords, strict=True):
+            yield _joined(t, k)
+
+
+def _joined(text: str, keywords: Sequence[str]) -> str:
+    return f"{text} {'; '.join(keywords)}".strip() if keywords else text
+
+
+def keyword_features(keywords: Sequence[Sequence[str]], weight: float) -> sparse.csr_matrix:
+    """TF-IDF over whole keywords (a MeSH heading is one feature, not its words), each row
+    of unit length times `weight`; terms on more than 95% of the records are dropped."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    terms = [[k.strip().lower() for k in row if k.strip()] for row in keywords]
+    vectoriser = TfidfVectorizer(analyzer=_as_terms, sublinear_tf=True, max_df=0.95)
+    try:
+        return (vectoriser.fit_transform(terms) * weight).tocsr()
+    except ValueError:  # no keyword at all
+        return sparse.csr_matrix((len(terms), 1), dtype=np.float64)
+
+
+def _as_terms(terms: list[str]) -> list[str]:
+    return terms
+
+
+def feature_matrices(
+    texts: Sequence[str],
+    keywords: Sequence[Sequence[str]],
+    model: Model = DEFAULT,
+    tfidf: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
+) -> list[sparse.csr_matrix | np.ndarray]:
+    """The feature matrices the model learns from, one learner each (see `scores`).
+
+    `texts` are title + abstract per row, `keywords` the row's keywords (may be empty);
+    `tfidf` computes TF-IDF features as `vectorise` does (a caller may cache them).
+    """
+    joined = Joined(texts, keywords) if model.keywords else texts
+    x = tfidf(joined, model)
+    if model.keyword_block and any(keywords):
+        x = sparse.hstack([x, keyword_features(keywords, model.keyword_block)], format="csr")
+    out: list[sparse.csr_matrix | np.ndarray] = [x]
+    if (model.blend or model.select) and model.keywords and any(keywords):
+        out.append(tfidf(texts, model))
+    if model.partner == "wordllama":
+        from litsift.screen.embed import embed
+
+        out.append(embed(texts))
+    return out
+
+
+def inclusion_share(n_pos: int, n_neg: int, model: Model = DEFAULT) -> float:
+    """Share of the training weight on the inclusions.
+
+    "fixed" (elas_u4): ratio / (ratio + 1) whatever the counts. "dynamic": ASReview 1's
+    double balance, w1 = a (n_pos / n_neg)^-alpha per inclusion and
+    w0 = 1 - (1 - b)(1 + n)^-beta per exclusion (a 2.155, alpha 0.94, b 0.789, beta 1),
+    applied as sample weights rather than by resampling, so it stays deterministic.
+    """
+    if model.balance != "dynamic":
+        return model.ratio / (model.ratio + 1)
+    one = 2.155 * (n_pos / max(n_neg, 1)) ** -0.94
+    zero = 1 - (1 - 0.789) * (1 + n_pos + n_neg) ** -1.0
+    return one * n_pos / (one * n_pos + zero * n_neg)
+
+
+def _weights(y: np.ndarray, model: Model) -> np.ndarray:
+    """Sample weights of mean 1; elas_u4's: inclusions weigh `ratio` x balance."""
     n_pos = int(y.sum())
-    weights = np.where(y == 1, 1.0, n_pos / (ratio * max(len(y) - n_pos, 1)))
+    n_neg = max(len(y) - n_pos, 1)
+    if model.balance == "dynamic":
+        share = inclusion_share(n_pos, n_neg, model)
+        weights = np.where(y == 1, share / max(n_pos, 1), (1 - share) / n_neg)
+    else:  # ASReview 3's Balanced(ratio), in its own arithmetic
+        weights = np.where(y == 1, 1.0, n_pos / (model.ratio * n_neg))
     return weights * (len(weights) / weights.sum())
 
 
@@ -137,7 +243,8 @@ def scores(
     if isinstance(x, list):
         if len(x) > 1:
             rest = np.setdiff1d(np.arange(x[0].shape[0]), labelled)
-            return sum(_zscore(scores(m, labelled, labels, rng, model), rest) for m in x)
+            combine = _ranks if model.combine == "rank" else _zscore
+            return sum(combine(scores(m, labelled, labels, rng, model), rest) for m in x)
         x = x[0]
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
@@ -147,7 +254,7 @@ def scores(
     presumed = rng.choice(unlabelled, n_pn, replace=False) if n_pn else unlabelled[:0]
     rows = np.concatenate([labelled, presumed])
     y = np.concatenate([labels, np.zeros(len(presumed), dtype=int)])
-    weights = _weights(y, model.ratio)
+    weights = _weights(y, model)
     svm = LinearSVC(C=model.c, tol=model.tol, random_state=0)
     s = svm.fit(x[rows], y, sample_weight=weights).decision_function(x)
     if model.second != "logistic":
@@ -155,6 +262,14 @@ def scores(
     logistic = LogisticRegression(solver="liblinear")
     t = logistic.fit(x[rows], y, sample_weight=weights).decision_function(x)
     return _zscore(s, unlabelled) + _zscore(t, unlabelled)
+
+
+def _ranks(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Rank of every score, scaled to [0, 1] (ties: mean rank); `rows` as for _zscore."""
+    from scipy.stats import rankdata
+
+    ranked = rankdata(s) - 1
+    return ranked / max(len(s) - 1, 1)
 
 
 def _zscore(s: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -175,16 +290,14 @@ def ranking_features(
     query: str = "",
     model: Model = DEFAULT,
     features: Callable[[Sequence[str], Model], sparse.csr_matrix] = vectorise,
-) -> tuple[list[Record], list[sparse.csr_matrix]]:
+) -> tuple[list[Record], list[sparse.csr_matrix | np.ndarray]]:
     """The records in the ranker's order (by id) and their feature matrices (the query's
     row last), as `rank` computes them: what `litsift run` computes ahead into the cache."""
     ordered = sorted(records, key=lambda r: r.id)
     extra = (query,) if query else ()
-    xs = [features(Texts(ordered, model, extra), model)]
-    if model.blend and model.keywords and any(r.keywords for r in ordered):
-        plain = replace(model, keywords=False)
-        xs.append(features(Texts(ordered, plain, extra), model))
-    return ordered, xs
+    texts = Texts(ordered, replace(model, keywords=False), extra)
+    keywords = [r.keywords for r in ordered] + [()] * len(extra)
+    return ordered, feature_matrices(texts, keywords, model, features)
 
 
 def rank(
@@ -203,6 +316,10 @@ def rank(
     (when the model uses them). Ties keep the records' id order. `features` computes the
     texts' features as `vectorise` does (a caller may cache them: store.cache).
     """
+    if model.select:
+        # the choice scores each decision by what both models predicted before it, which
+        # needs the order of the decisions: it is measured in `replay` only
+        raise ValueError("rank() does not support Model.select (simulation only)")
     ordered, xs = ranking_features(records, query=query, model=model, features=features)
     x = xs[0]
     index = {r.id: i for i, r in enumerate(ordered)}
@@ -234,6 +351,12 @@ class LabelledSet:
     @property
     def included(self) -> int:
         return int(self.labels.sum())
+
+    def keyword_lists(self) -> list[tuple[str, ...]]:
+        """Each row's keywords (the column holds them separated by semicolons)."""
+        if not self.keywords:
+            return [()] * len(self.texts)
+        return [tuple(k.strip() for k in row.split(";") if k.strip()) for row in self.keywords]
 
     def model_texts(self, model: Model = DEFAULT) -> list[str]:
         """The text the model reads per row (keywords added when it uses them)."""
@@ -319,17 +442,64 @@ def replay(
     seen[list(priors)] = True
     labelled, order = list(priors), []
     left = int(y.sum()) - int(y[list(priors)].sum())
+    tally = Prequential()
     while len(labelled) < len(y) and left:
         idx = np.array(labelled)
-        s = scores(x, idx, y[idx], rng, model)
+        if _selects(x, model):
+            pool = np.flatnonzero(~seen)
+            # x[1] is the text without keywords (ASReview's), x[0] with them
+            pair = [scores(x[k], idx, y[idx], rng, model) for k in (1, 0)]
+            q = [percentiles(p, pool) for p in pair]
+            s = pair[tally.choice()].copy()
+        else:
+            s = scores(x, idx, y[idx], rng, model)
         s[seen] = -np.inf
+        batch = []
         for i in np.argsort(-s, kind="stable")[: model.batch(len(labelled))]:
             if not seen[i]:
                 seen[i] = True
-                labelled.append(int(i))
-                order.append(int(i))
+                batch.append(int(i))
                 left -= int(y[i])
+        if _selects(x, model):
+            tally.update(q[0][batch], q[1][batch], y[batch])
+        labelled += batch
+        order += batch
     return order
+
+
+def _selects(x: sparse.csr_matrix | list[sparse.csr_matrix], model: Model) -> bool:
+    return model.select == "prequential" and isinstance(x, list) and len(x) == 2
+
+
+def percentiles(s: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Per row, the share of the `pool` rows scored strictly higher (0: at the top)."""
+    ahead = np.sort(s[pool])
+    return (len(pool) - np.searchsorted(ahead, s, side="right")) / max(len(pool), 1)
+
+
+@dataclass
+class Prequential:
+    """A paired prequential comparison of two rankers, first and second.
+
+    Every record is scored by both before its label is known (`percentiles` in the pool
+    then). A record found relevant counts for the ranker that placed it higher, by how
+    much higher (the difference of its two percentiles); one found irrelevant counts
+    against that ranker by the same measure. `total` > 0 favours the first. No window or
+    decay: every labelled record since the priors counts alike (fixed before measuring).
+    """
+
+    total: float = 0.0
+    labelled: int = 0
+
+    def update(self, first: np.ndarray, second: np.ndarray, labels: np.ndarray) -> None:
+        """Add records' percentiles under each ranker (taken before labelling) and labels."""
+        sign = 2 * np.asarray(labels, dtype=float) - 1
+        self.total += float(np.sum((np.asarray(second) - np.asarray(first)) * sign))
+        self.labelled += len(labels)
+
+    def choice(self) -> int:
+        """0 (the first ranker) unless the second is strictly ahead."""
+        return 1 if self.total < 0 else 0
 
 
 def complete(order: Sequence[int], n: int, priors: Sequence[int] = ()) -> list[int]:
@@ -384,9 +554,7 @@ def simulate(
     stop = stop or StopRule()
     start = time.perf_counter()
     priors = priors or choose_priors(data.labels, seed)
-    x = [vectorise(data.model_texts(model), model)]
-    if model.blend and model.keywords and data.keywords:
-        x.append(vectorise(data.texts, model))
+    x = feature_matrices(data.texts, data.keyword_lists(), model)
     n = len(data.labels)
     order = complete(replay(x, data.labels, priors, seed, model), n, priors)
     found = data.labels[order]
