@@ -72,3 +72,25 @@ def test_indent_reads_only_the_start_of_a_long_file(
     monkeypatch.setattr(screening.yaml, "parse", counting)
     assert screening._sequence_indent(path, text) == 0
     assert 0 < len(seen) < 10  # the indent came from the events, and only the first
+
+
+@pytest.mark.parametrize(
+    ("before", "added", "entries", "ok"),
+    [
+        ("- id: r1\n", "- id: r2\n  title: t\n- id: r3\n", 2, True),
+        ("", "- id: r2\n", 1, True),
+        ("  - id: r1\n", "  - id: r2\n", 1, True),
+        ("- id: r1\n", "  note: runs into r1\n", 1, False),  # no new item
+        ("- id: r1\n...\n", "- id: r2\n", 1, False),  # a second document
+        ("- id: r1\n", "- id: r2\n- id: r3\n", 1, False),  # more items than entries
+    ],
+)
+def test_the_append_check_counts_the_new_items(
+    tmp_path: Path, before: str, added: str, entries: int, ok: bool
+) -> None:
+    path = tmp_path / "ann.yaml"
+    if ok:
+        screening._check_appended(path, before + added, before, entries)
+        return
+    with pytest.raises(InputError, match=r"ann\.yaml"):
+        screening._check_appended(path, before + added, before, entries)

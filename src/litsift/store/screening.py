@@ -343,46 +343,35 @@ def append_entries(
         existing += "\n"
 
     def check(text: str) -> None:
-        _check_appended(path, text, existing)
+        _check_appended(path, text, existing, len(entries))
 
     atomic_append(path, "".join(parts), check=check, old=old)
     return len(entries)
 
 
-def _check_appended(path: Path, text: str, before: str) -> None:
-    """The appended text is still one YAML list, holding every entry it held before.
+def _check_appended(path: Path, text: str, before: str, added: int) -> None:
+    """The appended text is still one YAML list, and each entry appended is an item of it.
 
-    Checked on libyaml's events, without building the data: the reviewer's text was
-    parsed in full when the batch was chosen, and a full parse of a long file is the
-    slowest part of an append."""
-    if _list_items(path, text) < _list_items(path, before):
-        raise InputError(path, "appending would not give a valid list; file left unchanged")
-
-
-def _list_items(path: Path, text: str) -> int:
-    """How many items the text's one top-level list holds (0 for an empty text)."""
-    depth, items, documents = 0, 0, 0
+    Checked in one pass over libyaml's events, without building the data (a full parse of
+    a long file was the slowest part of an append): the items that start after `before`
+    must be exactly the `added` entries, so none of them ran into an earlier entry."""
+    depth, documents, new = 0, 0, 0
     try:
         for event in yaml.parse(text, Loader=YAML_LOADER):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                if depth == 0 and not isinstance(event, yaml.SequenceStartEvent):
-                    documents = 2  # not a list
-                items += depth == 1
-                depth += 1
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-                if depth == 0:
-                    documents = 2  # not a list
-                items += depth == 1
+            elif isinstance(event, yaml.NodeEvent):
+                if depth == 0 and not isinstance(event, yaml.SequenceStartEvent):
+                    documents = 2  # the top level is not a list
+                new += depth == 1 and event.start_mark.index >= len(before)
+                depth += isinstance(event, yaml.CollectionStartEvent)
     except yaml.YAMLError:
         read_yaml(path, text)  # names the line where the text is broken
         raise
-    if documents > 1:
+    if documents > 1 or new != added:
         raise InputError(path, "appending would not give a valid list; file left unchanged")
-    return items
 
 
 def stage_files(folder: Path) -> list[Path]:
