@@ -318,16 +318,8 @@ def merge_tokens(
             written += 1
             if progress:
                 progress(len(set(state["merging"]["done"])), shards)
-    except OSError as e:
-        if e.errno == errno.ENOSPC:
-            raise InputError(
-                folder,
-                "disk full while merging the token index; free space "
-                "and re-run `litsift snapshot index` to resume",
-            ) from e
-        raise
-    except duckdb.Error as e:
-        if "No space left on device" in str(e):
+    except (OSError, duckdb.Error) as e:
+        if _disk_full(e):
             raise InputError(
                 folder,
                 "disk full while merging the token index; free space "
@@ -485,14 +477,17 @@ def _in_worker(fn: Callable, path: Path, no: int, folder: Path) -> int | tuple:
         return fn(path, no, folder)
     except InputError as e:
         return (e.path, e.message, e.line)
-    except OSError as e:
-        if e.errno == errno.ENOSPC:
-            return (str(folder), f"disk full while indexing {path.name}", None)
-        raise
     except Exception as e:
-        if "No space left on device" in str(e):
+        if _disk_full(e):
             return (str(folder), f"disk full while indexing {path.name}", None)
         raise
+
+
+def _disk_full(e: BaseException) -> bool:
+    """A full disk, as the OS reports it (ENOSPC) or as DuckDB words it."""
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(e)
 
 
 def _index_part(path: Path, no: int, folder: Path, fmt: Format) -> int:
