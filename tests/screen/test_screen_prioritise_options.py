@@ -66,6 +66,57 @@ def test_rank_with_a_keyword_block_still_puts_relevant_first() -> None:
     assert ranked != P.rank(records(), DECISIONS, model=P.ASREVIEW_U4)
 
 
+def _vocabulary(texts, keywords, model):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = P._TextAndTerms(TfidfVectorizer(ngram_range=(1, 2)).build_analyzer())
+    joined = P.Joined(texts, keywords, words=model.keywords, terms=True)
+    return [analyse(t) for t in joined]
+
+
+def test_keywords_as_terms_are_whole_headings_never_paired_with_a_word() -> None:
+    tokens = _vocabulary(
+        ["Sugar control", "Migraine"],
+        [("Blood Glucose", "Diabetes  Mellitus, Type 2"), ()],
+        P.Model(keyword_terms=True),
+    )
+    assert tokens[0] == [
+        "sugar",
+        "control",
+        "sugar control",
+        "kw=blood glucose",
+        "kw=diabetes mellitus, type 2",
+    ]
+    assert tokens[1] == ["migraine"]  # no keyword: no term
+    # with keywords as words too, their words join the text's n-grams as well
+    both = _vocabulary(["Sugar"], [("Blood Glucose",)], P.Model(keywords=True, keyword_terms=True))
+    assert both[0] == [
+        "sugar",
+        "blood",
+        "glucose",
+        "sugar blood",
+        "blood glucose",
+        "kw=blood glucose",
+    ]
+
+
+def test_a_separator_inside_a_record_cannot_make_a_term() -> None:
+    # the unit and record separators mark where the terms begin: a record's own are spaces
+    tokens = _vocabulary(["Sugar\x1fkw\x1eforged"], [("Real\x1eTwo",)], P.Model(keyword_terms=True))
+    assert tokens[0] == ["sugar", "kw", "forged", "sugar kw", "kw forged", "kw=real two"]
+
+
+def test_keywords_as_terms_widen_the_vocabulary_by_one_feature_per_heading() -> None:
+    texts = ["alpha beta", "gamma delta", "alpha gamma"]
+    model = P.Model(keyword_terms=True)
+    plain = P.feature_matrices(texts, [(), (), ()], model)[0]
+    assert plain.shape == P.vectorise(texts).shape
+    terms = P.feature_matrices(texts, [("A b",), ("B",), ("a  B", "C")], model)[0]
+    assert terms.shape[1] == plain.shape[1] + 3  # "a b" (case and spaces folded), "b", "c"
+    ranked = P.rank(records(), DECISIONS, model=model)
+    assert {rid for rid, _ in ranked[:5]} == {f"on{i}" for i in range(1, 6)}
+
+
 def test_fixed_batches_override_the_fraction() -> None:
     assert P.Model(batch_records=5, batch_fraction=0.5).batch(1000) == 5
     assert P.Model(batch_fraction=0.01).batch(1000) == 10

@@ -81,3 +81,37 @@ def test_only_candidates_faster_than_asreview_may_be_chosen(select) -> None:
     folds, chosen = select.leave_one_group_out(scores, "replica", allowed)
     assert chosen == "fast" and all(f.chosen == "fast" for f in folds)
     assert all(f.best == "slow but good" for f in folds)  # the oracle still sees everything
+
+
+def test_a_later_round_is_admitted_only_if_it_raises_the_held_out_mean(select) -> None:
+    base = {"u4": {"a": 0.5, "b": 0.5, "c": 0.5}, "kw": {"a": 0.6, "b": 0.6, "c": 0.4}}
+    # "lucky" is best on the mean of all sets by its score on a alone; chosen when a is
+    # in the sets it is chosen on, it loses on the held-out set
+    lucky = {"lucky": {"a": 0.95, "b": 0.40, "c": 0.40}}
+    assert select.leave_one_group_out(base | lucky, "u4")[1] == "lucky"
+    rounds = [("one", ["u4", "kw"]), ("two", ["lucky"])]
+    pool, trail = select.admit_rounds(base | lucky, rounds, "u4")
+    assert pool == ["u4", "kw"]
+    (two,) = trail
+    assert (two.round, two.admitted) == ("two", False)
+    assert (two.held_out_before, two.held_out_with) == (0.4667, 0.4333)
+    # one that is better on every set raises the held-out mean and is admitted
+    better = {"better": {"a": 0.7, "b": 0.7, "c": 0.6}}
+    pool, trail = select.admit_rounds(
+        base | better, [("one", ["u4", "kw"]), ("two", ["better"])], "u4"
+    )
+    assert pool == ["u4", "kw", "better"] and trail[0].admitted
+    assert trail[0].held_out_with > trail[0].held_out_before
+
+
+def test_a_round_is_judged_on_its_candidates_that_may_be_chosen(select) -> None:
+    scores = {"u4": {"a": 0.5, "b": 0.5}, "slow": {"a": 0.9, "b": 0.9}}
+    pool, trail = select.admit_rounds(scores, [("one", ["u4"]), ("two", ["slow"])], "u4", ["u4"])
+    assert pool == ["u4"] and not trail[0].admitted  # nothing of round two may be chosen
+    assert trail[0].held_out_with == trail[0].held_out_before == 0.5
+
+
+def test_every_candidate_belongs_to_one_round(select) -> None:
+    named = [n for _, grid in select.ROUNDS for n in grid]
+    assert len(named) == len(set(named)) == len(select.CANDIDATES)
+    assert "elas_u4" in select.ROUNDS[0][1] and P.DEFAULT in select.ROUNDS[0][1].values()

@@ -16,10 +16,13 @@ it, only what bench/screen_select.py measured to help when judged leave-one-data
   seven groups of sets the selection holds out).
 Options measured and not kept (`Model`): a logistic-regression partner, inclusions
 weighted 30 x balance, litsift 0.1.0's trigrams, keywords as a separate feature block,
-and the model with keywords combined with the one without, either fused (`blend`, mean
+the model with keywords combined with the one without, either fused (`blend`, mean
 z-score or mean rank) or chosen online by which ranked the records labelled since better
 (`select="prequential"`, `Prequential`): both lost to keywords alone on the sets with
-keywords (mean WSS@95 over the eight sets 0.509 and 0.516 against 0.523).
+keywords (mean WSS@95 over the eight sets 0.509 and 0.516 against 0.523); and each
+keyword as one whole term of the text's TF-IDF (`keyword_terms`), instead of its words
+(0.476 over the seven groups) or beside them (0.5032, level with words alone, and lower
+on ADHD and OralHypoglycemics).
 With no decisions of one kind, records are ranked by cosine similarity to the review
 question and to what is included.
 
@@ -76,6 +79,10 @@ class Model:
     # "prequential": with keywords, the SVM with them and the one without score every
     # retraining; the next records come from the one ahead on `Prequential` (ties: without)
     select: str = ""
+    # each of a record's keywords joins the text's features as one term of the same TF-IDF
+    # (a MeSH heading is one feature; its words are neither split nor paired with the
+    # next heading's, as `keywords` pairs them), beside or instead of their words
+    keyword_terms: bool = False
 
     def batch(self, screened: int) -> int:
         """Records screened before the model is retrained (and the stopping rule checked)."""
@@ -96,6 +103,9 @@ def vectorise(texts: Sequence[str], model: Model = DEFAULT) -> sparse.csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectoriser = TfidfVectorizer(ngram_range=(1, model.ngrams), sublinear_tf=True, max_df=0.95)
+    if model.keyword_terms:
+        words = _TextAndTerms(vectoriser.build_analyzer())
+        vectoriser = TfidfVectorizer(analyzer=words, sublinear_tf=True, max_df=0.95)
     try:
         return vectoriser.fit_transform(texts).tocsr()
     except ValueError:  # no term at all (every text empty): no features
@@ -137,26 +147,64 @@ class Texts(Sequence[str]):
 
 
 class Joined(Sequence[str]):
-    """Each text with its row's keywords after it (`feature_matrices`), made when read."""
+    """Each text with its row's keywords after it (`feature_matrices`), made when read:
+    as words (`words`), and as whole terms after a separator (`terms`, see _TextAndTerms)."""
 
-    def __init__(self, texts: Sequence[str], keywords: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        keywords: Sequence[Sequence[str]],
+        *,
+        words: bool = True,
+        terms: bool = False,
+    ) -> None:
         if len(texts) != len(keywords):
             raise ValueError(f"{len(texts)} texts but {len(keywords)} rows of keywords")
-        self.texts, self.keywords = texts, keywords
+        self.texts, self.keywords, self.words, self.terms = texts, keywords, words, terms
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def __getitem__(self, i: int) -> str:  # type: ignore[override]
-        return _joined(self.texts[i], self.keywords[i])
+        return self._join(self.texts[i], self.keywords[i])
 
     def __iter__(self) -> Iterator[str]:
         for t, k in zip(self.texts, self.keywords, strict=True):
-            yield _joined(t, k)
+            yield self._join(t, k)
+
+    def _join(self, text: str, keywords: Sequence[str]) -> str:
+        out = _joined(text, keywords) if self.words else text
+        if not self.terms:
+            return out
+        # the separators cannot come from a record: they are taken out of its text first
+        clean = out.translate(_SEPARATORS)
+        return clean + TERMS + TERM.join(k.translate(_SEPARATORS) for k in keywords)
 
 
 def _joined(text: str, keywords: Sequence[str]) -> str:
     return f"{text} {'; '.join(keywords)}".strip() if keywords else text
+
+
+TERMS, TERM = "\x1f", "\x1e"  # text | terms, and term | term (ASCII unit and record separators)
+_SEPARATORS = str.maketrans({TERMS: " ", TERM: " "})
+
+
+class _TextAndTerms:
+    """Analyzer of a `Joined(terms=True)` text: the word n-grams of the text before the
+    separator (`words`, the vectoriser's own analyzer), then each keyword after it as one
+    lower-cased term, marked so it cannot meet a word of the text."""
+
+    def __init__(self, words: Callable[[str], list[str]]) -> None:
+        self.words = words
+
+    def __call__(self, doc: str) -> list[str]:
+        text, _, terms = doc.partition(TERMS)
+        found = self.words(text)
+        for term in terms.split(TERM):
+            term = " ".join(term.lower().split())
+            if term:
+                found.append("kw=" + term)
+        return found
 
 
 def keyword_features(keywords: Sequence[Sequence[str]], weight: float) -> sparse.csr_matrix:
@@ -187,7 +235,10 @@ def feature_matrices(
     `texts` are title + abstract per row, `keywords` the row's keywords (may be empty);
     `tfidf` computes TF-IDF features as `vectorise` does (a caller may cache them).
     """
-    joined = Joined(texts, keywords) if model.keywords else texts
+    if model.keyword_terms:
+        joined: Sequence[str] = Joined(texts, keywords, words=model.keywords, terms=True)
+    else:
+        joined = Joined(texts, keywords) if model.keywords else texts
     x = tfidf(joined, model)
     if model.keyword_block and any(keywords):
         x = sparse.hstack([x, keyword_features(keywords, model.keyword_block)], format="csr")
