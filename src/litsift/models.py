@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictInt,
     StrictStr,
     ValidationInfo,
@@ -469,6 +470,7 @@ class Decision(Frozen):
     abstract: StrictStr | None = None
     authors: StrictStr | None = None
     score: float | None = None
+    retracted: StrictBool | None = None  # the records found hold a retraction notice of it
 
     @model_validator(mode="before")
     @classmethod

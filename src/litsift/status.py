@@ -33,6 +33,8 @@ class Status:
     previous: dict[str, object] | None = None
     total_studies: int | None = None
     extras: dict[str, dict[str, object]] = field(default_factory=dict)
+    retracted: int = 0  # records with a retraction notice among the records found
+    retracted_included: tuple[str, ...] = ()  # the included ones among them, by id
 
     def to_dict(self) -> dict[str, Any]:
         """The nested form `litsift status` prints (and `--json` writes)."""
@@ -59,6 +61,10 @@ class Status:
             },
             "included": included,
         }
+        if self.retracted:  # shown only when there is one, so other reviews' output is unchanged
+            info["after deduplication"]["records with a retraction notice"] = self.retracted
+        if self.retracted_included:
+            included["retracted"] = list(self.retracted_included)
         if self.previous is not None:
             # an updated review: the screening figures above are those of the new records
             info["previous version"] = dict(self.previous)
@@ -85,6 +91,7 @@ def _compute(review: Review) -> Status:
     assert result.dedup is not None and result.prisma is not None
     assert result.screening is not None
     p = result.prisma
+    retracted = result.dedup.retracted_ids()
     previous = None
     if p.has_previous_arm:
         previous = {
@@ -111,4 +118,6 @@ def _compute(review: Review) -> Status:
         previous=previous,
         total_studies=p.total_studies if previous is not None else None,
         extras=result.screening.status_extras(),
+        retracted=len(retracted),
+        retracted_included=tuple(sorted(retracted & set(result.screening.included_ids()))),
     )

@@ -41,7 +41,9 @@ RECORDS = [
 def review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(FIXTURES / "review.yaml", tmp_path / "review.yaml")
     aliases = {r.id: r.id for r in RECORDS} | {"arxiv-2301.00001": "r1"}
-    monkeypatch.setattr(screen_cli, "_inputs", lambda _review, *_: (list(RECORDS), aliases))
+    monkeypatch.setattr(
+        screen_cli, "_inputs", lambda _review, *_: (list(RECORDS), aliases, frozenset())
+    )
     return tmp_path
 
 

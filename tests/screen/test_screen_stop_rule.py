@@ -87,7 +87,7 @@ def stop_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     review_with(tmp_path, "screening:\n  stop: {recall: 0.9, confidence: 0.9}\n")
     aliases = {r.id: r.id for r in RECORDS}
     monkeypatch.setattr(
-        screen_cli, "_inputs", lambda _review, _record=False: (list(RECORDS), aliases)
+        screen_cli, "_inputs", lambda _review, _record=False: (list(RECORDS), aliases, frozenset())
     )
     return tmp_path
 
@@ -120,7 +120,7 @@ def test_next_says_whether_the_rule_is_met(stop_review: Path) -> None:
 def test_status_extras_show_the_statistic(stop_review: Path) -> None:
     relevant = [r.id for r in RECORDS if "quantised" in (r.title or "")]
     decide(stop_review, relevant, [])
-    records, state = screen_cli._load(Review.find(stop_review))
+    records, state, _ = screen_cli._load(Review.find(stop_review))
     result = stage.screen(records, Review.find(stop_review).protocol, state)
     shown = result.status_extras()["stopping rule"]
     assert shown["rule"] == "review.yaml" and shown["safe to stop"] == "no"
@@ -131,7 +131,9 @@ def test_status_extras_show_the_statistic(stop_review: Path) -> None:
 
 def test_unprioritised_review_hands_out_id_order_and_no_test(tmp_path, monkeypatch) -> None:
     review_with(tmp_path, "screening:\n  prioritise: false\n")
-    monkeypatch.setattr(screen_cli, "_inputs", lambda _r, _record=False: (list(RECORDS), {}))
+    monkeypatch.setattr(
+        screen_cli, "_inputs", lambda _r, _record=False: (list(RECORDS), {}, frozenset())
+    )
     decide(tmp_path, ["r00"], ["r01"])
     out = CliRunner().invoke(
         screen_cli.app, ["next", "-r", "alice", "--n", "3", "--root", str(tmp_path)]

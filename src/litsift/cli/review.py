@@ -69,10 +69,15 @@ def status(
         return
     for key, value in info.items():
         if isinstance(value, dict):
-            inner = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+            inner = ", ".join(f"{k} {_plain(v)}" for k, v in value.items()) or "none"
             typer.echo(f"{key}: {inner}")
         else:
             typer.echo(f"{key}: {value}")
+
+
+def _plain(value: object) -> str:
+    """A value as `status` prints it: a list as its items, comma-separated."""
+    return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def check(root: Path = typer.Option(Path("."), help=ROOT_HELP)) -> None:

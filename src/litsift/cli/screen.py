@@ -28,20 +28,26 @@ RootOption = Annotated[Path, typer.Option("--root", help="Review folder (or a fo
 StageOption = Annotated[Stage, typer.Option("--stage", "-s", help="Screening stage.")]
 
 
-def _inputs(review: Review, record: bool = False) -> tuple[list[Record], dict[str, str]]:
-    """Deduplicated records and the member-id -> cluster-id aliases, from the runner
-    (`record`: append new uncertain pairs, as a command that writes the review does)."""
+def _inputs(
+    review: Review, record: bool = False
+) -> tuple[list[Record], dict[str, str], frozenset[str]]:
+    """Deduplicated records, the member-id -> cluster-id aliases and the ids of retracted
+    records, from the runner (`record`: append new uncertain pairs, as a command that
+    writes the review does)."""
     from litsift import runner
 
     result = runner.run(review, until=PipelineStage.DEDUP, record=record)
     assert result.dedup is not None
-    return [c.canonical for c in result.dedup.clusters], result.aliases()
+    dedup = result.dedup
+    return [c.canonical for c in dedup.clusters], result.aliases(), dedup.retracted_ids()
 
 
-def _load(review: Review, record: bool = False) -> tuple[list[Record], ScreeningState]:
-    records, aliases = _inputs(review, record)
+def _load(
+    review: Review, record: bool = False
+) -> tuple[list[Record], ScreeningState, frozenset[str]]:
+    records, aliases, retracted = _inputs(review, record)
     state = review.screening.load(aliases, [r.id for r in records])
-    return records, state
+    return records, state, retracted
 
 
 @app.command("next")
@@ -61,7 +67,7 @@ def next_command(
 
     review = Review.find(root)
     with review.lock():  # two at once would hand out the same records
-        records, state = _load(review, record=True)
+        records, state, retracted = _load(review, record=True)
         review.audit.sync(state, reviewer)
         screened = stage.screen(records, review.protocol, state)
         with progress.task(f"rank {len(records):,} records"):
@@ -74,13 +80,14 @@ def next_command(
                 n,
                 result=screened,
                 features=runner.ranker_features(review),
+                retracted=retracted,
             )
         stopping = screened.stopping
         if stopping is not None and stage_ is Stage.TITLE_ABSTRACT:
             typer.echo(stopping.line(), err=True)
         path = review.screening.reviewer_file(stage_, reviewer)
         header = f"next {len(batch)} records, most relevant first\n"
-        header += stage.criteria_header(review.protocol, stage_)
+        header += stage.batch_header(review.protocol, stage_, batch)
         added = review.screening.append(stage_, reviewer, batch, header, based_on=state)
     typer.echo(f"{review.rel(path)}: {added} records appended", err=True)
     typer.echo(str(path))
@@ -133,7 +140,7 @@ def conflicts_command(
 def _conflicts(review: Review, write: bool, json_out: bool) -> None:
     from litsift import screen as stage
 
-    records, state = _load(review, record=write)
+    records, state, retracted = _load(review, record=write)
     result = stage.screen(records, review.protocol, state)
     found = stage.conflicts(result)
     rows = [{"stage": s, "id": rid, "votes": c.describe_votes()} for s, rid, c in found]
@@ -144,8 +151,8 @@ def _conflicts(review: Review, write: bool, json_out: bool) -> None:
             typer.echo(f"{row['stage']}\t{row['id']}\t{row['votes']}")
     typer.echo(f"{len(rows)} unresolved conflict(s)", err=True)
     if write:
-        for st, batch in stage.adjudication_batches(records, state, found).items():
-            header = stage.ADJUDICATION_HEADER + stage.criteria_header(review.protocol, st)
+        for st, batch in stage.adjudication_batches(records, state, found, retracted).items():
+            header = stage.ADJUDICATION_HEADER + stage.batch_header(review.protocol, st, batch)
             added = review.screening.append(st, stage.ADJUDICATION, batch, header, based_on=state)
             where = review.rel(review.screening.adjudication_file(st))
             typer.echo(f"{where}: {added} conflicts appended", err=True)
@@ -161,7 +168,7 @@ def agreement_command(
     from litsift.store import Review
 
     review = Review.find(root)
-    records, state = _load(review)
+    records, state, _ = _load(review)
     result = stage.screen(records, review.protocol, state)
     if json_out:
         typer.echo(json.dumps({k: asdict(v) for k, v in result.agreement.items()}, indent=2))

@@ -151,6 +151,10 @@ class DedupResult(Frozen):
         counts = Counter(lk.rule or legacy_rule(lk.reason) for c in self.clusters for lk in c.links)
         return dict(sorted(counts.items()))
 
+    def retracted_ids(self) -> frozenset[str]:
+        """Ids of the clusters holding a retraction notice of their article."""
+        return frozenset(c.id for c in self.clusters if c.retracted)
+
     def assignment(self) -> dict[str, str]:
         """Member key -> cluster id, to pass as `previous` on the next run."""
         return {m.key: c.id for c in self.clusters for m in c.members}

@@ -34,6 +34,9 @@ def report_data(
     assert result.split is not None
     included = all_included(result)
     previous = {c.canonical.id for c in result.split.previous}
+    retracted = {
+        c.canonical.id for c in (*result.dedup.clusters, *result.split.previous) if c.retracted
+    }
     key_of = {rid: key for key, rid in result.kb_links.items()}
     entries = {e.key: e for e in result.kb_entries}
     rows = []
@@ -56,6 +59,7 @@ def report_data(
                 headline=_headline(entry),
                 previous=rec.id in previous,
                 tags=t.source,
+                retracted=rec.id in retracted,
             )
         )
     facts = methods_facts(protocol, taxonomy, result, searches)

@@ -26,6 +26,7 @@ class IncludedRow:
     headline: str
     previous: bool = False  # a study of the previous version of an updated review
     tags: str = "automatic"  # where classes and families come from: curated, reviewed, automatic
+    retracted: bool = False  # a retraction notice of it is among the records found
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             "; ".join(r.systems),
             r.headline,
             "previous" if r.previous else "new",
+            "retracted" if r.retracted else "",
         )
         for r in sorted(rows, key=lambda r: (r.year or 0, r.id))
     )
@@ -138,6 +140,7 @@ def included_table(rows: Sequence[IncludedRow]) -> Table:
             "systems",
             "headline result",
             "review version",
+            "retraction",
         ),
         body,
     )

@@ -25,6 +25,7 @@ from litsift.screen.stopping import StopTest, stop_test
 
 __all__ = [
     "ADJUDICATION",
+    "RETRACTED_NOTE",
     "Entry",
     "RecordStatus",
     "ReviewerFile",
@@ -33,6 +34,7 @@ __all__ = [
     "ScreeningState",
     "Status",
     "adjudication_batches",
+    "batch_header",
     "candidates",
     "conflicts",
     "criteria_header",
@@ -269,6 +271,18 @@ def criteria_header(protocol: Protocol, stage: Stage) -> str:
     return "\n".join(lines)
 
 
+RETRACTED_NOTE = (
+    "retracted: true marks a record whose article has a retraction notice among the "
+    "records found (litsift dedup)"
+)
+
+
+def batch_header(protocol: Protocol, stage: Stage, batch: Sequence[Mapping[str, object]]) -> str:
+    """`criteria_header`, and what `retracted: true` means when an entry of `batch` has it."""
+    header = criteria_header(protocol, stage)
+    return header + "\n" + RETRACTED_NOTE if any(e.get("retracted") for e in batch) else header
+
+
 def candidates(
     result: ScreeningResult, state: ScreeningState, protocol: Protocol, reviewer: str, stage: Stage
 ) -> list[str]:
@@ -296,10 +310,12 @@ def next_batch(
     seed: int = 0,
     result: ScreeningResult | None = None,
     features: Callable[..., object] | None = None,
+    retracted: Collection[str] = frozenset(),
 ) -> list[dict]:
     """The next `n` entries for a reviewer, most relevant first, with their context.
     `result` is `screen(records, protocol, state)` when the caller has it already;
-    `features` computes the ranker's features (`prioritise.vectorise`, maybe cached)."""
+    `features` computes the ranker's features (`prioritise.vectorise`, maybe cached);
+    the entries of `retracted` records (`DedupResult.retracted_ids`) say so."""
     if reviewer not in {r.id for r in protocol.reviewers}:
         raise InputError("review.yaml", f"reviewer {reviewer!r} is not declared in reviewers")
     if result is None:
@@ -328,7 +344,7 @@ def next_batch(
         ranked = [(rid, None) for rid in sorted(pool)]
     ranked = [(rid, s) for rid, s in ranked if rid in pool][:n]
     by_id = {r.id: r for r in records}
-    return [_context(by_id[rid], score) for rid, score in ranked]
+    return [_context(by_id[rid], score, rid in retracted) for rid, score in ranked]
 
 
 def ranking_query(protocol: Protocol) -> str:
@@ -350,8 +366,10 @@ def prepare_ranking(
     ranking_features(records, query=ranking_query(protocol), features=features)  # type: ignore[arg-type]
 
 
-def _context(record: Record, score: float | None) -> dict[str, object]:
-    return {
+def _context(record: Record, score: float | None, retracted: bool = False) -> dict[str, object]:
+    """A record as an entry of a reviewer's file: its id and what the reviewer reads.
+    `retracted` appears only when true, so other entries keep their shape."""
+    entry: dict[str, object] = {
         "id": record.id,
         "title": record.title,
         "year": record.year,
@@ -362,6 +380,9 @@ def _context(record: Record, score: float | None) -> dict[str, object]:
         "score": None if score is None else round(score, 4),
         "abstract": record.abstract,
     }
+    if retracted:
+        entry["retracted"] = True
+    return entry
 
 
 def conflicts(result: ScreeningResult) -> list[tuple[str, str, Combined]]:
@@ -467,9 +488,11 @@ def adjudication_batches(
     records: Sequence[Record],
     state: ScreeningState,
     found: Sequence[tuple[str, str, Combined]],
+    retracted: Collection[str] = frozenset(),
 ) -> dict[Stage, list[dict[str, object]]]:
     """Per stage, the unresolved conflicts not yet listed in its adjudication file, as
-    entries to append (each with the reviewers' votes as a comment)."""
+    entries to append (each with the reviewers' votes as a comment; `retracted` as for
+    `next_batch`)."""
     by_id = {r.id: r for r in records}
     out: dict[Stage, list[dict[str, object]]] = {}
     for stage in Stage:
@@ -478,7 +501,7 @@ def adjudication_batches(
         batch = []
         for s, rid, combo in found:
             if s == stage.value and rid not in listed and rid in by_id:
-                entry = _context(by_id[rid], 0.0)
+                entry = _context(by_id[rid], 0.0, rid in retracted)
                 entry.pop("score")
                 entry["comment"] = combo.describe_votes()
                 batch.append(entry)

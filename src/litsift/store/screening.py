@@ -41,7 +41,17 @@ if TYPE_CHECKING:
 FOLDER = "screening"  # under data/
 MEMOS = "reviewer-files"  # under build/.cache: how each reviewer file was last parsed
 # Context fields copied in by `screen next`, in the order the reviewer reads them.
-CONTEXT_FIELDS = ("title", "year", "venue", "authors", "doi", "arxiv_id", "score", "abstract")
+CONTEXT_FIELDS = (
+    "title",
+    "retracted",
+    "year",
+    "venue",
+    "authors",
+    "doi",
+    "arxiv_id",
+    "score",
+    "abstract",
+)
 DECISION_FIELDS = ("decision", "reason", "note")
 
 

@@ -160,6 +160,7 @@ def record_view(session: Session, record_id: str) -> dict[str, object]:
         "authors": list(record.authors),
         "links": links(record, session.stage),
         "score": session.scores.get(record.id),
+        "retracted": record.id in session.retracted,
     }
     if session.adjudicator:
         view["votes"] = session.votes(record.id)

@@ -135,6 +135,7 @@ class Session:
         self.rerank_every = rerank_every
         self.records: dict[str, Record] = {}
         self.aliases: dict[str, str] = {}
+        self.retracted: frozenset[str] = frozenset()  # records with a retraction notice
         self.resolve = IdResolver.build({})
         self.marker = Marker(())
         self.snap: FileSnapshot | None = None
@@ -161,6 +162,7 @@ class Session:
         assert result.dedup is not None
         self.records = {c.canonical.id: c.canonical for c in result.dedup.clusters}
         self.aliases = result.aliases()
+        self.retracted = result.dedup.retracted_ids()
         self.resolve = IdResolver.build(self.aliases, self.records)
         try:
             queries = self.review.queries()

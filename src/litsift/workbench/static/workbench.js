@@ -93,6 +93,9 @@
     }
     box.dataset.id = record.id;
     box.appendChild(marked("h2", record.title, "title"));
+    if (record.retracted) {
+      box.appendChild(el("p", "Retracted: a retraction notice of this article is among the records found.", "retracted"));
+    }
     var meta = [record.year, record.venue].filter(function (x) { return x; }).join(" \u00b7 ");
     if (meta) { box.appendChild(el("p", meta, "meta venue")); }
     if (record.authors.length) { box.appendChild(el("p", record.authors.join("; "), "meta authors")); }
