@@ -172,7 +172,7 @@ NOT_RUN: dict[str, Model] = {}
 CODE = (
     "src/litsift/screen/prioritise.py",
     "src/litsift/screen/stopping.py",
-    "src/litsift/screen/embed.py",
+    "src/litsift/embeddings.py",
 )
 SETTINGS_NAMES = {"DEFAULT", "ASREVIEW_U4"}
 

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REALWORLD = Path(os.environ.get("LITSIFT_SHARED", ROOT.parent / "shared")) / "realworld"
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that is not a package module (bench/, tools/) imported as module `name`,
+    registered in sys.modules (its dataclasses look their module up there)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -157,14 +157,14 @@ def test_semantic_search_runs_offline_from_the_wheel(index, monkeypatch):
     # any attempt to reach the network fails loudly
     import socket
 
-    from litsift import semantic
+    from litsift import embeddings, semantic
 
     def refuse(*args, **kwargs):
         raise AssertionError("semantic search tried to open a network connection")
 
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    semantic.load_model.cache_clear()
+    embeddings.model.cache_clear()
     hits = semantic.search(index, "running a large model on one consumer GPU", None, limit=5)
     keys = [h.key for h in hits]
     assert {"song2023powerinfer", "sheng2023flexgen", "dettmers2023qlora"} & set(keys), keys

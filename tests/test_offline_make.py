@@ -3,24 +3,19 @@ that needs it skips."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        "fetch_mermaid", ROOT / "tools" / "fetch_mermaid.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "tools" / "fetch_mermaid.py", "fetch_mermaid")
 
 
 def _offline(*args, **kwargs):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
-import sys
 from pathlib import Path
 from types import ModuleType
 
-from conftest import REALWORLD
+from conftest import REALWORLD, load_script
 from litsift.dedup import deduplicate
 from litsift.dedup.bench import pairs_of, score
 
@@ -17,12 +15,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _load(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(path, name)
 
 
 synthetic = _load("dedup_synthetic", BENCH / "lib" / "dedup_synthetic.py")

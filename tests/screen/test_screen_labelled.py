@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from conftest import load_script
 from litsift.cli import app
 from litsift.screen import prioritise as P
 
@@ -25,12 +24,7 @@ BAD = {
 
 
 def bench_module():
-    spec = importlib.util.spec_from_file_location("bench_screen", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_screen", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "bench_screen")
 
 
 @pytest.mark.parametrize("name", sorted(BAD))

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import load_script
 
 NOISE = Path(__file__).resolve().parents[2] / "bench" / "screen_noise.py"
 
 
 @pytest.fixture(scope="module")
 def noise():
-    spec = importlib.util.spec_from_file_location("bench_screen_noise", NOISE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_screen_noise"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(NOISE, "bench_screen_noise")
 
 
 def _labelled(path: Path, rows: int = 60) -> Path:

@@ -156,14 +156,14 @@ def test_rank_combination_is_in_unit_range_with_ties_averaged() -> None:
 
 def test_wordllama_partner_embeds_from_the_wheel_and_ranks() -> None:
     pytest.importorskip("wordllama")
-    from litsift.screen import embed
+    from litsift import embeddings as embed
 
     texts = ["large language model inference", "soil moisture", ""]
     vectors = embed.embed(texts)
     assert vectors.shape == (3, embed.DIM)
     assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0, 0.0], abs=1e-5)
     # the same vectors WordLlama's own embed() computes (it pads; the mean skips padding)
-    own = embed._model().embed(texts[:2], norm=True)
+    own = embed.model().embed(texts[:2], norm=True)
     assert vectors[:2] == pytest.approx(own, abs=1e-5)
     for combine in ("zscore", "rank"):
         model = P.Model(partner="wordllama", combine=combine)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_script
 from litsift.screen import prioritise as P
 
 SELECT = Path(__file__).resolve().parents[2] / "bench" / "screen_select.py"
@@ -15,12 +14,7 @@ SELECT = Path(__file__).resolve().parents[2] / "bench" / "screen_select.py"
 
 @pytest.fixture(scope="module")
 def select():
-    spec = importlib.util.spec_from_file_location("bench_screen_select", SELECT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_screen_select"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SELECT, "bench_screen_select")
 
 
 def test_held_out_score_is_that_of_the_choice_made_without_it(select) -> None:

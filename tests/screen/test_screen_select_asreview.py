@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import load_script
 from litsift.screen import prioritise as P
 
 SELECT = Path(__file__).resolve().parents[2] / "bench" / "screen_select.py"
@@ -17,12 +16,7 @@ SELECT = Path(__file__).resolve().parents[2] / "bench" / "screen_select.py"
 
 @pytest.fixture(scope="module")
 def select():
-    spec = importlib.util.spec_from_file_location("bench_screen_select_limit", SELECT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_screen_select_limit"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SELECT, "bench_screen_select_limit")
 
 
 def labelled(tmp_path: Path) -> P.LabelledSet:

@@ -4,13 +4,12 @@ reproduced; the shipped default is the one its leave-one-dataset-out procedure c
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import load_script
 from litsift.screen import prioritise as P
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,12 +18,7 @@ SELECT = ROOT / "bench" / "screen_select.py"
 
 @pytest.fixture(scope="module")
 def select():
-    spec = importlib.util.spec_from_file_location("bench_screen_select_carry", SELECT)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_screen_select_carry"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SELECT, "bench_screen_select_carry")
 
 
 def labelled(tmp_path: Path, keywords: bool) -> P.LabelledSet:

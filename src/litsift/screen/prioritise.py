@@ -72,7 +72,7 @@ class Model:
     # "fixed": inclusions weigh `ratio` x balance (elas_u4); "dynamic": the share of weight
     # on inclusions follows ASReview 1's double balance (see `inclusion_share`)
     balance: str = "fixed"
-    # "wordllama": an SVM on static word embeddings (screen/embed.py) joins the TF-IDF one,
+    # "wordllama": an SVM on static word embeddings (litsift/embeddings.py) joins the TF-IDF one,
     # the two combined by `combine`
     partner: str = ""
     combine: str = "zscore"  # "zscore": mean z-score; "rank": mean rank
@@ -246,7 +246,7 @@ def feature_matrices(
     if (model.blend or model.select) and model.keywords and any(keywords):
         out.append(tfidf(texts, model))
     if model.partner == "wordllama":
-        from litsift.screen.embed import embed
+        from litsift.embeddings import embed
 
         out.append(embed(texts))
     return out
