@@ -3,7 +3,7 @@
 Dedup marks the cluster of an article retracted when a retraction notice of it is among
 the records found (tests/dedup/test_dedup_notices.py). This follows the mark through a
 small review: the entry `screen next` writes, the workbench's record, `litsift status`,
-and the report's included-studies table, CSV and warning.
+`litsift check`'s warnings, and the report's included-studies table, CSV and warning.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ def test_an_included_retracted_study_is_flagged_in_status_and_report(tmp_path) -
     assert info["after deduplication"]["records with a retraction notice"] == 1
     assert info["included"]["retracted"] == [RETRACTED]
     assert f"retracted {RETRACTED}" in cli(root, "status")
+    check = RUNNER.invoke(app, ["check", "--root", str(root)])
+    assert f"warning: included study {RETRACTED} has a retraction notice" in check.stderr
     html = (root / "build" / "report" / "index.html").read_text(encoding="utf-8")
     assert '<p class="warning">1 included study has a retraction notice' in html
     assert "&lt;b&gt;draft heads&lt;/b&gt;" in html and "<b>draft heads</b>" not in html
@@ -121,6 +123,7 @@ def test_without_a_notice_nothing_says_retracted(tmp_path) -> None:
     info = json.loads(cli(root, "status", "--json"))
     assert "records with a retraction notice" not in info["after deduplication"]
     assert "retracted" not in info["included"]
+    assert "retraction" not in RUNNER.invoke(app, ["check", "--root", str(root)]).output
     html = (root / "build" / "report" / "index.html").read_text(encoding="utf-8")
     assert 'class="warning"' not in html and "tag retracted" not in html
 
