@@ -20,6 +20,8 @@ BAD = {
     "two.csv": ("title,abstract,label_included\na,b,1\nc,d,2\n", "two.csv:3: "),
     "empty-label.csv": ("title,abstract,label_included\na,b,\nc,d,1\n", "empty-label.csv:2: "),
     "none.csv": ("title,abstract,label_included\na,b,0\nc,d,0\n", "none.csv: no inclusion"),
+    # the prior takes the only inclusion: a replay would find nothing and score nonsense
+    "one.csv": ("title,abstract,label_included\na,b,1\nc,d,0\ne,f,0\n", "one.csv: one inclusion"),
 }
 
 
@@ -42,17 +44,17 @@ def test_labels_are_read_from_label_included_only(tmp_path: Path) -> None:
     path = tmp_path / "two-labels.csv"
     path.write_text(
         "title,abstract,label_abstract_screening,label_included\n"
-        "a,b,1,0\nc,d,1,1\ne,f,0,0\ng,h,1.0,0.0\n"
+        "a,b,1,0\nc,d,1,1\ne,f,0,0\ng,h,1.0,0.0\ni,j,0,1\n"
     )
     data = P.load_labelled(path)
-    assert data.labels.tolist() == [0, 1, 0, 0] and data.included == 1
+    assert data.labels.tolist() == [0, 1, 0, 0, 1] and data.included == 2
 
 
 def test_bench_stops_on_a_bad_set_naming_it(tmp_path: Path, monkeypatch, capsys) -> None:
     bench = bench_module()
     folder = tmp_path / "realworld" / "screening"
     folder.mkdir(parents=True)
-    (folder / "good.csv").write_text("title,abstract,label_included\na,b,1\nc,d,0\n")
+    (folder / "good.csv").write_text("title,abstract,label_included\na,b,1\nc,d,0\ne,f,1\n")
     (folder / "none.csv").write_text(BAD["none.csv"][0])
     monkeypatch.setattr(bench, "SHARED", tmp_path / "realworld")
     assert bench.main(tmp_path / "out") == 2

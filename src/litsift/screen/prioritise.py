@@ -443,8 +443,9 @@ _LABEL_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
 def load_labelled(path: Path) -> LabelledSet:
     """A labelled CSV with columns title, abstract and label_included (0 or 1).
 
-    The file must hold at least one inclusion and one exclusion; any other problem is an
-    InputError naming the file (and the line of a bad label).
+    The file must hold at least two inclusions (a replay starts from one, as its prior,
+    and needs one left to find) and one exclusion; any other problem is an InputError
+    naming the file (and the line of a bad label).
     """
     import pandas as pd  # only simulations read labelled sets; screen next never does
 
@@ -463,6 +464,10 @@ def load_labelled(path: Path) -> LabelledSet:
     y = labels.map(_LABEL_VALUES).to_numpy(dtype=int)
     if y.sum() == 0:
         raise InputError(path, f"no inclusion: every {LABEL} is 0")
+    if y.sum() == 1:  # the replay starts from it: no inclusion would be left to find
+        raise InputError(
+            path, "one inclusion only: a replay starts from it, so none is left to find (need 2)"
+        )
     if y.sum() == len(y):
         raise InputError(path, f"no exclusion: every {LABEL} is 1")
     texts = (frame["title"] + " " + frame["abstract"]).str.strip()
