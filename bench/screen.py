@@ -101,13 +101,15 @@ def asreview_bin(out: Path) -> tuple[Path | None, str]:
 def reduced_copy(data: prioritise.LabelledSet, folder: Path) -> Path:
     """The set as ASReview should read it: title, abstract, label_included, same row order."""
     path = folder / (Path(data.path).stem + ".csv")
-    original = Path(data.path)
-    with original.open(newline="", encoding="utf-8") as src, path.open("w", newline="") as dst:
-        reader = csv.DictReader(src)
+    # read as load_labelled reads it (a byte-order mark, "Title"), so the rows are the same
+    frame = prioritise.read_labelled_frame(Path(data.path))
+    with path.open("w", newline="", encoding="utf-8") as dst:
         writer = csv.writer(dst)
         writer.writerow(["title", "abstract", prioritise.LABEL])
-        for row, label in zip(reader, data.labels, strict=True):
-            writer.writerow([row["title"], row["abstract"], int(label)])
+        for title, abstract, label in zip(
+            frame["title"], frame["abstract"], data.labels, strict=True
+        ):
+            writer.writerow([title, abstract, int(label)])
     return path
 
 

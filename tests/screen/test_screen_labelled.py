@@ -50,6 +50,18 @@ def test_labels_are_read_from_label_included_only(tmp_path: Path) -> None:
     assert data.labels.tolist() == [0, 1, 0, 0, 1] and data.included == 2
 
 
+def test_column_names_match_whatever_their_case_and_spaces(tmp_path: Path) -> None:
+    path = tmp_path / "caps.csv"
+    path.write_text("Title, ABSTRACT ,Keywords,Label_Included\na,b,K1;K2,1\nc,d,,0\ne,f,K2,1\n")
+    data = P.load_labelled(path)
+    assert data.texts == ("a b", "c d", "e f") and data.labels.tolist() == [1, 0, 1]
+    assert data.keyword_lists() == [("K1", "K2"), (), ("K2",)]
+    # the first of two columns that differ only in case is the one read
+    both = tmp_path / "both.csv"
+    both.write_text("title,Title,abstract,label_included\na,x,b,1\nc,y,d,0\ne,z,f,1\n")
+    assert P.load_labelled(both).texts == ("a b", "c d", "e f")
+
+
 def test_bench_stops_on_a_bad_set_naming_it(tmp_path: Path, monkeypatch, capsys) -> None:
     bench = bench_module()
     folder = tmp_path / "realworld" / "screening"
@@ -70,3 +82,20 @@ def test_bench_scores_an_order_that_stops_early() -> None:
     scored = bench.score_order([2, 5], labels, (0, 1))
     assert scored["screened_all"] == 2 and scored["recall10"] == 0.5
     assert scored["wss100"] == round((6 - 2) / 6, 4)
+
+
+def test_asreview_reads_the_rows_litsift_reads(tmp_path: Path) -> None:
+    # a byte-order mark and capitalised names: the copy for ASReview has the same rows
+    path = tmp_path / "Set.csv"
+    path.write_bytes(
+        b"\xef\xbb\xbfTitle,Abstract,Label_Included\r\n"
+        b'"a, with comma",b,1\r\nc,"d\r\nmore",0\r\ne,f,1\r\n'
+    )
+    data = P.load_labelled(path)
+    out = tmp_path / "out"
+    out.mkdir()
+    copy = bench_module().reduced_copy(data, out)
+    rows = copy.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "title,abstract,label_included"
+    assert rows[1] == '"a, with comma",b,1' and rows[-1] == "e,f,1"
+    assert data.texts == ("a, with comma b", "c d\r\nmore", "e f")

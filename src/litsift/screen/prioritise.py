@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +47,9 @@ from scipy import sparse
 from litsift.errors import InputError
 from litsift.models import Record, StopRule
 from litsift.screen.stopping import first_stop
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -437,7 +441,23 @@ class Simulation:
 
 
 LABEL = "label_included"
+_COLUMNS = ("title", "abstract", "keywords", LABEL)
 _LABEL_VALUES = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+
+
+def read_labelled_frame(path: Path) -> pd.DataFrame:
+    """The CSV as strings (empty cells ""), its columns title, abstract, keywords and
+    label_included named so whatever their case and surrounding spaces ("Title"); the
+    first of two that differ only so is the one kept. A file that cannot be read is an
+    InputError naming it."""
+    import pandas as pd  # only simulations read labelled sets; screen next never does
+
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise InputError(path, f"cannot read CSV: {e}") from e
+    named = {str(c).strip().lower(): c for c in reversed(frame.columns)}
+    return frame.rename(columns={c: n for n, c in named.items() if n in _COLUMNS})
 
 
 def load_labelled(path: Path) -> LabelledSet:
@@ -447,12 +467,7 @@ def load_labelled(path: Path) -> LabelledSet:
     and needs one left to find) and one exclusion; any other problem is an InputError
     naming the file (and the line of a bad label).
     """
-    import pandas as pd  # only simulations read labelled sets; screen next never does
-
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise InputError(path, f"cannot read CSV: {e}") from e
+    frame = read_labelled_frame(path)
     missing = [c for c in ("title", "abstract", LABEL) if c not in frame.columns]
     if missing:
         raise InputError(path, f"missing column(s): {', '.join(missing)}", 1)
