@@ -226,3 +226,33 @@ def test_unannounced_erratum_is_asked_of_a_reviewer() -> None:
     answers = {frozenset((article.id, erratum.id)): SAME}
     cluster = cluster_with(deduplicate([article, erratum], answers=answers), "medline:1")
     assert cluster.notices == ("embase:2",) and cluster.canonical_from == "medline:1"
+
+
+def test_an_unplaced_notice_is_one_question_however_many_copies_its_article_has() -> None:
+    # the article found three times (ids differ: one with a DOI, one with a PubMed id),
+    # and an erratum its record does not announce: one question, not one per copy
+    copies = [
+        paper("medline", "1", doi="10.5555/kir.2015.210"),
+        paper("wos", "2"),
+        paper("embase", "3", pmid="25123456"),
+    ]
+    erratum = paper("scopus", "4", title="Erratum: " + TITLE, issue="6", pages="640")
+    result = deduplicate([*copies, erratum])
+    article = cluster_with(result, "medline:1")
+    assert keys(result, "medline:1") == {"medline:1", "wos:2", "embase:3"}
+    assert len({r.id for r in copies}) == 3
+    (question,) = result.uncertain
+    assert {question.a, question.b} & {r.id for r in copies} and erratum.id in {
+        question.a,
+        question.b,
+    }
+    # the answer holds for the clusters: "different" leaves nothing to ask about them
+    apart = deduplicate(
+        [*copies, erratum], answers={frozenset((question.a, question.b)): "different"}
+    )
+    assert apart.uncertain == () and len(apart.clusters) == 2
+    assert cluster_with(apart, "medline:1").id == article.id
+    together = deduplicate(
+        [*copies, erratum], answers={frozenset((question.a, question.b)): "same"}
+    )
+    assert together.uncertain == () and keys(together, "scopus:4") == keys(together, "medline:1")

@@ -13,7 +13,8 @@ a preprint and a published version, or members of two different clusters of the 
 (records from an earlier search run are never merged into each other again). Matches of an
 online-first record to a retitled print record come last, and are refused when the joined
 cluster would hold two records printed at different places (another volume or pages). A
-refused fuzzy match becomes an uncertain pair for a reviewer.
+refused fuzzy match becomes an uncertain pair for a reviewer: one per two clusters (the
+likeliest of their members' pairs), since the answer holds for both clusters whole.
 
 Kinds. A record printed at the volume(issue):page where another record's title says
 "[Erratum appears in ...]" ("[Retraction in: ...]") is an erratum (a retraction notice),
@@ -740,14 +741,20 @@ def canonical(records: Sequence[Record], cluster_id: str) -> Record:
 def _uncertain(
     graph: _Graph, maybes: list[Scored], answers: Mapping[frozenset[str], str]
 ) -> tuple[UncertainPair, ...]:
-    best: dict[tuple[str, str], UncertainPair] = {}
+    # one question per two clusters: the answer to it holds for every member of both (a
+    # `different` keeps the clusters apart, a `same` joins them), so asking about each
+    # member of an article's cluster and its notice would ask one question several times
+    best: dict[tuple[int, int], UncertainPair] = {}
     for score, i, j, why, *_ in maybes:
-        if graph.find(i) == graph.find(j) or graph.forbidden(i, j):
+        ri, rj = graph.find(i), graph.find(j)
+        if ri == rj or graph.forbidden(i, j):
             continue
         a, b = sorted((graph.records[i].id, graph.records[j].id))
         if a == b or frozenset((a, b)) in answers:
             continue
         pair = UncertainPair(a=a, b=b, score=round(score, 4), why=why)
-        if (a, b) not in best or best[(a, b)].score < pair.score:
-            best[(a, b)] = pair
-    return tuple(best[k] for k in sorted(best))
+        key = (min(ri, rj), max(ri, rj))
+        held = best.get(key)
+        if held is None or (-pair.score, pair.a, pair.b) < (-held.score, held.a, held.b):
+            best[key] = pair
+    return tuple(sorted(best.values(), key=lambda p: (p.a, p.b)))
