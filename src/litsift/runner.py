@@ -167,7 +167,9 @@ def _stages(
         _deduplicate(review, result, progress)
     else:
         result.reused += ("dedup",)
-    result.pairs = review.dedup.plan(result.dedup.uncertain, review.protocol.dedup.max_pairs)
+    result.pairs = review.dedup.plan(
+        result.dedup.uncertain, review.protocol.dedup.max_pairs, result.aliases
+    )
     if record and result.pairs.new:
         with review.lock():
             result.new_uncertain_pairs = review.dedup.record_uncertain(

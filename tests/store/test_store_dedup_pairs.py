@@ -87,3 +87,23 @@ def test_pairs_are_capped_ranked_and_the_rest_kept_apart_by_rule(tmp_path: Path)
     assert "(0 await an answer in data/dedup/pairs.yaml, 2 kept apart by rule" in again.output
     assert len(yaml.safe_load(pairs_file(root).read_text())) == 4  # the cap holds
     assert cli("check", "--root", str(root)).exit_code == 0
+
+
+def test_a_question_about_two_clusters_already_in_the_file_is_not_asked_again() -> None:
+    from litsift.dedup import UncertainPair
+    from litsift.store.dedup import PairEntry, plan_pairs
+
+    # the file asks about article copy a1 and erratum e; this run's likeliest pair of the
+    # same two clusters is a3 / e (a copy found later): that is the question already asked
+    entries = [(PairEntry(a="a1", b="e"), 4), (PairEntry(a="x", b="y", answer="same"), 9)]
+    clusters = {"a1": "A", "a3": "A", "e": "E", "x": "X", "y": "X", "z": "Z"}
+    later = UncertainPair(a="a3", b="e", score=0.8, why="erratum")
+    other = UncertainPair(a="e", b="z", score=0.7, why="title")
+    plan = plan_pairs([later, other], entries, cap=10, clusters=lambda: clusters)
+    assert plan.new == (other,) and plan.waiting == (4,)
+    # without the clusters (or with the first asked pair) it is matched by its ids only
+    assert plan_pairs([later], entries, cap=10).new == (later,)
+    calls = []
+    asked = UncertainPair(a="a1", b="e", score=0.8, why="erratum")
+    same = plan_pairs([asked], entries, 10, lambda: calls.append(1) or clusters)
+    assert same.waiting == (4,) and same.new == () and calls == []  # no mapping was built

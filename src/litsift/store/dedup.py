@@ -8,7 +8,7 @@ blanking or flipping an answer undoes it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,18 +114,37 @@ class PairPlan:
 
 
 def plan_pairs(
-    uncertain: Sequence[UncertainPair], entries: Sequence[tuple[PairEntry, int]], cap: int
+    uncertain: Sequence[UncertainPair],
+    entries: Sequence[tuple[PairEntry, int]],
+    cap: int,
+    clusters: Callable[[], Mapping[str, str]] | None = None,
 ) -> PairPlan:
     """Rank the uncertain pairs not yet in the file (highest score first: the rule keeps
-    them apart, so those are where it most likely errs) and keep what fits under the cap."""
+    them apart, so those are where it most likely errs) and keep what fits under the cap.
+
+    `clusters()` maps a record id to its cluster id: a pair counts as in the file when an
+    entry asks about the same two clusters through other members (the likeliest pair of
+    two clusters can change as records come in; the question stays the one asked)."""
     present = {frozenset((e.a, e.b)): (e, line) for e, line in entries}
-    waiting = sorted(
-        present[key][1]
-        for p in uncertain
-        if (key := frozenset((p.a, p.b))) in present and not present[key][0].answer
-    )
+    found: dict[tuple[str, str], tuple[PairEntry, int]] = {}
+    for p in uncertain:
+        if (key := frozenset((p.a, p.b))) in present:
+            found[(p.a, p.b)] = present[key]
+    missing = [p for p in uncertain if (p.a, p.b) not in found]
+    if missing and entries and clusters is not None:
+        of = clusters()
+        by_clusters = {}
+        for e, line in entries:
+            if e.a in of and e.b in of:
+                by_clusters.setdefault(frozenset((of[e.a], of[e.b])), (e, line))
+        for p in missing:
+            if p.a in of and p.b in of:
+                hit = by_clusters.get(frozenset((of[p.a], of[p.b])))
+                if hit is not None:
+                    found[(p.a, p.b)] = hit
+    waiting = sorted({line for e, line in found.values() if not e.answer})
     fresh = sorted(
-        (p for p in uncertain if frozenset((p.a, p.b)) not in present),
+        (p for p in uncertain if (p.a, p.b) not in found),
         key=lambda p: (-p.score, p.a, p.b),
     )
     room = max(cap - len(entries), 0)
@@ -202,8 +221,13 @@ class DedupStore:
     def entries(self) -> list[tuple[PairEntry, int]]:
         return read_entries(self.pairs)
 
-    def plan(self, uncertain: Sequence[UncertainPair], cap: int) -> PairPlan:
-        return plan_pairs(uncertain, self.entries(), cap)
+    def plan(
+        self,
+        uncertain: Sequence[UncertainPair],
+        cap: int,
+        clusters: Callable[[], Mapping[str, str]] | None = None,
+    ) -> PairPlan:
+        return plan_pairs(uncertain, self.entries(), cap, clusters)
 
     def unknown_ids(self, known: Collection[str]) -> list[InputError]:
         """Answers naming a record id that no import or search holds."""
