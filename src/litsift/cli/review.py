@@ -76,7 +76,7 @@ def status(
 
 
 def _plain(value: object) -> str:
-    """A value as `status` prints it: a list as its items, comma-separated."""
+    """A value as `status` prints it: a list as its items, separated by semicolons."""
     return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
