@@ -47,8 +47,8 @@ def model() -> Any:
         )
     except FileNotFoundError as e:
         raise LitsiftError(f"wordllama's packaged model is missing: {e}") from e
-    # `embed` takes each text's tokens as they are; WordLlama's own embed() pads a batch
-    # itself and masks the padding, so it gives the same vectors with these settings
+    # `embed` reads each text's own tokens, unpadded and whole; WordLlama's own embed()
+    # needs padding to batch texts of unequal length, so litsift never calls it
     loaded.tokenizer.no_padding()
     loaded.tokenizer.no_truncation()
     return loaded
