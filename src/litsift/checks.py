@@ -65,11 +65,9 @@ def check_review(review: Review) -> Report:
 def retracted_included(result: RunResult) -> list[str]:
     """A warning per included study whose article has a retraction notice among the
     records found (the report names them too): a reviewer decides what to do with it."""
-    assert result.dedup is not None and result.screening is not None
-    retracted = result.dedup.retracted_ids() & set(result.screening.included_ids())
     return [
         f"warning: included study {rid} has a retraction notice among the records found"
-        for rid in sorted(retracted)
+        for rid in result.retracted_included()
     ]
 
 

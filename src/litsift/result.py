@@ -57,6 +57,11 @@ class RunResult:
             return {m.record_id for c in self.dedup.clusters for m in c.members}
         return {r.id for r in self.identification.records}
 
+    def retracted_included(self) -> tuple[str, ...]:
+        """Included records whose article has a retraction notice among the records, by id."""
+        assert self.dedup is not None and self.screening is not None
+        return tuple(sorted(self.dedup.retracted_ids() & set(self.screening.included_ids())))
+
     def aliases(self) -> dict[str, str]:
         """Record id -> cluster id. A cluster id always names its own cluster: two clusters
         whose records share an id (say, two volumes with one title) are 'X' and 'X~2', and

@@ -91,7 +91,6 @@ def _compute(review: Review) -> Status:
     assert result.dedup is not None and result.prisma is not None
     assert result.screening is not None
     p = result.prisma
-    retracted = result.dedup.retracted_ids()
     previous = None
     if p.has_previous_arm:
         previous = {
@@ -118,6 +117,6 @@ def _compute(review: Review) -> Status:
         previous=previous,
         total_studies=p.total_studies if previous is not None else None,
         extras=result.screening.status_extras(),
-        retracted=len(retracted),
-        retracted_included=tuple(sorted(retracted & set(result.screening.included_ids()))),
+        retracted=len(result.dedup.retracted_ids()),
+        retracted_included=result.retracted_included(),
     )
